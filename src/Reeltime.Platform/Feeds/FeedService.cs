@@ -1,0 +1,95 @@
+using Microsoft.EntityFrameworkCore;
+using Reeltime.Platform.Engagement;
+using Reeltime.Platform.Storage;
+using Reeltime.Platform.Videos;
+
+namespace Reeltime.Platform.Feeds;
+
+/// <summary>A trending hashtag.</summary>
+public sealed record TrendingHashtag(string Name, int RecentVideos, int TotalVideos);
+
+/// <summary>The chronological lists: Following, a profile's videos, a hashtag's videos, recent and trending.</summary>
+public sealed class FeedService(PlatformDbContext db, TimeProvider clock)
+{
+    /// <summary>Videos of the accounts the viewer follows (accepted), newest first.</summary>
+    public Task<Page<VideoView>> FollowingAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken)
+    {
+        var followed = db.Follows.Where(f => f.FollowerId == viewerId && f.State == FollowState.Accepted).Select(f => f.FolloweeId);
+        return PageAsync(viewerId, db.Videos.Where(v => followed.Contains(v.AuthorId)), cursor, count, cancellationToken);
+    }
+
+    /// <summary>A user's videos visible to the viewer, newest first; not found if the user is hidden from the viewer.</summary>
+    public async Task<Outcome<Page<VideoView>>> UserVideosAsync(long viewerId, string username, Cursor? cursor, int count, CancellationToken cancellationToken)
+    {
+        var normalized = username.Length > Accounts.UsernameRules.MaxLength ? string.Empty : Accounts.UsernameRules.Normalize(username);
+        var userId = await db.Users.Where(u => u.NormalizedUsername == normalized).NotBlockedWith(db, viewerId).Select(u => (long?)u.Id).SingleOrDefaultAsync(cancellationToken);
+        if (userId is null)
+        {
+            return Failure.NotFound("The user");
+        }
+
+        return await PageAsync(viewerId, db.Videos.Where(v => v.AuthorId == userId), cursor, count, cancellationToken);
+    }
+
+    /// <summary>A hashtag's videos visible to the viewer, newest first.</summary>
+    public async Task<Outcome<Page<VideoView>>> HashtagVideosAsync(long viewerId, string tag, Cursor? cursor, int count, CancellationToken cancellationToken)
+    {
+        var name = CaptionRules.NormalizeHashtag(tag);
+        if (name is null)
+        {
+            return Failure.Invalid("tag", "This is not a hashtag: use letters, digits and '_'.");
+        }
+
+        var tagId = await db.Hashtags.Where(h => h.Name == name).Select(h => (long?)h.Id).SingleOrDefaultAsync(cancellationToken);
+        if (tagId is null)
+        {
+            return new Page<VideoView>([], null);
+        }
+
+        var tagged = db.VideoHashtags.Where(l => l.HashtagId == tagId).Select(l => l.VideoId);
+        return await PageAsync(viewerId, db.Videos.Where(v => tagged.Contains(v.Id)), cursor, count, cancellationToken);
+    }
+
+    /// <summary>Recent public videos, newest first: the For You feed until the engine ranks it, and its fallback.</summary>
+    public Task<Page<VideoView>> RecentAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken) =>
+        PageAsync(viewerId, db.Videos.Where(v => v.Visibility == VideoVisibility.Public), cursor, count, cancellationToken);
+
+    /// <summary>The most engaged-with videos of the last <paramref name="window"/>, visible to the viewer.</summary>
+    public async Task<IReadOnlyList<VideoView>> TrendingVideosAsync(long viewerId, TimeSpan window, int count, CancellationToken cancellationToken)
+    {
+        var since = clock.GetUtcNow().UtcDateTime - window;
+        var ids = await db.Videos.Where(v => v.CreatedAt >= since && v.Visibility == VideoVisibility.Public).VisibleTo(db, viewerId)
+            .OrderByDescending(v => v.LikeCount + (2 * v.CommentCount) + (3 * v.ShareCount) + v.BookmarkCount).ThenByDescending(v => v.Id)
+            .Select(v => v.Id).Take(count).ToListAsync(cancellationToken);
+        return await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => ids.Contains(v.Id)), cancellationToken, ids);
+    }
+
+    /// <summary>Hashtags with the most new videos in the last <paramref name="window"/>.</summary>
+    public async Task<IReadOnlyList<TrendingHashtag>> TrendingHashtagsAsync(TimeSpan window, int count, CancellationToken cancellationToken)
+    {
+        var since = clock.GetUtcNow().UtcDateTime - window;
+        return await db.VideoHashtags
+            .Join(db.Videos.Where(v => v.CreatedAt >= since && v.DeletedAt == null && v.Visibility == VideoVisibility.Public && v.Moderation == ModerationState.Visible), l => l.VideoId, v => v.Id, (l, v) => l.HashtagId)
+            .GroupBy(id => id)
+            .Select(g => new { HashtagId = g.Key, Recent = g.Count() })
+            .OrderByDescending(g => g.Recent).Take(count)
+            .Join(db.Hashtags, g => g.HashtagId, h => h.Id, (g, h) => new TrendingHashtag(h.Name, g.Recent, h.VideoCount))
+            .ToListAsync(cancellationToken);
+    }
+
+    private async Task<Page<VideoView>> PageAsync(long viewerId, IQueryable<VideoRecord> videos, Cursor? cursor, int count, CancellationToken cancellationToken)
+    {
+        var query = videos.VisibleTo(db, viewerId);
+        if (cursor is { } c)
+        {
+            query = query.Where(v => v.CreatedAt < c.Time || (v.CreatedAt == c.Time && v.Id < c.Id));
+        }
+
+        var ids = await query.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id).Take(count + 1)
+            .Select(v => new { v.Id, v.CreatedAt }).ToListAsync(cancellationToken);
+        var pageIds = ids.Take(count).Select(x => x.Id).ToList();
+        var items = await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => pageIds.Contains(v.Id)), cancellationToken, pageIds);
+        var next = ids.Count > count ? new Cursor(ids[count - 1].CreatedAt, ids[count - 1].Id).Encode() : null;
+        return new Page<VideoView>(items, next);
+    }
+}

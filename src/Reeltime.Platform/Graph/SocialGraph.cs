@@ -1,0 +1,250 @@
+using Microsoft.EntityFrameworkCore;
+using Reeltime.Platform.Events;
+using Reeltime.Platform.Storage;
+using Reeltime.Platform.Videos;
+
+namespace Reeltime.Platform.Graph;
+
+/// <summary>A profile as the caller may see it.</summary>
+public sealed record Profile(
+    long Id,
+    string Username,
+    string? DisplayName,
+    string? Bio,
+    bool IsPrivate,
+    int FollowerCount,
+    int FollowingCount,
+    int VideoCount,
+    string Relationship,
+    bool IsBlockedByMe,
+    DateTime CreatedAt);
+
+/// <summary>What happened to a follow.</summary>
+public enum FollowResult
+{
+    /// <summary>The caller now follows the account.</summary>
+    Following,
+    /// <summary>The account is private: a request waits for its approval.</summary>
+    Requested,
+}
+
+/// <summary>A pending follow request to the caller.</summary>
+public sealed record FollowRequest(long UserId, string Username, DateTime RequestedAt);
+
+/// <summary>Follows and blocks. Counts are kept on the user rows and updated in the same transaction.</summary>
+public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEventLog events)
+{
+    /// <summary>
+    /// The profile of <paramref name="username"/> as seen by <paramref name="viewerId"/>; not found when either
+    /// has blocked the other (the blocker's profile does not exist for the blocked).
+    /// </summary>
+    public async Task<Outcome<Profile>> GetProfileAsync(long viewerId, string username, CancellationToken cancellationToken)
+    {
+        var user = await FindVisibleUserAsync(viewerId, username, cancellationToken);
+        if (user is null)
+        {
+            return Failure.NotFound("The user");
+        }
+
+        var relationship = "none";
+        if (user.Id == viewerId)
+        {
+            relationship = "self";
+        }
+        else if (viewerId != 0)
+        {
+            var state = await db.Follows.Where(f => f.FollowerId == viewerId && f.FolloweeId == user.Id).Select(f => (FollowState?)f.State).SingleOrDefaultAsync(cancellationToken);
+            relationship = state switch { FollowState.Accepted => "following", FollowState.Pending => "requested", _ => "none" };
+        }
+
+        return new Profile(user.Id, user.Username, user.DisplayName, user.Bio, user.IsPrivate, user.FollowerCount, user.FollowingCount, user.VideoCount, relationship, false, user.CreatedAt);
+    }
+
+    public async Task<Outcome<FollowResult>> FollowAsync(long followerId, string username, CancellationToken cancellationToken)
+    {
+        var target = await FindVisibleUserAsync(followerId, username, cancellationToken);
+        if (target is null)
+        {
+            return Failure.NotFound("The user");
+        }
+
+        if (target.Id == followerId)
+        {
+            return Failure.Invalid("username", "You cannot follow yourself.");
+        }
+
+        var existing = await db.Follows.SingleOrDefaultAsync(f => f.FollowerId == followerId && f.FolloweeId == target.Id, cancellationToken);
+        if (existing is not null)
+        {
+            return existing.State == FollowState.Accepted ? FollowResult.Following : FollowResult.Requested;
+        }
+
+        var state = target.IsPrivate ? FollowState.Pending : FollowState.Accepted;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var inserted = await InsertFollowAsync(followerId, target.Id, state, cancellationToken);
+        if (inserted && state == FollowState.Accepted)
+        {
+            await AdjustFollowCountsAsync(followerId, target.Id, +1, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        if (inserted && state == FollowState.Accepted)
+        {
+            await AppendFollowEventAsync(followerId, target.Id, cancellationToken);
+        }
+
+        return state == FollowState.Accepted ? FollowResult.Following : FollowResult.Requested;
+    }
+
+    /// <summary>Stops following, or withdraws a pending request. Idempotent.</summary>
+    public async Task<Outcome<Done>> UnfollowAsync(long followerId, string username, CancellationToken cancellationToken)
+    {
+        var target = await FindUserAsync(username, cancellationToken);
+        if (target is null)
+        {
+            return Failure.NotFound("The user");
+        }
+
+        await RemoveFollowAsync(followerId, target.Id, cancellationToken);
+        return Done.Value;
+    }
+
+    public async Task<IReadOnlyList<FollowRequest>> ListFollowRequestsAsync(long userId, CancellationToken cancellationToken) =>
+        await db.Follows.AsNoTracking()
+            .Where(f => f.FolloweeId == userId && f.State == FollowState.Pending)
+            .Join(db.Users, f => f.FollowerId, u => u.Id, (f, u) => new FollowRequest(u.Id, u.Username, f.CreatedAt))
+            .OrderBy(r => r.RequestedAt)
+            .Take(500)
+            .ToListAsync(cancellationToken);
+
+    /// <summary>Approves (or with <paramref name="approve"/> false, declines) a request to follow the caller.</summary>
+    public async Task<Outcome<Done>> AnswerFollowRequestAsync(long userId, string requester, bool approve, CancellationToken cancellationToken)
+    {
+        var from = await FindUserAsync(requester, cancellationToken);
+        if (from is null)
+        {
+            return Failure.NotFound("The follow request");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = approve
+            ? await db.Follows.Where(f => f.FollowerId == from.Id && f.FolloweeId == userId && f.State == FollowState.Pending)
+                .ExecuteUpdateAsync(f => f.SetProperty(x => x.State, FollowState.Accepted), cancellationToken)
+            : await db.Follows.Where(f => f.FollowerId == from.Id && f.FolloweeId == userId && f.State == FollowState.Pending)
+                .ExecuteDeleteAsync(cancellationToken);
+        if (changed == 0)
+        {
+            return Failure.NotFound("The follow request");
+        }
+
+        if (approve)
+        {
+            await AdjustFollowCountsAsync(from.Id, userId, +1, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return Done.Value;
+    }
+
+    /// <summary>Blocks a user: removes follows both ways; from now on neither sees the other. Idempotent.</summary>
+    public async Task<Outcome<Done>> BlockAsync(long blockerId, string username, CancellationToken cancellationToken)
+    {
+        var target = await FindUserAsync(username, cancellationToken);
+        if (target is null)
+        {
+            return Failure.NotFound("The user");
+        }
+
+        if (target.Id == blockerId)
+        {
+            return Failure.Invalid("username", "You cannot block yourself.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"""INSERT INTO "Blocks" ("BlockerId", "BlockedId", "CreatedAt") VALUES ({blockerId}, {target.Id}, {now}) ON CONFLICT DO NOTHING""",
+            cancellationToken);
+        await RemoveFollowAsync(blockerId, target.Id, cancellationToken);
+        await RemoveFollowAsync(target.Id, blockerId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return Done.Value;
+    }
+
+    public async Task<Outcome<Done>> UnblockAsync(long blockerId, string username, CancellationToken cancellationToken)
+    {
+        var target = await FindUserAsync(username, cancellationToken);
+        if (target is null)
+        {
+            return Failure.NotFound("The user");
+        }
+
+        await db.Blocks.Where(b => b.BlockerId == blockerId && b.BlockedId == target.Id).ExecuteDeleteAsync(cancellationToken);
+        return Done.Value;
+    }
+
+    /// <summary>True when either user has blocked the other.</summary>
+    public Task<bool> IsBlockedEitherWayAsync(long a, long b, CancellationToken cancellationToken) =>
+        db.Blocks.AnyAsync(x => (x.BlockerId == a && x.BlockedId == b) || (x.BlockerId == b && x.BlockedId == a), cancellationToken);
+
+    private Task<UserRecord?> FindUserAsync(string username, CancellationToken cancellationToken)
+    {
+        if (username.Length > Accounts.UsernameRules.MaxLength)
+        {
+            return Task.FromResult<UserRecord?>(null);
+        }
+
+        var normalized = Accounts.UsernameRules.Normalize(username);
+        return db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedUsername == normalized, cancellationToken);
+    }
+
+    private Task<UserRecord?> FindVisibleUserAsync(long viewerId, string username, CancellationToken cancellationToken)
+    {
+        if (username.Length > Accounts.UsernameRules.MaxLength)
+        {
+            return Task.FromResult<UserRecord?>(null);
+        }
+
+        var normalized = Accounts.UsernameRules.Normalize(username);
+        return db.Users.AsNoTracking().Where(u => u.NormalizedUsername == normalized).NotBlockedWith(db, viewerId).SingleOrDefaultAsync(cancellationToken);
+    }
+
+    private async Task<bool> InsertFollowAsync(long followerId, long followeeId, FollowState state, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rows = await db.Database.ExecuteSqlInterpolatedAsync(
+            $"""INSERT INTO "Follows" ("FollowerId", "FolloweeId", "State", "CreatedAt") VALUES ({followerId}, {followeeId}, {(int)state}, {now}) ON CONFLICT DO NOTHING""",
+            cancellationToken);
+        return rows == 1;
+    }
+
+    private async Task RemoveFollowAsync(long followerId, long followeeId, CancellationToken cancellationToken)
+    {
+        var owned = db.Database.CurrentTransaction is null;
+        await using var transaction = owned ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var wasAccepted = await db.Follows.AnyAsync(f => f.FollowerId == followerId && f.FolloweeId == followeeId && f.State == FollowState.Accepted, cancellationToken);
+        var removed = await db.Follows.Where(f => f.FollowerId == followerId && f.FolloweeId == followeeId).ExecuteDeleteAsync(cancellationToken);
+        if (removed > 0 && wasAccepted)
+        {
+            await AdjustFollowCountsAsync(followerId, followeeId, -1, cancellationToken);
+        }
+
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    private async Task AdjustFollowCountsAsync(long followerId, long followeeId, int delta, CancellationToken cancellationToken)
+    {
+        await db.Users.Where(u => u.Id == followerId).ExecuteUpdateAsync(u => u.SetProperty(x => x.FollowingCount, x => x.FollowingCount + delta), cancellationToken);
+        await db.Users.Where(u => u.Id == followeeId).ExecuteUpdateAsync(u => u.SetProperty(x => x.FollowerCount, x => x.FollowerCount + delta), cancellationToken);
+    }
+
+    private async Task AppendFollowEventAsync(long followerId, long followeeId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        WatchEvent[] follow = [new(WatchEventType.Follow, followerId, 0, followeeId, 0, 0, 0, now, now, FeedSurface.Unknown)];
+        await events.AppendAsync(follow, cancellationToken);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Reeltime.Platform.Storage;
+using Reeltime.Platform.Videos;
+
+namespace Reeltime.Platform.Search;
+
+/// <summary>A user found by search.</summary>
+public sealed record UserHit(long Id, string Username, string? DisplayName, int FollowerCount);
+
+/// <summary>A hashtag found by search.</summary>
+public sealed record HashtagHit(string Name, int VideoCount);
+
+/// <summary>
+/// Full-text matching of captions. SQLite uses an FTS5 table kept by triggers; PostgreSQL a generated
+/// tsvector column with a GIN index. Both take the same terms and return ids ranked best first.
+/// </summary>
+public interface ICaptionIndex
+{
+    /// <summary>Ids of videos whose caption holds every term, the last as a prefix, ranked best first.</summary>
+    Task<List<long>> MatchAsync(IReadOnlyList<string> terms, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>Search for videos (captions and hashtags), users and hashtags, with prefix matching for type-ahead.</summary>
+public sealed class SearchService(PlatformDbContext db, ICaptionIndex captions)
+{
+    /// <summary>The longest query accepted.</summary>
+    public const int MaxQueryLength = 100;
+
+    /// <summary>Splits a query into lower-case terms of letters and digits; at most 8.</summary>
+    public static List<string> Terms(string query)
+    {
+        var terms = new List<string>();
+        var current = new StringBuilder();
+        foreach (var c in query.Normalize(NormalizationForm.FormC))
+        {
+            if (char.IsLetterOrDigit(c) || c == '_')
+            {
+                current.Append(char.ToLowerInvariant(c));
+            }
+            else if (current.Length > 0)
+            {
+                terms.Add(current.ToString());
+                current.Clear();
+            }
+        }
+
+        if (current.Length > 0)
+        {
+            terms.Add(current.ToString());
+        }
+
+        return [.. terms.Distinct(StringComparer.Ordinal).Take(8)];
+    }
+
+    public async Task<IReadOnlyList<VideoView>> VideosAsync(long viewerId, string query, int count, CancellationToken cancellationToken)
+    {
+        var terms = Terms(query);
+        if (terms.Count == 0)
+        {
+            return [];
+        }
+
+        // Rank in the index, then keep what the viewer may see, in rank order.
+        var ranked = await captions.MatchAsync(terms, Math.Max(count * 4, 100), cancellationToken);
+        var visible = await db.Videos.Where(v => ranked.Contains(v.Id)).VisibleTo(db, viewerId).Select(v => v.Id).ToListAsync(cancellationToken);
+        var visibleSet = visible.ToHashSet();
+        var page = ranked.Where(visibleSet.Contains).Take(count).ToList();
+        return await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => page.Contains(v.Id)), cancellationToken, page);
+    }
+
+    public async Task<IReadOnlyList<UserHit>> UsersAsync(long viewerId, string query, int count, CancellationToken cancellationToken)
+    {
+        var prefix = UsernamePrefix(query);
+        if (prefix.Length == 0)
+        {
+            return [];
+        }
+
+        return await db.Users.AsNoTracking()
+            .Where(u => u.NormalizedUsername.StartsWith(prefix))
+            .NotBlockedWith(db, viewerId)
+            .OrderByDescending(u => u.NormalizedUsername == prefix).ThenByDescending(u => u.FollowerCount).ThenBy(u => u.NormalizedUsername)
+            .Take(count)
+            .Select(u => new UserHit(u.Id, u.Username, u.DisplayName, u.FollowerCount))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<HashtagHit>> HashtagsAsync(string query, int count, CancellationToken cancellationToken)
+    {
+        var terms = Terms(query);
+        if (terms.Count == 0)
+        {
+            return [];
+        }
+
+        var prefix = terms[0];
+        return await db.Hashtags.AsNoTracking()
+            .Where(h => h.Name.StartsWith(prefix) && h.VideoCount > 0)
+            .OrderByDescending(h => h.Name == prefix).ThenByDescending(h => h.VideoCount).ThenBy(h => h.Name)
+            .Take(count)
+            .Select(h => new HashtagHit(h.Name, h.VideoCount))
+            .ToListAsync(cancellationToken);
+    }
+
+    private static string UsernamePrefix(string query)
+    {
+        var q = query.Trim().TrimStart('@');
+        var end = 0;
+        while (end < q.Length && end < Accounts.UsernameRules.MaxLength && (char.IsAsciiLetterOrDigit(q[end]) || q[end] is '_' or '.'))
+        {
+            end++;
+        }
+
+        return Accounts.UsernameRules.Normalize(q[..end]);
+    }
+}
+
+/// <summary>Caption search on SQLite FTS5 (the VideoSearch table, created by the migration).</summary>
+internal sealed class SqliteCaptionIndex(PlatformDbContext db) : ICaptionIndex
+{
+    public async Task<List<long>> MatchAsync(IReadOnlyList<string> terms, int limit, CancellationToken cancellationToken)
+    {
+        // Terms hold only letters, digits and '_', each quoted: the user cannot inject FTS5 syntax.
+        var match = string.Join(' ', terms.Select((t, i) => i == terms.Count - 1 ? $"\"{t}\"*" : $"\"{t}\""));
+        return await db.Database.SqlQuery<long>(
+            $"""SELECT rowid AS "Value" FROM "VideoSearch" WHERE "VideoSearch" MATCH {match} ORDER BY bm25("VideoSearch") LIMIT {limit}""")
+            .ToListAsync(cancellationToken);
+    }
+}
+
+/// <summary>Caption search on PostgreSQL full-text (the SearchVector column, created by the migration).</summary>
+internal sealed class PostgresCaptionIndex(PlatformDbContext db) : ICaptionIndex
+{
+    public async Task<List<long>> MatchAsync(IReadOnlyList<string> terms, int limit, CancellationToken cancellationToken)
+    {
+        var tsquery = string.Join(" & ", terms.Select((t, i) => i == terms.Count - 1 ? $"{t}:*" : t));
+        return await db.Database.SqlQuery<long>(
+            $"""SELECT "Id" AS "Value" FROM "Videos" WHERE "SearchVector" @@ to_tsquery('simple', {tsquery}) ORDER BY ts_rank("SearchVector", to_tsquery('simple', {tsquery})) DESC, "Id" DESC LIMIT {limit}""")
+            .ToListAsync(cancellationToken);
+    }
+}
