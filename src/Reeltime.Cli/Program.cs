@@ -1,1 +1,3 @@
-Console.WriteLine("reeltime-cli");
+using Reeltime.Cli;
+
+return await CommandLine.RunAsync(args);

@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace Reeltime.Cli;
+
+/// <summary>The product's command-line tool: <c>./reeltime &lt;command&gt; …</c>.</summary>
+internal static class CommandLine
+{
+    private const string Usage = """
+        usage: ./reeltime <command> [options]
+
+          admin seed  --data DIR [--postgres CONN] [--users 10000] [--videos 100000] [--follows 50]
+                      fill an empty database with synthetic users, follows and videos for benchmarks
+          bench events --url URL [--seconds 10] [--batch 100] [--concurrency 16]
+                      durable events per second through POST /api/events
+          bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
+                      following-feed latency (p50/p99) at a fixed request rate, on a seeded database
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            var options = Options.Parse(args.Skip(2));
+            return (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
+            {
+                ("admin", "seed") => await Seeder.RunAsync(options),
+                ("bench", "events") => await EventsBenchmark.RunAsync(options),
+                ("bench", "feed") => await FeedBenchmark.RunAsync(options),
+                _ => Fail(Usage),
+            };
+        }
+        catch (UsageException e)
+        {
+            return Fail(e.Message + Environment.NewLine + Environment.NewLine + Usage);
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 2;
+    }
+}
+
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>--name value pairs.</summary>
+internal sealed class Options(Dictionary<string, string> values)
+{
+    public static Options Parse(IEnumerable<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var e = args.GetEnumerator();
+        while (e.MoveNext())
+        {
+            var key = e.Current;
+            if (!key.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new UsageException($"Unexpected argument '{key}'.");
+            }
+
+            values[key[2..]] = e.MoveNext() ? e.Current : throw new UsageException($"Option {key} needs a value.");
+        }
+
+        return new Options(values);
+    }
+
+    public string? String(string name) => values.GetValueOrDefault(name);
+
+    public string Required(string name) => String(name) ?? throw new UsageException($"Option --{name} is required.");
+
+    public int Int(string name, int fallback) =>
+        values.TryGetValue(name, out var s) ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new UsageException($"--{name} takes a positive number.") : fallback;
+}

@@ -1,0 +1,33 @@
+using Reeltime.Platform;
+using Reeltime.Platform.Engagement;
+using Reeltime.Platform.Feeds;
+using Reeltime.Platform.Videos;
+
+namespace Reeltime.Recommendation;
+
+/// <summary>Why an item is in the feed: a code a machine can count and a sentence a person can read.</summary>
+/// <param name="Code">A stable code, e.g. "recent", "watched-similar", "popular-in-hashtag".</param>
+/// <param name="Text">The sentence shown to the viewer.</param>
+public sealed record FeedReason(string Code, string Text);
+
+/// <summary>One item of the For You feed.</summary>
+public sealed record FeedItem(VideoView Video, IReadOnlyList<FeedReason> Reasons);
+
+/// <summary>The For You feed. The engine of the recommendation issue implements it; until then, recent videos.</summary>
+public interface IForYouFeed
+{
+    /// <summary>The next page for <paramref name="viewerId"/> (0 = a visitor).</summary>
+    Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken);
+}
+
+/// <summary>Recent public videos, newest first: the non-personalised feed and the placeholder before the engine.</summary>
+public sealed class RecentVideosFeed(FeedService feeds) : IForYouFeed
+{
+    private static readonly FeedReason[] Reasons = [new("recent", "New on Reeltime")];
+
+    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken)
+    {
+        var page = await feeds.RecentAsync(viewerId, cursor, count, cancellationToken);
+        return new Page<FeedItem>([.. page.Items.Select(v => new FeedItem(v, Reasons))], page.NextCursor);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Reeltime.Platform.Engagement;
+using Reeltime.Platform.Feeds;
+using Reeltime.Platform.Videos;
+using Reeltime.Recommendation;
+using Reeltime.Server.Authentication;
+
+namespace Reeltime.Server.Apis;
+
+/// <summary>The feeds and list pages: For You, Following, hashtags, trending.</summary>
+internal static class FeedsApi
+{
+    public sealed record Trending(IReadOnlyList<VideoView> Videos, IReadOnlyList<TrendingHashtag> Hashtags);
+
+    private static readonly TimeSpan TrendingWindow = TimeSpan.FromDays(7);
+
+    public static IEndpointRouteBuilder MapFeedsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Feeds");
+        api.MapGet("/feed/for-you", ForYouAsync).WithName("ForYouFeed").WithSummary("The For You feed, each item with the reasons it is there.");
+        api.MapGet("/feed/following", FollowingAsync).WithName("FollowingFeed").WithSummary("Videos of followed accounts, newest first.").RequireAuthorization();
+        api.MapGet("/hashtags/{tag}/videos", HashtagAsync).WithName("HashtagVideos").WithSummary("A hashtag's videos, newest first.");
+        api.MapGet("/trending", TrendingAsync).WithName("Trending").WithSummary("Trending videos and hashtags of the last week.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<Page<FeedItem>>, ProblemHttpResult>> ForYouAsync(string? cursor, int? count, ClaimsPrincipal user, IForYouFeed feed, CancellationToken cancellationToken)
+    {
+        if (Problems.Paging(cursor, count, out var position, out var size, defaultCount: 10) is { } invalid)
+        {
+            return Problems.From(invalid);
+        }
+
+        return TypedResults.Ok(await feed.NextPageAsync(user.UserId(), position, size, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<Page<VideoView>>, ProblemHttpResult>> FollowingAsync(string? cursor, int? count, ClaimsPrincipal user, FeedService feeds, CancellationToken cancellationToken)
+    {
+        if (Problems.Paging(cursor, count, out var position, out var size, defaultCount: 10) is { } invalid)
+        {
+            return Problems.From(invalid);
+        }
+
+        return TypedResults.Ok(await feeds.FollowingAsync(user.UserId(), position, size, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<Page<VideoView>>, ProblemHttpResult>> HashtagAsync(string tag, string? cursor, int? count, ClaimsPrincipal user, FeedService feeds, CancellationToken cancellationToken)
+    {
+        if (Problems.Paging(cursor, count, out var position, out var size) is { } invalid)
+        {
+            return Problems.From(invalid);
+        }
+
+        var outcome = await feeds.HashtagVideosAsync(user.UserId(), tag, position, size, cancellationToken);
+        return outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Problems.From(outcome.Failure!);
+    }
+
+    private static async Task<Results<Ok<Trending>, ProblemHttpResult>> TrendingAsync(int? count, ClaimsPrincipal user, FeedService feeds, CancellationToken cancellationToken)
+    {
+        if (Problems.Paging(null, count, out _, out var size) is { } invalid)
+        {
+            return Problems.From(invalid);
+        }
+
+        var videos = await feeds.TrendingVideosAsync(user.UserId(), TrendingWindow, size, cancellationToken);
+        var hashtags = await feeds.TrendingHashtagsAsync(TrendingWindow, size, cancellationToken);
+        return TypedResults.Ok(new Trending(videos, hashtags));
+    }
+}

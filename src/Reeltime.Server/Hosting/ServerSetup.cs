@@ -1,0 +1,169 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Reeltime.Media;
+using Reeltime.Platform;
+using Reeltime.Platform.Events;
+using Reeltime.Platform.Storage;
+using Reeltime.Recommendation;
+using Reeltime.Server.Apis;
+using Reeltime.Server.Authentication;
+using Scalar.AspNetCore;
+
+namespace Reeltime.Server;
+
+/// <summary>Typed server options, validated at start-up.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The data directory: database, event log and media live here unless configured otherwise.</summary>
+    public string Data { get; set; } = "data";
+
+    /// <summary>Sign-in attempts per client address per minute.</summary>
+    public int SignInPermitsPerMinute { get; set; } = 20;
+
+    /// <summary>Event batches per client address per second.</summary>
+    public int EventBatchesPerSecond { get; set; } = 1000;
+}
+
+/// <summary>The server's wiring: one extension for services, one for the pipeline.</summary>
+public static class ServerSetup
+{
+    /// <summary>The rate-limit policy of sign-in.</summary>
+    public const string SignInRateLimit = "sign-in";
+
+    /// <summary>The rate-limit policy of event batches.</summary>
+    public const string EventsRateLimit = "events";
+
+    /// <summary>The largest upload request accepted (the media limit plus room for the form's other parts).</summary>
+    public const long MaxUploadRequestBytes = (512L * 1024 * 1024) + (1024 * 1024);
+
+    /// <summary>The body limit of every other request.</summary>
+    public const long MaxRequestBytes = 1024 * 1024;
+
+    public static WebApplicationBuilder AddReeltimeServer(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var server = new ServerOptions();
+        configuration.Bind(server);
+        var data = Path.GetFullPath(server.Data);
+        Directory.CreateDirectory(data);
+
+        // The database sits in the data directory unless a connection string says otherwise.
+        if (string.IsNullOrWhiteSpace(configuration["Database:Sqlite"]))
+        {
+            configuration["Database:Sqlite"] = $"Data Source={Path.Combine(data, "reeltime.db")}";
+        }
+
+        services.AddSingleton(Options.Create(server));
+        services.AddPlatform(configuration);
+        services.AddFileEventLog(Path.Combine(data, "events"));
+        services.AddOptions<MediaOptions>().Bind(configuration.GetSection("Media"))
+            .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.")
+            .ValidateOnStart();
+        services.AddSingleton<IObjectStore>(new LocalDiskObjectStore(Path.Combine(data, "media")));
+        services.AddScoped<IForYouFeed, RecentVideosFeed>();
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            c.ProblemDetails.Extensions.Remove("exception");
+            c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
+        });
+        services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                await Results.Problem(title: "Too many requests. Wait a minute and try again.", statusCode: StatusCodes.Status429TooManyRequests)
+                    .ExecuteAsync(context.HttpContext);
+            };
+            o.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "local",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = server.SignInPermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.AddPolicy(EventsRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "local",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = server.EventBatchesPerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 }));
+        });
+        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxUploadRequestBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = MaxRequestBytes;
+            k.AddServerHeader = false;
+        });
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 16);
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    public static async Task<WebApplication> UseReeltimeServerAsync(this WebApplication app)
+    {
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await PlatformDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<PlatformDbContext>());
+        }
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
+        app.UseStatusCodePages();
+        app.Use(SecurityHeaders);
+        app.UseAuthentication();
+        app.UseMiddleware<CsrfProtection>();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Reeltime API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+
+        app.MapAuthApi();
+        app.MapUsersApi();
+        app.MapVideosApi();
+        app.MapFeedsApi();
+        app.MapSearchApi();
+        app.MapMeApi();
+        app.MapEventsApi();
+        app.MapFallback("/api/{**path}", () => Results.Problem(title: "There is no such API route.", statusCode: StatusCodes.Status404NotFound));
+        return app;
+    }
+
+    // Bad input that reaches an exception (a body that is not JSON, too large a body) is the client's
+    // error, not the server's: say so with the right status instead of 500.
+    private static int StatusFor(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        System.Text.Json.JsonException => StatusCodes.Status400BadRequest,
+        OperationCanceledException => 499,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    private static Task SecurityHeaders(HttpContext context, Func<Task> next)
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+        headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+        if (!context.Request.Path.StartsWithSegments("/docs", StringComparison.Ordinal))
+        {
+            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+        }
+
+        return next();
+    }
+}
+
+/// <summary>Ready when the database answers.</summary>
+internal sealed class DatabaseHealthCheck(PlatformDbContext db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken)
+            ? HealthCheckResult.Healthy($"{db.Kind} answers.")
+            : HealthCheckResult.Unhealthy($"The {db.Kind} database does not answer.");
+}

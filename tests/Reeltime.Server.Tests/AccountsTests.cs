@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Reeltime.Server.Tests;
+
+public sealed class AccountsTests(ReeltimeServer server) : IClassFixture<ReeltimeServer>
+{
+    [Fact]
+    public async Task Register_then_sign_in_returns_a_token_that_works()
+    {
+        var client = server.Visitor();
+        var name = "ana_" + Guid.NewGuid().ToString("N")[..8];
+        var registered = await client.PostAsJsonAsync("/api/auth/register", new { username = name, password = "a long enough secret", email = "ana@example.org" });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var body = await registered.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(name, body.GetProperty("username").GetString());
+
+        var login = await client.PostAsJsonAsync("/api/auth/login", new { username = name.ToUpperInvariant(), password = "a long enough secret" });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        Assert.Contains(login.Headers.GetValues("Set-Cookie"), c => c.StartsWith("rt_session=", StringComparison.Ordinal) && c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
+
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var me = await client.GetJsonAsync("/api/me");
+        Assert.Equal(name, me.GetProperty("username").GetString());
+        Assert.Equal("eu", me.GetProperty("region").GetString());
+        Assert.Equal("ana@example.org", me.GetProperty("email").GetString());
+    }
+
+    [Theory]
+    [InlineData("ab")]
+    [InlineData("this_name_is_far_too_long_for_us")]
+    [InlineData("with space")]
+    [InlineData("аdmin")] // Cyrillic а: a look-alike
+    [InlineData("<script>")]
+    [InlineData("'; DROP TABLE Users; --")]
+    [InlineData(".dot")]
+    [InlineData("admin")]
+    [InlineData("emoji😀")]
+    public async Task Invalid_usernames_are_refused_with_a_reason(string username)
+    {
+        var response = await server.Visitor().PostAsJsonAsync("/api/auth/register", new { username, password = "a long enough secret" });
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("username", out _));
+    }
+
+    [Theory]
+    [InlineData("short")]
+    [InlineData("aaaaaaaaaaaaaaaa")]
+    public async Task Weak_passwords_are_refused(string password)
+    {
+        var response = await server.Visitor().PostAsJsonAsync("/api/auth/register", new { username = "pw_" + Guid.NewGuid().ToString("N")[..8], password });
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("password", out _));
+    }
+
+    [Fact]
+    public async Task Usernames_are_unique_regardless_of_case()
+    {
+        var user = await server.NewUserAsync("dup");
+        var response = await server.Visitor().PostAsJsonAsync("/api/auth/register", new { username = user.Username.ToUpperInvariant(), password = "another long secret" });
+        await response.AssertProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task An_unknown_region_is_refused()
+    {
+        var response = await server.Visitor().PostAsJsonAsync("/api/auth/register", new { username = "reg_" + Guid.NewGuid().ToString("N")[..8], password = "a long enough secret", region = "mars" });
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Wrong_password_is_refused_and_repeated_failures_lock_the_account()
+    {
+        var user = await server.NewUserAsync("lock");
+        var client = server.Visitor();
+        for (var i = 0; i < 5; i++)
+        {
+            var wrong = await client.PostAsJsonAsync("/api/auth/login", new { username = user.Username, password = "not the password" });
+            await wrong.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        var locked = await client.PostAsJsonAsync("/api/auth/login", new { username = user.Username, password = user.Password });
+        var problem = await locked.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Contains("Try again", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_users_get_the_same_answer_as_wrong_passwords()
+    {
+        var response = await server.Visitor().PostAsJsonAsync("/api/auth/login", new { username = "nobody_here_at_all", password = "whatever it is" });
+        var problem = await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal("The username or password is wrong.", problem.GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task Sign_out_ends_the_session_at_once()
+    {
+        var user = await server.NewUserAsync("out");
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync("/api/auth/logout", null)).StatusCode);
+        var after = await user.Client.GetAsync("/api/me");
+        await after.AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Cookie_authenticated_writes_need_the_csrf_token()
+    {
+        var user = await server.NewUserAsync("csrf");
+        var browser = server.CreateClient(); // keeps cookies, like a browser
+        var login = await browser.PostAsJsonAsync("/api/auth/login", new { username = user.Username, password = user.Password });
+        var csrf = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString();
+
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/me")).StatusCode);
+        var forged = await browser.PatchAsJsonAsync("/api/me/settings", new { bio = "forged" });
+        await forged.AssertProblemAsync(HttpStatusCode.Forbidden);
+
+        using var request = new HttpRequestMessage(HttpMethod.Patch, "/api/me/settings") { Content = JsonContent.Create(new { bio = "mine" }) };
+        request.Headers.Add("X-CSRF-Token", csrf);
+        var genuine = await browser.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, genuine.StatusCode);
+        Assert.Equal("mine", (await genuine.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bio").GetString());
+    }
+
+    [Fact]
+    public async Task Protected_routes_need_a_session()
+    {
+        var visitor = server.Visitor();
+        await (await visitor.GetAsync("/api/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        visitor.DefaultRequestHeaders.Authorization = new("Bearer", "made-up-token-that-is-long-enough");
+        await (await visitor.GetAsync("/api/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Passwords_are_stored_hashed()
+    {
+        var user = await server.NewUserAsync("hash");
+        using var scope = server.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>();
+        var stored = db.Users.Single(u => u.Id == user.Id).PasswordHash;
+        Assert.DoesNotContain(user.Password, stored, StringComparison.Ordinal);
+        Assert.True(stored.Length > 40);
+    }
+}

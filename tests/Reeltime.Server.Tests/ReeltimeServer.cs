@@ -1,0 +1,105 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace Reeltime.Server.Tests;
+
+/// <summary>
+/// The real server over a real database: a SQLite file in a fresh data directory, or a fresh database on the
+/// PostgreSQL cluster that ./reeltime test starts (REELTIME_TEST_DATABASE=postgres, REELTIME_TEST_POSTGRES).
+/// </summary>
+public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly string data = Path.Combine(Path.GetTempPath(), "reeltime-test-" + Guid.NewGuid().ToString("N"));
+    private string? postgresDatabase;
+    private int userCounter;
+
+    public static bool OnPostgres => string.Equals(Environment.GetEnvironmentVariable("REELTIME_TEST_DATABASE"), "postgres", StringComparison.OrdinalIgnoreCase);
+
+    public string DataDirectory => data;
+
+    /// <summary>Settings a test class wants on top of the defaults.</summary>
+    public Dictionary<string, string?> Settings { get; } = new(StringComparer.Ordinal);
+
+    public async Task InitializeAsync()
+    {
+        if (OnPostgres)
+        {
+            var admin = Environment.GetEnvironmentVariable("REELTIME_TEST_POSTGRES")
+                ?? throw new InvalidOperationException("REELTIME_TEST_DATABASE=postgres needs REELTIME_TEST_POSTGRES (a connection string); ./reeltime test sets both.");
+            postgresDatabase = "reeltime_test_" + Guid.NewGuid().ToString("N");
+            await using (var connection = new NpgsqlConnection(admin))
+            {
+                await connection.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{postgresDatabase}\"", connection);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            Settings["Database:PostgreSql"] = new NpgsqlConnectionStringBuilder(admin) { Database = postgresDatabase, MaxPoolSize = 40 }.ConnectionString;
+        }
+
+        // Start the host now, so that migrations run before the first test.
+        _ = Server;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("Data", data);
+        builder.UseSetting("SignInPermitsPerMinute", "100000");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (postgresDatabase is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("REELTIME_TEST_POSTGRES"));
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{postgresDatabase}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a finishing background task; the temp folder is cleaned by the OS.
+        }
+    }
+
+    /// <summary>A client that sends no credentials.</summary>
+    public HttpClient Visitor() => CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+
+    /// <summary>Registers a new user with a unique name and signs in with a bearer token.</summary>
+    public async Task<TestUser> NewUserAsync(string prefix = "user")
+    {
+        var username = $"{prefix}{Interlocked.Increment(ref userCounter)}_{Guid.NewGuid().ToString("N")[..6]}";
+        const string password = "correct horse battery";
+        var client = Visitor();
+        var registered = await client.PostAsJsonAsync("/api/auth/register", new { username, password });
+        registered.EnsureSuccessStatusCode();
+        var id = (await registered.Content.ReadFromJsonAsync<IdAndName>())!.Id;
+        var login = await client.PostAsJsonAsync("/api/auth/login", new { username, password });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<LoginBody>())!.Token;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return new TestUser(id, username, password, token, client);
+    }
+
+    private sealed record IdAndName(long Id, string Username);
+
+    private sealed record LoginBody(string Token, string CsrfToken);
+}
+
+/// <summary>A signed-in user and a client that acts as them.</summary>
+public sealed record TestUser(long Id, string Username, string Password, string Token, HttpClient Client);

@@ -1,0 +1,223 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Reeltime.Server.Tests;
+
+public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeServer>
+{
+    [Fact]
+    public async Task An_upload_is_recorded_with_its_hashtags_and_mentions()
+    {
+        var ben = await server.NewUserAsync("mentioned");
+        var ana = await server.NewUserAsync("creator");
+        var id = await ana.UploadAsync($"Sunset run #Running #sunset with @{ben.Username}, again #running");
+        var video = await ana.Client.GetJsonAsync($"/api/videos/{id}");
+        Assert.Equal(["running", "sunset"], video.GetProperty("hashtags").EnumerateArray().Select(h => h.GetString()).Order());
+        Assert.Equal([ben.Username], video.GetProperty("mentions").EnumerateArray().Select(h => h.GetString()));
+        Assert.Equal(ana.Username, video.GetProperty("author").GetProperty("username").GetString());
+        Assert.Equal("ready", video.GetProperty("status").GetString());
+        Assert.Equal(1, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("videoCount").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("<img src=x onerror=alert(1)> #xss")]
+    [InlineData("'; DROP TABLE \"Videos\"; -- #sql")]
+    [InlineData("Robert'); DELETE FROM Users WHERE ('1'='1")]
+    [InlineData("日本語のキャプション #日本 😀 ÄÖÜ")]
+    public async Task Captions_are_stored_verbatim_and_never_executed(string caption)
+    {
+        var ana = await server.NewUserAsync("verbatim");
+        var id = await ana.UploadAsync(caption);
+        var video = await ana.Client.GetJsonAsync($"/api/videos/{id}");
+        Assert.Equal(caption, video.GetProperty("caption").GetString());
+        Assert.Equal(1, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("videoCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Uploads_are_validated()
+    {
+        var ana = await server.NewUserAsync("badup");
+        using (var noFile = new MultipartFormDataContent { { new StringContent("hi"), "caption" } })
+        {
+            await (await ana.Client.PostAsync("/api/videos", noFile)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        }
+
+        using (var badVisibility = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "file", "a.mp4" }, { new StringContent("everyone"), "visibility" } })
+        {
+            await (await ana.Client.PostAsync("/api/videos", badVisibility)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        }
+
+        using (var longCaption = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "file", "a.mp4" }, { new StringContent(new string('x', 2201)), "caption" } })
+        {
+            await (await ana.Client.PostAsync("/api/videos", longCaption)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        }
+
+        await (await ana.Client.PostAsJsonAsync("/api/videos", new { caption = "json is not an upload" })).AssertProblemAsync(HttpStatusCode.BadRequest);
+        using var anonymous = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "file", "a.mp4" } };
+        await (await server.Visitor().PostAsync("/api/videos", anonymous)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Private_and_followers_only_videos_stay_with_who_may_see_them()
+    {
+        var ana = await server.NewUserAsync("owner");
+        var fan = await server.NewUserAsync("fan");
+        var stranger = await server.NewUserAsync("stranger");
+        await fan.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        var open = await ana.UploadAsync("open #vis");
+        var friends = await ana.UploadAsync("friends #vis", "followers");
+        var mine = await ana.UploadAsync("mine #vis", "private");
+
+        Assert.Equal([mine, friends, open], (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+        Assert.Equal([friends, open], (await fan.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+        Assert.Equal([open], (await stranger.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+        Assert.Equal([open], (await server.Visitor().GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+
+        await stranger.Client.GetJsonAsync($"/api/videos/{friends}", HttpStatusCode.NotFound);
+        await stranger.Client.GetJsonAsync($"/api/videos/{mine}", HttpStatusCode.NotFound);
+        await fan.Client.GetJsonAsync($"/api/videos/{mine}", HttpStatusCode.NotFound);
+        await fan.Client.GetJsonAsync($"/api/videos/{friends}");
+
+        foreach (var who in new[] { fan, stranger })
+        {
+            var lists = new[] { "/api/feed/for-you?count=100", "/api/hashtags/vis/videos", "/api/search?q=mine&type=videos", "/api/trending?count=100" };
+            foreach (var list in lists)
+            {
+                var text = (await who.Client.GetJsonAsync(list)).GetRawText();
+                Assert.DoesNotContain($"\"id\":{mine},", text, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.DoesNotContain(friends, (await stranger.Client.GetJsonAsync("/api/hashtags/vis/videos")).Ids());
+        Assert.Contains(friends, (await fan.Client.GetJsonAsync("/api/feed/following")).Ids());
+    }
+
+    [Fact]
+    public async Task Only_the_author_can_delete_a_video_and_then_it_is_gone_everywhere()
+    {
+        var ana = await server.NewUserAsync("deleter");
+        var eve = await server.NewUserAsync("intruder");
+        var id = await ana.UploadAsync("to be deleted #gone");
+        var hidden = await ana.UploadAsync("secret", "private");
+
+        await (await eve.Client.DeleteAsync($"/api/videos/{id}")).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await eve.Client.DeleteAsync($"/api/videos/{hidden}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await eve.Client.GetJsonAsync($"/api/videos/{id}");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/videos/{id}")).StatusCode);
+        await ana.Client.GetJsonAsync($"/api/videos/{id}", HttpStatusCode.NotFound);
+        await eve.Client.GetJsonAsync($"/api/videos/{id}", HttpStatusCode.NotFound);
+        Assert.DoesNotContain(id, (await eve.Client.GetJsonAsync("/api/hashtags/gone/videos")).Ids());
+        Assert.DoesNotContain(id, (await eve.Client.GetJsonAsync("/api/feed/for-you?count=100")).Ids());
+        Assert.DoesNotContain(id, (await eve.Client.GetJsonAsync("/api/search?q=deleted&type=videos")).Ids("videos"));
+        await (await eve.Client.PostAsync($"/api/videos/{id}/like", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(1, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("videoCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Deleted_videos_are_purged_after_the_grace_period()
+    {
+        var ana = await server.NewUserAsync("purger");
+        var id = await ana.UploadAsync("short-lived");
+        await ana.Client.PostAsync($"/api/videos/{id}/like", null);
+        await ana.Client.DeleteAsync($"/api/videos/{id}");
+
+        using var scope = server.Services.CreateScope();
+        var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+        var db = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>();
+        Assert.Empty(await library.PurgeAsync(DateTime.UtcNow.AddDays(-30), default));
+        Assert.Contains(id, await library.PurgeAsync(DateTime.UtcNow.AddMinutes(1), default));
+        Assert.False(db.Videos.Any(v => v.Id == id));
+        Assert.False(db.Likes.Any(l => l.VideoId == id));
+    }
+}
+
+public sealed class EngagementTests(ReeltimeServer server) : IClassFixture<ReeltimeServer>
+{
+    [Fact]
+    public async Task Likes_are_idempotent_and_counted_once()
+    {
+        var ana = await server.NewUserAsync("liked");
+        var ben = await server.NewUserAsync("liker");
+        var id = await ana.UploadAsync("like me");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await ben.Client.PostAsync($"/api/videos/{id}/like", null)).StatusCode);
+        }
+
+        var video = await ben.Client.GetJsonAsync($"/api/videos/{id}");
+        Assert.Equal(1, video.GetProperty("counts").GetProperty("likes").GetInt32());
+        Assert.True(video.GetProperty("viewer").GetProperty("liked").GetBoolean());
+
+        await ben.Client.DeleteAsync($"/api/videos/{id}/like");
+        await ben.Client.DeleteAsync($"/api/videos/{id}/like");
+        Assert.Equal(0, (await ben.Client.GetJsonAsync($"/api/videos/{id}")).GetProperty("counts").GetProperty("likes").GetInt32());
+    }
+
+    [Fact]
+    public async Task Like_counts_stay_consistent_under_concurrency()
+    {
+        var ana = await server.NewUserAsync("popular");
+        var id = await ana.UploadAsync("everyone likes this");
+        var fans = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => server.NewUserAsync("fan")));
+
+        // Every fan likes several times at once, and one fan toggles: the count must equal the rows.
+        var storm = fans.SelectMany(f => Enumerable.Range(0, 4).Select(_ => f.Client.PostAsync($"/api/videos/{id}/like", null)));
+        var responses = await Task.WhenAll(storm);
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        await Task.WhenAll(fans[0].Client.DeleteAsync($"/api/videos/{id}/like"), fans[0].Client.DeleteAsync($"/api/videos/{id}/like"));
+
+        Assert.Equal(11, (await ana.Client.GetJsonAsync($"/api/videos/{id}")).GetProperty("counts").GetProperty("likes").GetInt32());
+        using var scope = server.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>();
+        Assert.Equal(11, db.Likes.Count(l => l.VideoId == id));
+    }
+
+    [Fact]
+    public async Task Comments_have_one_level_of_replies_and_only_their_author_or_the_video_author_deletes_them()
+    {
+        var ana = await server.NewUserAsync("host");
+        var ben = await server.NewUserAsync("talker");
+        var eve = await server.NewUserAsync("troll");
+        var id = await ana.UploadAsync("discuss");
+
+        var first = await (await ben.Client.PostAsJsonAsync($"/api/videos/{id}/comments", new { text = "<b>first</b>" })).Content.ReadFromJsonAsync<JsonElement>();
+        var firstId = first.GetProperty("id").GetInt64();
+        Assert.Equal("<b>first</b>", first.GetProperty("text").GetString());
+        var reply = await ana.Client.PostAsJsonAsync($"/api/videos/{id}/comments", new { text = "thanks", parentId = firstId });
+        Assert.Equal(HttpStatusCode.Created, reply.StatusCode);
+        var replyId = (await reply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        await (await eve.Client.PostAsJsonAsync($"/api/videos/{id}/comments", new { text = "deeper", parentId = replyId })).AssertProblemAsync(HttpStatusCode.BadRequest);
+        await (await eve.Client.PostAsJsonAsync($"/api/videos/{id}/comments", new { text = "   " })).AssertProblemAsync(HttpStatusCode.BadRequest);
+        await (await eve.Client.PostAsJsonAsync($"/api/videos/{id}/comments", new { text = new string('a', 1001) })).AssertProblemAsync(HttpStatusCode.BadRequest);
+
+        var top = await eve.Client.GetJsonAsync($"/api/videos/{id}/comments");
+        Assert.Equal([firstId], top.Ids());
+        Assert.Equal(1, top.GetProperty("items")[0].GetProperty("replyCount").GetInt32());
+        Assert.Equal([replyId], (await eve.Client.GetJsonAsync($"/api/videos/{id}/comments?parentId={firstId}")).Ids());
+
+        await (await eve.Client.DeleteAsync($"/api/comments/{firstId}")).AssertProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/comments/{replyId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ben.Client.DeleteAsync($"/api/comments/{firstId}")).StatusCode);
+        Assert.Empty((await eve.Client.GetJsonAsync($"/api/videos/{id}/comments")).Ids());
+        Assert.Equal(0, (await ana.Client.GetJsonAsync($"/api/videos/{id}")).GetProperty("counts").GetProperty("comments").GetInt32());
+    }
+
+    [Fact]
+    public async Task Bookmarks_are_listed_for_their_owner_only()
+    {
+        var ana = await server.NewUserAsync("marked");
+        var ben = await server.NewUserAsync("marker");
+        var a = await ana.UploadAsync("keep this");
+        var b = await ana.UploadAsync("and this");
+        await ben.Client.PostAsync($"/api/videos/{a}/bookmark", null);
+        await ben.Client.PostAsync($"/api/videos/{b}/bookmark", null);
+        await ben.Client.PostAsync($"/api/videos/{b}/bookmark", null);
+        Assert.Equal([b, a], (await ben.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
+        Assert.Empty((await ana.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
+        Assert.Equal(1, (await ana.Client.GetJsonAsync($"/api/videos/{b}")).GetProperty("counts").GetProperty("bookmarks").GetInt32());
+        await ben.Client.DeleteAsync($"/api/videos/{a}/bookmark");
+        Assert.Equal([b], (await ben.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
+    }
+}
