@@ -112,9 +112,9 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
     public async Task<IReadOnlyList<FollowRequest>> ListFollowRequestsAsync(long userId, CancellationToken cancellationToken) =>
         await db.Follows.AsNoTracking()
             .Where(f => f.FolloweeId == userId && f.State == FollowState.Pending)
-            .Join(db.Users, f => f.FollowerId, u => u.Id, (f, u) => new FollowRequest(u.Id, u.Username, f.CreatedAt))
-            .OrderBy(r => r.RequestedAt)
+            .OrderBy(f => f.CreatedAt)
             .Take(500)
+            .Join(db.Users, f => f.FollowerId, u => u.Id, (f, u) => new FollowRequest(u.Id, u.Username, f.CreatedAt))
             .ToListAsync(cancellationToken);
 
     /// <summary>Approves (or with <paramref name="approve"/> false, declines) a request to follow the caller.</summary>

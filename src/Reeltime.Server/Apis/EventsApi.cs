@@ -90,9 +90,11 @@ internal static class EventsApi
         if (errors.Count > 0)
         {
             // All or nothing: a client resends a corrected batch without guessing which events landed.
+            // Name the first few only: a bad client sends the same mistake five hundred times.
+            const int Shown = 20;
             var title = errors.Count == 1 ? $"{errors.Keys.First()}: {errors.Values.First()[0]}" : $"{errors.Count} events are invalid; none was recorded.";
             return TypedResults.Problem(title: title, statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["errors"] = errors });
+                extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["errors"] = errors.Count <= Shown ? errors : errors.Take(Shown).ToDictionary(StringComparer.Ordinal) });
         }
 
         var first = await log.AppendAsync(stamped, cancellationToken);

@@ -111,6 +111,7 @@ public static class ServerSetup
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
         app.UseStatusCodePages();
         app.Use(SecurityHeaders);
+        app.Use(RequestBodyLimit);
         app.UseAuthentication();
         app.UseMiddleware<CsrfProtection>();
         app.UseRateLimiter();
@@ -141,6 +142,26 @@ public static class ServerSetup
         OperationCanceledException => 499,
         _ => StatusCodes.Status500InternalServerError,
     };
+
+    // Kestrel enforces the limit while the body streams in; refusing a declared length up front answers
+    // sooner, and holds behind any server (a test host, a proxy) that does not enforce the feature itself.
+    private static Task RequestBodyLimit(HttpContext context, Func<Task> next)
+    {
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? MaxRequestBytes;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+
+        if (limit is { } max && context.Request.ContentLength > max)
+        {
+            return Results.Problem(
+                title: $"The request body is too large; this endpoint takes at most {max / 1024:N0} KiB.",
+                statusCode: StatusCodes.Status413PayloadTooLarge).ExecuteAsync(context);
+        }
+
+        return next();
+    }
 
     private static Task SecurityHeaders(HttpContext context, Func<Task> next)
     {
