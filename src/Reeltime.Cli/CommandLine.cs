@@ -11,7 +11,8 @@ internal static class CommandLine
           admin seed  --data DIR [--postgres CONN] [--users 10000] [--videos 100000] [--follows 50]
                       fill an empty database with synthetic users, follows and videos for benchmarks
           bench events --url URL [--seconds 10] [--batch 100] [--concurrency 16]
-                      durable events per second through POST /api/events
+                      durable events per second through POST /api/events, as seeded users
+                      (start the server with --EventBatchesPerSecond 100000 to measure capacity)
           bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
                       following-feed latency (p50/p99) at a fixed request rate, on a seeded database
         """;

@@ -49,6 +49,24 @@ public sealed class EventsAndHttpTests(ReeltimeServer server) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task A_runaway_client_is_throttled_per_user_without_slowing_others()
+    {
+        var noisy = await server.NewUserAsync("noisy");
+        var quiet = await server.NewUserAsync("quiet");
+        var t = Now;
+        var body = new { events = new[] { new { type = "play", videoId = 1, clientTime = t } } };
+
+        // 60 at once against 20 a second: even straddling a window edge, some must be refused.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => noisy.Client.PostAsJsonAsync("/api/events", body)));
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(refused);
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests }));
+        Assert.Equal("application/problem+json", refused[0].Content.Headers.ContentType?.MediaType);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await quiet.Client.PostAsJsonAsync("/api/events", body)).StatusCode);
+    }
+
+    [Fact]
     public async Task Invalid_batches_are_refused_whole_with_the_reason_of_each_event()
     {
         var ana = await server.NewUserAsync("badevents");

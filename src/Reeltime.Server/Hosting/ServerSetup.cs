@@ -22,8 +22,11 @@ public sealed class ServerOptions
     /// <summary>Sign-in attempts per client address per minute.</summary>
     public int SignInPermitsPerMinute { get; set; } = 20;
 
-    /// <summary>Event batches per client address per second.</summary>
-    public int EventBatchesPerSecond { get; set; } = 1000;
+    /// <summary>
+    /// Event batches per signed-in user per second. A client sends one every few seconds; the limit only
+    /// stops a runaway or hostile client from filling the disk.
+    /// </summary>
+    public int EventBatchesPerSecond { get; set; } = 20;
 }
 
 /// <summary>The server's wiring: one extension for services, one for the pipeline.</summary>
@@ -85,8 +88,9 @@ public static class ServerSetup
             o.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "local",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = server.SignInPermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // Per user, not per address: many honest viewers share one address behind a carrier's NAT.
             o.AddPolicy(EventsRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "local",
+                context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? context.Connection.RemoteIpAddress?.ToString() ?? "local",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = server.EventBatchesPerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 }));
         });
         services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxUploadRequestBytes);
