@@ -13,6 +13,8 @@ internal static class CommandLine
           bench events --url URL [--seconds 10] [--batch 100] [--concurrency 16]
                       durable events per second through POST /api/events, as seeded users
                       (start the server with --EventBatchesPerSecond 100000 to measure capacity)
+          simulate    [--seed 7] [--users 400] [--days 6] [--out sim.json]
+                      drive the feed policies with a synthetic audience and compare them
           bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
                       following-feed latency (p50/p99) at a fixed request rate, on a seeded database
         """;
@@ -21,12 +23,14 @@ internal static class CommandLine
     {
         try
         {
-            var options = Options.Parse(args.Skip(2));
+            // Commands are one word (simulate) or two (admin seed); options follow them.
+            Options After(int words) => Options.Parse(args.Skip(words));
             return (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
             {
-                ("admin", "seed") => await Seeder.RunAsync(options),
-                ("bench", "events") => await EventsBenchmark.RunAsync(options),
-                ("bench", "feed") => await FeedBenchmark.RunAsync(options),
+                ("admin", "seed") => await Seeder.RunAsync(After(2)),
+                ("bench", "events") => await EventsBenchmark.RunAsync(After(2)),
+                ("bench", "feed") => await FeedBenchmark.RunAsync(After(2)),
+                ("simulate", _) => await SimulateCommand.RunAsync(After(1)),
                 _ => Fail(Usage),
             };
         }

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text.Json;
+using Reeltime.Simulation;
+using Spectre.Console;
+
+namespace Reeltime.Cli;
+
+/// <summary><c>./reeltime simulate</c>: every policy against the same synthetic audience.</summary>
+internal static class SimulateCommand
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var settings = new SimulationSettings
+        {
+            Seed = options.Int("seed", 7),
+            Users = options.Int("users", 400),
+            Days = options.Int("days", 6),
+        };
+        var world = new SyntheticWorld(settings);
+        var simulator = new Simulator(world);
+        IFeedPolicy[] policies = [new RandomPolicy(settings.Seed), new PopularityPolicy()];
+
+        var outcomes = new List<PolicyOutcome>();
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            foreach (var policy in policies)
+            {
+                var task = progress.AddTask(policy.Name, maxValue: settings.Days);
+                outcomes.Add(await simulator.RunAsync(policy, day => task.Value = day));
+            }
+        });
+
+        var table = new Table().AddColumns("policy", "s/impr", "s/session", "complete", "entropy", "fresh", "adapt", "adapted", "impr");
+        foreach (var o in outcomes)
+        {
+            table.AddRow(o.Policy, F(o.WatchSecondsPerImpression), F(o.WatchSecondsPerSession), F(o.CompletionRate), F(o.TopicEntropy), F(o.FreshReachShare), F(o.AdaptationPages), F(o.AdaptedShare), o.Impressions.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]s/impr, s/session: mean seconds watched per video shown and per session; complete: completion rate; entropy: topics per session (bits); fresh: share of new uploads reaching a first audience; adapt: pages until a switched interest fills half a page (censored at probe + 1); adapted: share who got there[/]");
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "[grey]{0} users, {1} videos ({2} uploaded during the run), {3} days, seed {4}[/]",
+            settings.Users, world.Videos.Count, settings.FreshVideos, settings.Days, settings.Seed);
+
+        var output = options.String("out") ?? "sim.json";
+        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { policies = outcomes, settings }, Json));
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "wrote [bold]{0}[/]", output.EscapeMarkup());
+        return 0;
+    }
+
+    private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}
