@@ -130,6 +130,36 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
         Assert.False(db.Videos.Any(v => v.Id == id));
         Assert.False(db.Likes.Any(l => l.VideoId == id));
     }
+
+    [Fact]
+    public async Task The_purge_round_waits_for_the_grace_period_then_removes_metadata_and_media()
+    {
+        var ana = await server.NewUserAsync("purgeround");
+        var id = await ana.UploadAsync("soon gone");
+        await ana.Client.DeleteAsync($"/api/videos/{id}");
+        var store = server.Services.GetRequiredService<Reeltime.Media.IObjectStore>();
+        var key = Reeltime.Server.Apis.MediaKeys.Original(id);
+        using (var original = store.OpenRead(key))
+        {
+            Assert.NotNull(original); // kept during the grace period
+        }
+
+        VideoPurge PurgeAt(DateTimeOffset now) => new(
+            server.Services.GetRequiredService<IServiceScopeFactory>(), store,
+            Microsoft.Extensions.Options.Options.Create(new VideoRetentionOptions()),
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<VideoPurge>.Instance);
+
+        await PurgeAt(DateTimeOffset.UtcNow.AddDays(29)).PurgeOnceAsync(default);
+        using (var original = store.OpenRead(key))
+        {
+            Assert.NotNull(original);
+        }
+
+        Assert.True(await PurgeAt(DateTimeOffset.UtcNow.AddDays(31)).PurgeOnceAsync(default) >= 1);
+        Assert.Null(store.OpenRead(key));
+        await (await ana.Client.GetAsync($"/api/videos/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
 }
 
 public sealed class EngagementTests(ReeltimeServer server) : IClassFixture<ReeltimeServer>

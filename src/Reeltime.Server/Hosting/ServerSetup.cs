@@ -67,6 +67,11 @@ public static class ServerSetup
             .ValidateOnStart();
         services.AddSingleton<IObjectStore>(new LocalDiskObjectStore(Path.Combine(data, "media")));
         services.AddScoped<IForYouFeed, RecentVideosFeed>();
+        services.AddOptions<VideoRetentionOptions>().Bind(configuration.GetSection("Videos"))
+            .Validate(o => o.DeletedGracePeriod >= TimeSpan.Zero && o.PurgeInterval > TimeSpan.Zero, "Videos:DeletedGracePeriod may not be negative and Videos:PurgeInterval must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<VideoPurge>();
+        services.AddHostedService(sp => sp.GetRequiredService<VideoPurge>());
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
