@@ -1,0 +1,87 @@
+using System.Text;
+
+namespace Reeltime.Server.Tests;
+
+/// <summary>
+/// Every route in the OpenAPI document, hit with nonsense by a signed-in user: no answer may be a 500, and
+/// every refusal must be a problem document. New routes are covered the day they are added.
+/// </summary>
+public sealed class HostileRequestTests(ReeltimeServer server) : IClassFixture<ReeltimeServer>
+{
+    private static readonly string[] Bodies =
+    [
+        "{not json",
+        "[]",
+        "null",
+        "{\"username\":{\"nested\":[1,2,3]},\"events\":\"x\",\"caption\":123,\"videoId\":\"NaN\",\"count\":-1}",
+        "{\"events\":[null,{},{\"type\":\"\\u0000\",\"videoId\":-9223372036854775808}]}",
+        "\"" + new string('x', 10_000) + "\"",
+    ];
+
+    private static readonly string[] Queries =
+    [
+        "",
+        "?cursor=%%%&count=-5",
+        "?cursor=AAAAAAAAAAAAAAAAAAAAAA&count=999999999999",
+        "?q=" + Uri.EscapeDataString("' OR 1=1; DROP TABLE \"Users\"; --") + "&type=everything",
+        "?q=" + Uri.EscapeDataString("\"* ^ NEAR( ) : -") + "&type=videos",
+    ];
+
+    [Fact]
+    public async Task No_route_answers_nonsense_with_a_server_error()
+    {
+        var user = await server.NewUserAsync("hostile");
+        var document = await server.Visitor().GetJsonAsync("/openapi/v1.json");
+        var failures = new List<string>();
+        var routes = 0;
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var method = new HttpMethod(operation.Name.ToUpperInvariant());
+                foreach (var route in Concrete(path.Name))
+                {
+                    routes++;
+                    foreach (var query in Queries)
+                    {
+                        string?[] bodies = method == HttpMethod.Get || method == HttpMethod.Delete ? new string?[] { null } : Bodies;
+                        foreach (var body in bodies)
+                        {
+                            using var request = new HttpRequestMessage(method, route + query);
+                            if (body is not null)
+                            {
+                                request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+                            }
+
+                            using var response = await user.Client.SendAsync(request);
+                            var status = (int)response.StatusCode;
+                            var type = response.Content.Headers.ContentType?.MediaType;
+                            if (status >= 500 || (status >= 400 && type != "application/problem+json"))
+                            {
+                                failures.Add($"{method} {route}{query} [{body?[..Math.Min(body.Length, 30)]}] -> {status} {type}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(routes > 20, $"only {routes} routes found in the OpenAPI document");
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    // Each route with its parameters filled by values that exist, do not exist, and are absurd.
+    private static IEnumerable<string> Concrete(string template)
+    {
+        if (!template.Contains('{', StringComparison.Ordinal))
+        {
+            yield return template;
+            yield break;
+        }
+
+        foreach (var value in new[] { "1", "999999999", "-1", "9223372036854775807", "%F0%9F%92%A9", "..%2F..%2Fetc" })
+        {
+            yield return System.Text.RegularExpressions.Regex.Replace(template, "\\{[^}]+\\}", value);
+        }
+    }
+}
