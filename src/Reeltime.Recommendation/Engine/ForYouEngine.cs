@@ -92,6 +92,28 @@ public sealed partial class ForYouEngine : IDisposable
         }
     }
 
+    /// <summary>False if an event of the batch names a video the catalogue does not know yet.</summary>
+    public bool KnowsVideosOf(ReadOnlySpan<LoggedEvent> events)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            foreach (ref readonly var logged in events)
+            {
+                if (logged.Event.VideoId != 0 && !_catalog.TryGetIndex(logged.Event.VideoId, out _))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>The highest video id in the catalogue (0 when empty), for incremental loading.</summary>
     public long MaxVideoId
     {

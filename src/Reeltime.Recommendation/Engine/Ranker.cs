@@ -14,7 +14,7 @@ internal enum RankerTask
 
 /// <summary>The ranker's input features, in order. Every feature is computed from engine state alone, so
 /// the features of a logged impression can be recomputed exactly on replay.</summary>
-internal static class RankerFeatures
+public static class RankerFeatures
 {
     public const int Bias = 0;
     public const int Similarity = 1;
