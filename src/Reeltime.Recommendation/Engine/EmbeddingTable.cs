@@ -230,14 +230,21 @@ internal sealed class EmbeddingTable
     {
         writer.Write(_dim);
         writer.Write(_used);
+
+        // In key order: the bytes of a snapshot depend on the state, not on the history of free rows.
+        var rows = new List<(long Key, int Row)>(_used);
         for (var row = 0; row < _rowCount; row++)
         {
-            if (_rowKey[row] == Empty || Find(_rowKey[row]) != row)
+            if (_rowKey[row] != Empty && Find(_rowKey[row]) == row)
             {
-                continue;
+                rows.Add((_rowKey[row], row));
             }
+        }
 
-            writer.Write(_rowKey[row]);
+        rows.Sort();
+        foreach (var (key, row) in rows)
+        {
+            writer.Write(key);
             writer.Write(_touchedMs[row]);
             writer.Write(_accumulators[row]);
             foreach (var x in Row(row))
@@ -247,7 +254,9 @@ internal sealed class EmbeddingTable
         }
 
         writer.Write(_sightings.Count);
-        foreach (var (key, count) in _sightings)
+        var sightings = _sightings.ToList();
+        sightings.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+        foreach (var (key, count) in sightings)
         {
             writer.Write(key);
             writer.Write(count);

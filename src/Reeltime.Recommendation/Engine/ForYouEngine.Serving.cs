@@ -146,9 +146,14 @@ public sealed partial class ForYouEngine
     {
         x.Clear();
         x[RankerFeatures.Bias] = 1;
-        if (!query.IsEmpty && _index.Contains(video))
+        if (!query.IsEmpty)
         {
-            x[RankerFeatures.Similarity] = TensorPrimitives.Dot(query, _index.Vector(video));
+            // From the video's current vector, not the index's copy: the index lags by design, and features
+            // must not depend on it, so that replay reproduces training exactly.
+            Span<float> item = stackalloc float[_dim];
+            ItemVector(video, item);
+            var norm = TensorPrimitives.Norm(item);
+            x[RankerFeatures.Similarity] = norm > 1e-6f ? TensorPrimitives.Dot(query, item) / norm : 0;
         }
 
         var creator = _catalog.CreatorOf(video);

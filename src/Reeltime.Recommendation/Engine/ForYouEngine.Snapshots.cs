@@ -11,7 +11,10 @@ public sealed partial class ForYouEngine
     /// Writes the whole learned state with the offset it reflects. Restoring it and applying the log from
     /// <see cref="AppliedOffset"/> gives the same state as never having stopped.
     /// </summary>
-    public void WriteSnapshot(Stream stream)
+    public void WriteSnapshot(Stream stream) => WriteSnapshot(stream, includeIndex: true);
+
+    /// <summary>Writes the snapshot; without the index it holds the learned state only (the index is derived and lags by design).</summary>
+    internal void WriteSnapshot(Stream stream, bool includeIndex)
     {
         ArgumentNullException.ThrowIfNull(stream);
         _lock.EnterReadLock();
@@ -29,13 +32,17 @@ public sealed partial class ForYouEngine
             _videos.Write(writer);
             _creators.Write(writer);
             _hashtags.Write(writer);
-            _index.Write(writer);
+            if (includeIndex)
+            {
+                _index.Write(writer);
+            }
+
             _stats.Write(writer, _catalog.Count, _catalog.CreatorCount);
             _coWatch.Write(writer, _catalog.Count);
             _ranker.Write(writer);
             _impressions.Write(writer);
             writer.Write(_profiles.Count);
-            foreach (var profile in _profiles.Values)
+            foreach (var profile in _profiles.Values.OrderBy(p => p.UserId))
             {
                 profile.Write(writer);
             }
@@ -48,7 +55,7 @@ public sealed partial class ForYouEngine
         }
     }
 
-    /// <summary>Reads an engine written by <see cref="WriteSnapshot"/>; throws <see cref="InvalidDataException"/> if it is not one.</summary>
+    /// <summary>Reads an engine written by <see cref="WriteSnapshot(Stream)"/>; throws <see cref="InvalidDataException"/> if it is not one.</summary>
     public static ForYouEngine ReadSnapshot(Stream stream, EngineOptions options, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(stream);

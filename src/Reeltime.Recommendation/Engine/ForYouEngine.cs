@@ -42,7 +42,6 @@ public sealed partial class ForYouEngine : IDisposable
     private long _boardBuiltAtMs;
     private long _lastEventMs;
     private long _appliedOffset;
-    private long _eventsSinceExpiry;
     private TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates an empty engine.</summary>
@@ -179,6 +178,7 @@ public sealed partial class ForYouEngine : IDisposable
                 }
 
                 ApplyOne(logged.Offset, logged.Event);
+                ExpireIfDue(logged.Offset);
                 Interlocked.Exchange(ref _appliedOffset, logged.Offset + 1);
             }
 
@@ -313,6 +313,20 @@ public sealed partial class ForYouEngine : IDisposable
 
             hashtags = list;
             return true;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The stage of a video's first audience (0.., or <see cref="VideoStats.Stopped"/>), -1 if unknown.</summary>
+    internal int StageOf(long videoId)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _catalog.TryGetIndex(videoId, out var video) ? _stats.Stage[video] : -1;
         }
         finally
         {
@@ -465,7 +479,6 @@ public sealed partial class ForYouEngine : IDisposable
         }
 
         _eventsSinceBoard += events;
-        _eventsSinceExpiry += events;
         var wall = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (_eventsSinceBoard >= 50_000 || wall - _boardBuiltAtMs >= 500 || (_catalog.Count < 200_000 && _eventsSinceBoard > 0))
         {
@@ -473,14 +486,20 @@ public sealed partial class ForYouEngine : IDisposable
             _boardBuiltAtMs = wall;
         }
 
-        if (_eventsSinceExpiry >= 1_000_000)
+    }
+
+    // Every million events by offset (not by batch), so a replay expires at the same points.
+    private void ExpireIfDue(long offset)
+    {
+        if (offset % 1_000_000 != 999_999)
         {
-            _eventsSinceExpiry = 0;
-            var before = _lastEventMs - (long)Options.VectorExpiry.TotalMilliseconds;
-            _users.Expire(before);
-            _videos.Expire(before);
-            _creators.Expire(before);
-            _hashtags.Expire(before);
+            return;
         }
+
+        var before = _lastEventMs - (long)Options.VectorExpiry.TotalMilliseconds;
+        _users.Expire(before);
+        _videos.Expire(before);
+        _creators.Expire(before);
+        _hashtags.Expire(before);
     }
 }

@@ -262,8 +262,8 @@ internal sealed class HnswIndex
                 return;
             }
 
-            // Relinking the entry point: start from any neighbour of it instead.
-            var block = Links(node, 0);
+            // Relinking the entry point: start from one of its neighbours on the top layer instead.
+            var block = Links(node, _maxLevel);
             if (block.Length == 0)
             {
                 return;

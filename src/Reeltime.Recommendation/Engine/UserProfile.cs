@@ -196,7 +196,7 @@ internal sealed class UserProfile(long userId, int dim)
         WriteInterests(writer, Hashtags);
         WriteInterests(writer, Creators);
         writer.Write(Seen.Count);
-        foreach (var (video, at) in Seen)
+        foreach (var (video, at) in Seen.OrderBy(p => p.Key))
         {
             writer.Write(video);
             writer.Write(at);
@@ -250,7 +250,7 @@ internal sealed class UserProfile(long userId, int dim)
     private static void WriteInterests(BinaryWriter writer, Dictionary<int, Interest> interests)
     {
         writer.Write(interests.Count);
-        foreach (var (key, interest) in interests)
+        foreach (var (key, interest) in interests.OrderBy(p => p.Key))
         {
             writer.Write(key);
             writer.Write(interest.Weight);
@@ -270,7 +270,7 @@ internal sealed class UserProfile(long userId, int dim)
     private static void WriteSet(BinaryWriter writer, HashSet<int> set)
     {
         writer.Write(set.Count);
-        foreach (var x in set)
+        foreach (var x in set.Order())
         {
             writer.Write(x);
         }
