@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Reeltime.Platform.Engagement;
 using Reeltime.Platform.Feeds;
 using Reeltime.Platform.Videos;
-using Microsoft.Extensions.Options;
 using Reeltime.Recommendation;
 using Reeltime.Recommendation.Engine;
 using Reeltime.Server.Authentication;
