@@ -2,13 +2,16 @@ using Reeltime.Platform;
 using Reeltime.Platform.Engagement;
 using Reeltime.Platform.Feeds;
 using Reeltime.Platform.Videos;
+using Reeltime.Recommendation.Engine;
 
 namespace Reeltime.Recommendation;
 
 /// <summary>Why an item is in the feed: a code a machine can count and a sentence a person can read.</summary>
-/// <param name="Code">A stable code, e.g. "recent", "watched-similar", "popular-in-hashtag".</param>
+/// <param name="Code">A stable code: "watched-similar", "co-watched", "following", "popular-in-hashtag", "trending", "fresh", "explore", "recent".</param>
 /// <param name="Text">The sentence shown to the viewer.</param>
-public sealed record FeedReason(string Code, string Text);
+/// <param name="Source">The candidate source that proposed it, e.g. "similar", "fresh" (null for the placeholder feed).</param>
+/// <param name="Signals">The top contributing signals and the ranker's predictions.</param>
+public sealed record FeedReason(string Code, string Text, string? Source = null, IReadOnlyList<FeedSignal>? Signals = null);
 
 /// <summary>One item of the For You feed.</summary>
 public sealed record FeedItem(VideoView Video, IReadOnlyList<FeedReason> Reasons);

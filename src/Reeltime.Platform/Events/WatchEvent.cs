@@ -34,6 +34,15 @@ public enum WatchEventType : byte
     Follow = 36,
     /// <summary>The feed served the video to the viewer.</summary>
     Served = 37,
+    /// <summary>
+    /// "Not interested" in a creator (<see cref="WatchEvent.CreatorId"/>) or, when the creator id is 0, in a
+    /// hashtag (its id in <see cref="WatchEvent.SessionId"/>); <see cref="WatchEvent.VideoId"/> is the video it was said on.
+    /// </summary>
+    NotInterestedInSubject = 38,
+    /// <summary>The viewer deleted one learned interest: a creator (<see cref="WatchEvent.CreatorId"/>) or a hashtag (id in <see cref="WatchEvent.SessionId"/>).</summary>
+    InterestRemoved = 39,
+    /// <summary>The viewer reset everything the recommender learned about them.</summary>
+    InterestsReset = 40,
 }
 
 /// <summary>Where in the product the event happened.</summary>

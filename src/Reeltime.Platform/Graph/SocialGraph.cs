@@ -109,6 +109,10 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         return Done.Value;
     }
 
+    /// <summary>The ids of the accounts <paramref name="userId"/> follows (accepted follows only).</summary>
+    public async Task<IReadOnlyList<long>> FollowedIdsAsync(long userId, CancellationToken cancellationToken) =>
+        await db.Follows.Where(f => f.FollowerId == userId && f.State == FollowState.Accepted).Select(f => f.FolloweeId).ToListAsync(cancellationToken);
+
     public async Task<IReadOnlyList<FollowRequest>> ListFollowRequestsAsync(long userId, CancellationToken cancellationToken) =>
         await db.Follows.AsNoTracking()
             .Where(f => f.FolloweeId == userId && f.State == FollowState.Pending)

@@ -114,6 +114,22 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
         return page.Count == 0 ? Failure.NotFound("The video") : page[0];
     }
 
+    /// <summary>
+    /// The videos of <paramref name="rankedIds"/> that <paramref name="viewerId"/> may see, in the given order;
+    /// the others are left out. The recommender's last filter: it ranks ids, this applies the visibility rules.
+    /// </summary>
+    public async Task<IReadOnlyList<VideoView>> GetVisibleAsync(long viewerId, IReadOnlyList<long> rankedIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rankedIds);
+        if (rankedIds.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = rankedIds.ToList();
+        return await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => ids.Contains(v.Id)).VisibleTo(db, viewerId), cancellationToken, rankedIds);
+    }
+
     /// <summary>The media room reports progress: status, reason, percent, and what it learned of the file.</summary>
     public Task SetStatusAsync(long videoId, VideoStatus status, string? reason, int? progress, int? durationMs, int? width, int? height, CancellationToken cancellationToken) =>
         db.Videos.Where(v => v.Id == videoId).ExecuteUpdateAsync(

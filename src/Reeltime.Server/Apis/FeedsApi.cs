@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Reeltime.Platform.Engagement;
 using Reeltime.Platform.Feeds;
 using Reeltime.Platform.Videos;
 using Reeltime.Recommendation;
+using Reeltime.Recommendation.Engine;
 using Reeltime.Server.Authentication;
 
 namespace Reeltime.Server.Apis;
@@ -19,6 +21,7 @@ internal static class FeedsApi
     {
         var api = app.MapGroup("/api").WithTags("Feeds");
         api.MapGet("/feed/for-you", ForYouAsync).WithName("ForYouFeed").WithSummary("The For You feed, each item with the reasons it is there.");
+        api.MapGet("/feed/for-you/scoring", Scoring).WithName("ForYouScoring").WithSummary("How the For You feed scores videos: the published weights of each prediction.");
         api.MapGet("/feed/following", FollowingAsync).WithName("FollowingFeed").WithSummary("Videos of followed accounts, newest first.").RequireAuthorization();
         api.MapGet("/hashtags/{tag}/videos", HashtagAsync).WithName("HashtagVideos").WithSummary("A hashtag's videos, newest first.");
         api.MapGet("/trending", TrendingAsync).WithName("Trending").WithSummary("Trending videos and hashtags of the last week.");
@@ -34,6 +37,15 @@ internal static class FeedsApi
 
         return TypedResults.Ok(await feed.NextPageAsync(user.UserId(), position, size, cancellationToken));
     }
+
+    /// <summary>The published score: score = Σ weight × prediction, and the signals the ranker reads.</summary>
+    public sealed record ScoringRules(RankingWeights Weights, IReadOnlyList<string> Predictions, IReadOnlyList<string> Signals, string Formula);
+
+    private static Ok<ScoringRules> Scoring(IOptions<EngineOptions> options) => TypedResults.Ok(new ScoringRules(
+        options.Value.Weights,
+        ["longWatch: P(watch at least half)", "like: P(like)", "share: P(share)", "follow: P(follow the creator)", "watchRatio: expected share of the video watched"],
+        RankerFeatures.Names,
+        "score = longWatch×P(long watch) + like×P(like) + share×P(share) + follow×P(follow) + watchRatio×E[watch ratio]; new videos add longWatch×(Thompson draw − mean)"));
 
     private static async Task<Results<Ok<Page<VideoView>>, ProblemHttpResult>> FollowingAsync(string? cursor, int? count, ClaimsPrincipal user, FeedService feeds, CancellationToken cancellationToken)
     {

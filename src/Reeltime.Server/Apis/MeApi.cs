@@ -4,6 +4,8 @@ using Reeltime.Platform.Accounts;
 using Reeltime.Platform.Engagement;
 using Reeltime.Platform.Graph;
 using Reeltime.Platform.Videos;
+using Reeltime.Recommendation.Engine;
+using Reeltime.Recommendation.Hosting;
 using Reeltime.Server.Authentication;
 
 namespace Reeltime.Server.Apis;
@@ -17,6 +19,10 @@ internal static class MeApi
         api.MapGet("/", GetAsync).WithName("GetMe").WithSummary("The caller's own account.");
         api.MapPatch("/settings", ChangeSettingsAsync).WithName("ChangeSettings").WithSummary("Changes settings: personalization, isPrivate, displayName, bio.");
         api.MapGet("/bookmarks", BookmarksAsync).WithName("GetBookmarks").WithSummary("The caller's bookmarks, newest first.");
+        api.MapGet("/interests", InterestsAsync).WithName("GetInterests").WithSummary("The hashtags and creators the For You engine believes the caller likes, and what they said no to.");
+        api.MapDelete("/interests", ResetInterestsAsync).WithName("ResetInterests").WithSummary("Forgets everything the For You engine learned about the caller.");
+        api.MapDelete("/interests/hashtags/{name}", RemoveHashtagAsync).WithName("RemoveHashtagInterest").WithSummary("Deletes one learned interest in a hashtag.");
+        api.MapDelete("/interests/creators/{username}", RemoveCreatorAsync).WithName("RemoveCreatorInterest").WithSummary("Deletes one learned interest in a creator.");
         api.MapGet("/follow-requests", FollowRequestsAsync).WithName("GetFollowRequests").WithSummary("Pending requests to follow the caller.");
         return app;
     }
@@ -41,6 +47,27 @@ internal static class MeApi
         }
 
         return TypedResults.Ok(await engagement.ListBookmarksAsync(user.UserId(), position, size, cancellationToken));
+    }
+
+    private static async Task<Ok<ViewerInterests>> InterestsAsync(ClaimsPrincipal user, ViewerControls controls, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await controls.InterestsAsync(user.UserId(), cancellationToken));
+
+    private static async Task<NoContent> ResetInterestsAsync(ClaimsPrincipal user, ViewerControls controls, CancellationToken cancellationToken)
+    {
+        await controls.ResetAsync(user.UserId(), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveHashtagAsync(string name, ClaimsPrincipal user, ViewerControls controls, CancellationToken cancellationToken)
+    {
+        var outcome = await controls.RemoveHashtagAsync(user.UserId(), name, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome.Failure!);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveCreatorAsync(string username, ClaimsPrincipal user, ViewerControls controls, CancellationToken cancellationToken)
+    {
+        var outcome = await controls.RemoveCreatorAsync(user.UserId(), username, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome.Failure!);
     }
 
     private static async Task<Ok<IReadOnlyList<FollowRequest>>> FollowRequestsAsync(ClaimsPrincipal user, SocialGraph graph, CancellationToken cancellationToken) =>

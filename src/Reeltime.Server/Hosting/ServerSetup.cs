@@ -66,7 +66,7 @@ public static class ServerSetup
             .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.")
             .ValidateOnStart();
         services.AddSingleton<IObjectStore>(new LocalDiskObjectStore(Path.Combine(data, "media")));
-        services.AddScoped<IForYouFeed, RecentVideosFeed>();
+        services.AddForYouEngine(configuration, data);
         services.AddOptions<VideoRetentionOptions>().Bind(configuration.GetSection("Videos"))
             .Validate(o => o.DeletedGracePeriod >= TimeSpan.Zero && o.PurgeInterval > TimeSpan.Zero, "Videos:DeletedGracePeriod may not be negative and Videos:PurgeInterval must be positive.")
             .ValidateOnStart();
@@ -138,6 +138,7 @@ public static class ServerSetup
         app.MapSearchApi();
         app.MapMeApi();
         app.MapEventsApi();
+        app.MapFeedbackApi();
         app.MapFallback("/api/{**path}", () => Results.Problem(title: "There is no such API route.", statusCode: StatusCodes.Status404NotFound));
         return app;
     }

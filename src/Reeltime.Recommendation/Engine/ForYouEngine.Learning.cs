@@ -1,0 +1,565 @@
+using System.Numerics.Tensors;
+using Reeltime.Platform.Events;
+
+namespace Reeltime.Recommendation.Engine;
+
+/// <summary>A label derived from an event: its target, how much it counts, and how it moves interests and trends.</summary>
+internal readonly record struct Label(string Name, float Target, float Weight, float Interest, float Trend, bool Positive);
+
+/// <summary>The labels of short-video signals (documented in docs/engine.md).</summary>
+internal static class Labels
+{
+    public static readonly Label LongWatch = new("long-watch", 1, 1.0f, 1.0f, 1f, true);
+    public static readonly Label Completion = new("completion", 1, 0.7f, 0.5f, 0.5f, true);
+    public static readonly Label Replay = new("replay", 1, 1.5f, 1.0f, 1f, true);
+    public static readonly Label Skip = new("skip", 0, 1.0f, -0.6f, 0, false);
+    public static readonly Label Like = new("like", 1, 2.0f, 2.0f, 3f, true);
+    public static readonly Label Unlike = new("unlike", 0, 1.0f, -2.0f, 0, false);
+    public static readonly Label Share = new("share", 1, 3.0f, 3.0f, 5f, true);
+    public static readonly Label Comment = new("comment", 1, 1.5f, 1.5f, 2f, true);
+    public static readonly Label Bookmark = new("bookmark", 1, 2.0f, 2.0f, 2f, true);
+    public static readonly Label FollowFromVideo = new("follow", 1, 3.0f, 2.0f, 2f, true);
+    public static readonly Label NotInterested = new("not-interested", 0, 4.0f, -5.0f, 0, false);
+
+    /// <summary>A view shorter than this is a skip whatever the client says.</summary>
+    public const int SkipUnderMs = 2_000;
+
+    /// <summary>A view under this share of the video is a skip.</summary>
+    public const float SkipUnderRatio = 0.1f;
+
+    /// <summary>A view of at least this share of the video is a long watch.</summary>
+    public const float LongWatchRatio = 0.5f;
+}
+
+public sealed partial class ForYouEngine
+{
+    private long _unknownVideoEvents;
+
+    /// <summary>Events that named a video the catalogue did not know (skipped).</summary>
+    public long UnknownVideoEvents => Interlocked.Read(ref _unknownVideoEvents);
+
+    private void ApplyOne(long offset, in WatchEvent e)
+    {
+        // Event time drives every decay and window, so a replay reproduces the same state. The log is
+        // ordered by arrival; a slightly earlier stamp is treated as arriving now.
+        var now = Math.Max(e.ServerTimeMs, _lastEventMs);
+        _lastEventMs = now;
+        FinaliseImpressions(now);
+        switch (e.Type)
+        {
+            case WatchEventType.InterestsReset:
+                if (e.UserId != 0 && _profiles.TryGetValue(e.UserId, out var reset))
+                {
+                    reset.ResetLearned();
+                    _users.Remove(e.UserId);
+                }
+
+                return;
+            case WatchEventType.InterestRemoved:
+                if (e.UserId != 0)
+                {
+                    ForgetSubject(Profile(e.UserId), e.CreatorId, e.SessionId, hide: false);
+                }
+
+                return;
+            case WatchEventType.NotInterestedInSubject:
+                if (e.UserId != 0)
+                {
+                    ForgetSubject(Profile(e.UserId), e.CreatorId, e.SessionId, hide: true);
+                }
+
+                return;
+            case WatchEventType.Follow:
+                if (e.UserId != 0 && _catalog.TryGetCreator(e.CreatorId, out var followed))
+                {
+                    Followed(Profile(e.UserId), followed, offset, now);
+                }
+
+                return;
+        }
+
+        if (!_catalog.TryGetIndex(e.VideoId, out var video))
+        {
+            _unknownVideoEvents++;
+            return;
+        }
+
+        var profile = e.UserId != 0 ? Profile(e.UserId) : null;
+        if (profile is not null)
+        {
+            profile.LastEventMs = now;
+        }
+
+        switch (e.Type)
+        {
+            case WatchEventType.Served or WatchEventType.Impression:
+                Impression(profile, video, now, e.Type == WatchEventType.Served);
+                break;
+            case WatchEventType.Play:
+                if (profile is not null)
+                {
+                    profile.WatchOf(video, now);
+                    profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
+                }
+
+                break;
+            case WatchEventType.Progress or WatchEventType.Complete or WatchEventType.Replay or WatchEventType.Skip:
+                Watched(profile, video, e, offset, now);
+                break;
+            case WatchEventType.Like:
+                Engaged(profile, video, Labels.Like, Outcome.Like, WatchFlags.Liked, offset, now);
+                break;
+            case WatchEventType.Unlike:
+                Engaged(profile, video, Labels.Unlike, Outcome.None, WatchFlags.None, offset, now);
+                break;
+            case WatchEventType.Share:
+                Engaged(profile, video, Labels.Share, Outcome.Share, WatchFlags.Shared, offset, now);
+                break;
+            case WatchEventType.Comment:
+                Engaged(profile, video, Labels.Comment, Outcome.None, WatchFlags.Engaged, offset, now);
+                break;
+            case WatchEventType.Bookmark:
+                Engaged(profile, video, Labels.Bookmark, Outcome.None, WatchFlags.Engaged, offset, now);
+                break;
+            case WatchEventType.NotInterested:
+                if (profile is not null)
+                {
+                    profile.HiddenVideos.Add(video);
+                    Learn(profile, video, Labels.NotInterested, offset, now);
+                }
+
+                break;
+        }
+    }
+
+    private void Impression(UserProfile? profile, int video, long now, bool served)
+    {
+        if (profile is null)
+        {
+            // Visitors' impressions count for the video (trending, first audiences), once per serve.
+            if (served)
+            {
+                CountImpression(video);
+            }
+
+            return;
+        }
+
+        profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
+        if (_impressions.TryOpen(profile.UserId, video, now, out var slot))
+        {
+            Span<float> query = stackalloc float[_dim];
+            var hasQuery = QueryVector(profile, query);
+            if (hasQuery)
+            {
+                TensorPrimitives.Multiply(query, 1 / TensorPrimitives.Norm(query), query);
+            }
+
+            Features(profile, video, now, hasQuery ? query : default, CoWatchScore(profile, video, now), null, _impressions.Features(slot));
+            CountImpression(video);
+        }
+    }
+
+    private void CountImpression(int video)
+    {
+        _stats.Impressions[video]++;
+        _stats.TotalImpressions++;
+        _stats.CreatorImpressions[_catalog.CreatorOf(video)]++;
+        var stage = _stats.Stage[video];
+        var stages = Options.FreshStages;
+        if (stage >= stages.Length)
+        {
+            return;
+        }
+
+        _stats.StageImpressions[video]++;
+        _stats.TotalStageImpressions++;
+        if (_stats.StageImpressions[video] >= stages[stage])
+        {
+            // The stage is over: promote only if engagement beats the stage's bar.
+            var mean = _stats.MeanStageRate;
+            var rate = VideoStats.Posterior(_stats.StageSuccesses[video], _stats.StageImpressions[video], mean);
+            _stats.Stage[video] = rate >= Options.FreshStageBars[stage] * mean ? (byte)(stage + 1) : VideoStats.Stopped;
+        }
+    }
+
+    private void Watched(UserProfile? profile, int video, in WatchEvent e, long offset, long now)
+    {
+        var duration = _catalog.DurationMs(video);
+        var watchedMs = Math.Max(e.WatchTimeMs, e.PositionMs);
+        var ratio = e.Type switch
+        {
+            WatchEventType.Complete or WatchEventType.Replay => 1f,
+            _ when duration > 0 => Math.Min(1f, watchedMs / (float)duration),
+            WatchEventType.Progress => 0.5f,
+            _ => 0f,
+        };
+        var skipped = e.Type == WatchEventType.Skip || (e.Type != WatchEventType.Progress && ratio < 1 && (watchedMs < Labels.SkipUnderMs || ratio < Labels.SkipUnderRatio));
+        if (profile is null)
+        {
+            if (ratio >= Labels.LongWatchRatio)
+            {
+                CountLongWatch(video);
+            }
+
+            return;
+        }
+
+        profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
+        ref var watch = ref profile.WatchOf(video, now);
+        watch.WatchRatio = Math.Max(watch.WatchRatio, ratio);
+        var open = _impressions.TryFind(profile.UserId, video, out var slot);
+        if (open)
+        {
+            _impressions.Record(slot, Outcome.None, ratio);
+        }
+
+        if (skipped && ratio < Labels.LongWatchRatio && (watch.Flags & (WatchFlags.Skipped | WatchFlags.LongWatch)) == 0)
+        {
+            watch.Flags |= WatchFlags.Skipped;
+            Learn(profile, video, Labels.Skip, offset, now);
+            return;
+        }
+
+        if (ratio >= Labels.LongWatchRatio && (watch.Flags & WatchFlags.LongWatch) == 0)
+        {
+            watch.Flags |= WatchFlags.LongWatch;
+            CountLongWatch(video);
+            if (open)
+            {
+                _impressions.Record(slot, Outcome.LongWatch, ratio);
+            }
+
+            Learn(profile, video, Labels.LongWatch, offset, now);
+        }
+
+        if (e.Type == WatchEventType.Complete && (watch.Flags & WatchFlags.Completed) == 0)
+        {
+            watch.Flags |= WatchFlags.Completed;
+            Learn(profile, video, Labels.Completion, offset, now);
+        }
+
+        if (e.Type == WatchEventType.Replay && (watch.Flags & WatchFlags.Replayed) == 0)
+        {
+            watch.Flags |= WatchFlags.Replayed;
+            Learn(profile, video, Labels.Replay, offset, now);
+        }
+    }
+
+    private void CountLongWatch(int video)
+    {
+        _stats.LongWatches[video]++;
+        _stats.TotalLongWatches++;
+        _stats.CreatorLongWatches[_catalog.CreatorOf(video)]++;
+        if (_stats.Stage[video] < Options.FreshStages.Length)
+        {
+            _stats.StageSuccesses[video]++;
+            _stats.TotalStageSuccesses++;
+        }
+    }
+
+    private void Engaged(UserProfile? profile, int video, Label label, Outcome outcome, WatchFlags flag, long offset, long now)
+    {
+        if (label.Positive)
+        {
+            _stats.AddTrend(video, label.Trend, now, _trendHalfLifeMs);
+        }
+
+        if (outcome == Outcome.Like)
+        {
+            _stats.Likes[video]++;
+            _stats.TotalLikes++;
+        }
+        else if (outcome == Outcome.Share)
+        {
+            _stats.Shares[video]++;
+            _stats.TotalShares++;
+        }
+
+        if (profile is null)
+        {
+            return;
+        }
+
+        ref var watch = ref profile.WatchOf(video, now);
+        if (flag != WatchFlags.None)
+        {
+            if ((watch.Flags & flag) != 0 && flag != WatchFlags.Engaged)
+            {
+                return;
+            }
+
+            watch.Flags |= flag;
+        }
+
+        if (outcome != Outcome.None && _impressions.TryFind(profile.UserId, video, out var slot))
+        {
+            _impressions.Record(slot, outcome, 0);
+        }
+
+        Learn(profile, video, label, offset, now, trend: false);
+    }
+
+    private void Followed(UserProfile profile, int creator, long offset, long now)
+    {
+        profile.Followed.Add(creator);
+        profile.AddInterest(false, creator, 2, now, _interestHalfLifeMs);
+
+        // A follow within the outcome window of watching one of the creator's videos is that video's label.
+        for (var i = 0; i < Math.Min(profile.RecentCount, 10); i++)
+        {
+            ref var watch = ref profile.RecentAt(i);
+            if (_catalog.CreatorOf(watch.Video) == creator && now - watch.AtMs <= _outcomeWindowMs)
+            {
+                _stats.Follows[watch.Video]++;
+                _stats.TotalFollows++;
+                if (_impressions.TryFind(profile.UserId, watch.Video, out var slot))
+                {
+                    _impressions.Record(slot, Outcome.Follow, 0);
+                }
+
+                Learn(profile, watch.Video, Labels.FollowFromVideo, offset, now);
+                break;
+            }
+        }
+    }
+
+    /// <summary>Moves interests, the short-term taste, the embeddings, trends and co-watch counts for one label.</summary>
+    private void Learn(UserProfile profile, int video, Label label, long offset, long now, bool trend = true)
+    {
+        var tags = _catalog.HashtagsOf(video);
+        var creator = _catalog.CreatorOf(video);
+        var perTag = label.Interest / MathF.Sqrt(Math.Max(1, tags.Length));
+        foreach (var tag in tags)
+        {
+            profile.AddInterest(true, tag, perTag, now, _interestHalfLifeMs);
+        }
+
+        profile.AddInterest(false, creator, label.Interest * 0.7f, now, _interestHalfLifeMs);
+        if (trend && label.Positive)
+        {
+            _stats.AddTrend(video, label.Trend, now, _trendHalfLifeMs);
+        }
+
+        Span<float> query = stackalloc float[_dim];
+        Span<float> item = stackalloc float[_dim];
+        var userRow = _users.Touch(profile.UserId, now);
+        _videos.Touch(_catalog.VideoId(video), now);
+        _creators.Touch(_catalog.CreatorId(creator), now);
+        foreach (var tag in tags)
+        {
+            _hashtags.Touch(_catalog.HashtagId(tag), now);
+        }
+
+        profile.ShortTerm.CopyTo(query);
+        if (userRow >= 0)
+        {
+            TensorPrimitives.Add(query, _users.Row(userRow), query);
+        }
+
+        TrainPair(userRow, query, video, label.Target, label.Weight, item);
+        if (label.Positive)
+        {
+            var count = _catalog.Count;
+            for (var k = 0; k < Options.NegativesPerPositive; k++)
+            {
+                // Negatives drawn from the log offset, not from a random generator's state, so replay draws the same.
+                var negative = (int)(Mix((ulong)offset, (ulong)k) % (ulong)count);
+                if (negative != video && _catalog.IsRecommendable(negative))
+                {
+                    TrainPair(userRow, query, negative, 0, label.Weight * 0.5f, item);
+                }
+            }
+        }
+
+        // The short-term taste follows what the viewer enjoys now, and steps away from what they skip.
+        ItemVector(video, item);
+        var norm = TensorPrimitives.Norm(item);
+        if (norm > 1e-6f)
+        {
+            if (label.Positive)
+            {
+                TensorPrimitives.Multiply(profile.ShortTerm, 0.85f, profile.ShortTerm);
+                TensorPrimitives.MultiplyAdd(item, 0.15f * Math.Min(2, label.Weight) / norm, profile.ShortTerm, profile.ShortTerm);
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(item, -0.05f * label.Weight / norm, profile.ShortTerm, profile.ShortTerm);
+            }
+        }
+
+        if (label.Positive && label.Target > 0 && (label.Name is "long-watch" or "like" or "share"))
+        {
+            var anchors = 0;
+            for (var i = 0; i < profile.RecentCount && anchors < 5; i++)
+            {
+                ref var earlier = ref profile.RecentAt(i);
+                if (earlier.Video == video || (earlier.Flags & (WatchFlags.LongWatch | WatchFlags.Liked | WatchFlags.Shared)) == 0)
+                {
+                    continue;
+                }
+
+                if (now - earlier.AtMs > TimeSpan.FromDays(1).TotalMilliseconds)
+                {
+                    break;
+                }
+
+                _coWatch.Add(earlier.Video, video, 1f / (1 + anchors), now);
+                anchors++;
+            }
+        }
+
+        MarkDirty(video);
+    }
+
+    /// <summary>One logistic step on (viewer, video): the viewer's row moves toward or away from the video, and the video's parts toward or away from the viewer.</summary>
+    private void TrainPair(int userRow, ReadOnlySpan<float> query, int video, float target, float weight, Span<float> item)
+    {
+        ItemVector(video, item);
+        var logit = TensorPrimitives.Dot(query, item);
+        var p = 1 / (1 + MathF.Exp(-Math.Clamp(logit, -30, 30)));
+        var g = (p - target) * weight;
+        var rate = Options.EmbeddingLearningRate;
+        if (userRow >= 0)
+        {
+            _users.StepScaled(userRow, item, g, rate);
+        }
+
+        var row = _videos.Find(_catalog.VideoId(video));
+        if (row >= 0)
+        {
+            _videos.StepScaled(row, query, g, rate);
+        }
+
+        row = _creators.Find(_catalog.CreatorId(_catalog.CreatorOf(video)));
+        if (row >= 0)
+        {
+            _creators.StepScaled(row, query, g, rate);
+        }
+
+        var tags = _catalog.HashtagsOf(video);
+        foreach (var tag in tags)
+        {
+            row = _hashtags.Find(_catalog.HashtagId(tag));
+            if (row >= 0)
+            {
+                _hashtags.StepScaled(row, query, g / tags.Length, rate);
+            }
+        }
+    }
+
+    private void FinaliseImpressions(long now)
+    {
+        Span<float> labels = stackalloc float[Ranker.Tasks];
+        while (_impressions.TryTakeExpired(now - _outcomeWindowMs, 2_000_000, out var slot))
+        {
+            var outcome = _impressions.OutcomeOf(slot);
+            var ratio = _impressions.Ratio(slot);
+            labels[(int)RankerTask.LongWatch] = (outcome & Outcome.LongWatch) != 0 ? 1 : 0;
+            labels[(int)RankerTask.Like] = (outcome & Outcome.Like) != 0 ? 1 : 0;
+            labels[(int)RankerTask.Share] = (outcome & Outcome.Share) != 0 ? 1 : 0;
+            labels[(int)RankerTask.Follow] = (outcome & Outcome.Follow) != 0 ? 1 : 0;
+            labels[(int)RankerTask.WatchRatio] = ratio;
+            _ranker.Train(_impressions.Features(slot), labels);
+            var video = _impressions.Video(slot);
+            _stats.WatchRatioSum[video] += ratio;
+            _stats.TotalWatchRatio += ratio;
+            _impressions.Release(slot);
+        }
+    }
+
+    /// <summary>Drops (and, when <paramref name="hide"/>, blocks) a creator or hashtag from what is learned about the viewer.</summary>
+    private void ForgetSubject(UserProfile profile, long creatorId, long hashtagId, bool hide)
+    {
+        var userRow = _users.Find(profile.UserId);
+        if (creatorId != 0)
+        {
+            if (!_catalog.TryGetCreator(creatorId, out var creator))
+            {
+                return;
+            }
+
+            profile.Creators.Remove(creator);
+            if (hide)
+            {
+                profile.HiddenCreators.Add(creator);
+            }
+
+            ProjectOut(profile, userRow, _creators, _creators.Find(creatorId));
+        }
+        else if (hashtagId != 0)
+        {
+            if (!_catalog.TryGetHashtag(hashtagId, out var hashtag))
+            {
+                return;
+            }
+
+            profile.Hashtags.Remove(hashtag);
+            if (hide)
+            {
+                profile.HiddenHashtags.Add(hashtag);
+            }
+
+            ProjectOut(profile, userRow, _hashtags, _hashtags.Find(hashtagId));
+        }
+    }
+
+    // Removes the subject's direction from the viewer's vectors, so deleting an interest also stops the
+    // embedding retrieval from leaning toward it, not only the explicit interest list.
+    private void ProjectOut(UserProfile profile, int userRow, EmbeddingTable table, int subjectRow)
+    {
+        if (subjectRow < 0)
+        {
+            return;
+        }
+
+        var subject = table.Row(subjectRow);
+        var squared = TensorPrimitives.Dot(subject, subject);
+        if (squared < 1e-9f)
+        {
+            return;
+        }
+
+        RemoveComponent(profile.ShortTerm, subject, squared);
+        if (userRow >= 0)
+        {
+            RemoveComponent(_users.Row(userRow), subject, squared);
+        }
+
+        static void RemoveComponent(Span<float> vector, ReadOnlySpan<float> direction, float squared)
+        {
+            var along = TensorPrimitives.Dot(vector, direction) / squared;
+            if (along > 0)
+            {
+                TensorPrimitives.MultiplyAdd(direction, -along, vector, vector);
+            }
+        }
+    }
+
+    private float CoWatchScore(UserProfile profile, int video, long now)
+    {
+        var score = 0f;
+        var anchors = 0;
+        for (var i = 0; i < profile.RecentCount && anchors < Anchors; i++)
+        {
+            ref var watch = ref profile.RecentAt(i);
+            if ((watch.Flags & (WatchFlags.LongWatch | WatchFlags.Liked | WatchFlags.Shared)) == 0)
+            {
+                continue;
+            }
+
+            score += _coWatch.Weight(watch.Video, video, now) / (1 + anchors);
+            anchors++;
+        }
+
+        return score;
+    }
+
+    private static ulong Mix(ulong a, ulong b)
+    {
+        var z = a + (b * 0x9E3779B97F4A7C15UL) + 0x632BE59BD9B4E019UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

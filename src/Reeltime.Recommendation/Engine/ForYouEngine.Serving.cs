@@ -1,0 +1,902 @@
+using System.Numerics.Tensors;
+
+namespace Reeltime.Recommendation.Engine;
+
+public sealed partial class ForYouEngine
+{
+    private static readonly CandidateSource[] ReasonPriority =
+    [
+        CandidateSource.Following, CandidateSource.CoWatched, CandidateSource.Similar, CandidateSource.TrendingInHashtag,
+        CandidateSource.Fresh, CandidateSource.Explore, CandidateSource.Trending, CandidateSource.Recent,
+    ];
+
+    /// <summary>
+    /// Ranks the viewer's next videos: candidate sources side by side with their budgets, filters (not
+    /// recommendable, seen, not interested), the multi-task ranker, then re-ranking for diversity and
+    /// exploration. Visibility against the database (blocks, private accounts) is the caller's last filter.
+    /// </summary>
+    public IReadOnlyList<RankedVideo> Recommend(RecommendationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        _lock.EnterReadLock();
+        try
+        {
+            if (_catalog.Count == 0)
+            {
+                return [];
+            }
+
+            var scratch = ServeScratch.For(_catalog.Count, _dim);
+            scratch.Begin();
+            var board = _board;
+            _profiles.TryGetValue(request.ViewerId, out var profile);
+            var personal = request.Personalized && profile is not null;
+            var random = new Random(unchecked((int)Mix((ulong)request.Seed, (ulong)request.ViewerId)));
+            var budgets = Options.Budgets;
+            var query = scratch.Query.AsSpan(0, _dim);
+            var hasQuery = personal && QueryVector(profile!, query);
+            if (hasQuery)
+            {
+                TensorPrimitives.Multiply(query, 1 / TensorPrimitives.Norm(query), query);
+            }
+
+            var follows = scratch.Follows;
+            follows.Clear();
+            if (request.Personalized && request.FollowedCreatorIds is { } followed)
+            {
+                foreach (var id in followed)
+                {
+                    if (_catalog.TryGetCreator(id, out var creator))
+                    {
+                        follows.Add(creator);
+                    }
+                }
+            }
+
+            if (personal)
+            {
+                if (hasQuery)
+                {
+                    AddSimilar(scratch, query, budgets.Similar);
+                }
+
+                AddCoWatched(scratch, profile!, now, budgets.CoWatched);
+                AddFollowing(scratch, profile!, follows, budgets.Following);
+                AddTrendingInHashtags(scratch, board, profile!, now, budgets.Trending / 2);
+            }
+
+            if (request.Personalized)
+            {
+                AddExplore(scratch, board, profile, random, budgets.Explore);
+            }
+
+            AddList(scratch, board.Global, CandidateSource.Trending, personal ? budgets.Trending / 2 : budgets.Trending);
+            AddFresh(scratch, board, random, budgets.Fresh);
+            if (request.Personalized || scratch.Count < request.Count + request.Skip)
+            {
+                AddRecent(scratch, budgets.Recent);
+            }
+
+            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now);
+            var picks = Rerank(scratch, request.Skip + request.Count, personal && profile!.Watches >= 5);
+            var results = new List<RankedVideo>(Math.Max(0, picks.Count - request.Skip));
+            for (var i = request.Skip; i < picks.Count; i++)
+            {
+                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized));
+            }
+
+            return results;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Scores the given videos for the viewer with the ranker alone (no sources, no filters), for offline
+    /// evaluation's full ranking. Unknown videos score negative infinity.
+    /// </summary>
+    public void ScoreVideos(long viewerId, ReadOnlySpan<long> videoIds, Span<float> scores)
+    {
+        var now = Math.Max(_lastEventMs, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+        _lock.EnterReadLock();
+        try
+        {
+            _profiles.TryGetValue(viewerId, out var profile);
+            Span<float> query = stackalloc float[_dim];
+            Span<float> x = stackalloc float[F];
+            Span<float> predictions = stackalloc float[Ranker.Tasks];
+            var hasQuery = profile is not null && QueryVector(profile, query);
+            if (hasQuery)
+            {
+                TensorPrimitives.Multiply(query, 1 / TensorPrimitives.Norm(query), query);
+            }
+
+            for (var i = 0; i < videoIds.Length; i++)
+            {
+                if (!_catalog.TryGetIndex(videoIds[i], out var video))
+                {
+                    scores[i] = float.NegativeInfinity;
+                    continue;
+                }
+
+                var coWatch = profile is null ? 0 : CoWatchScore(profile, video, now);
+                Features(profile, video, now, hasQuery ? query : default, coWatch, null, x);
+                _ranker.Predict(x, predictions);
+                scores[i] = Combine(predictions);
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private float Combine(ReadOnlySpan<float> p)
+    {
+        var w = Options.Weights;
+        return (w.LongWatch * p[(int)RankerTask.LongWatch]) + (w.Like * p[(int)RankerTask.Like]) + (w.Share * p[(int)RankerTask.Share])
+            + (w.Follow * p[(int)RankerTask.Follow]) + (w.WatchRatio * p[(int)RankerTask.WatchRatio]);
+    }
+
+    /// <summary>The ranker's features of (viewer, video); see <see cref="RankerFeatures"/>.</summary>
+    private void Features(UserProfile? profile, int video, long now, ReadOnlySpan<float> query, float coWatch, HashSet<int>? follows, Span<float> x)
+    {
+        x.Clear();
+        x[RankerFeatures.Bias] = 1;
+        if (!query.IsEmpty)
+        {
+            // From the video's current vector, not the index's copy: the index lags by design, and features
+            // must not depend on it, so that replay reproduces training exactly.
+            Span<float> item = stackalloc float[_dim];
+            ItemVector(video, item);
+            var norm = TensorPrimitives.Norm(item);
+            x[RankerFeatures.Similarity] = norm > 1e-6f ? TensorPrimitives.Dot(query, item) / norm : 0;
+        }
+
+        var creator = _catalog.CreatorOf(video);
+        if (profile is not null)
+        {
+            float max = 0, min = 0;
+            foreach (var tag in _catalog.HashtagsOf(video))
+            {
+                if (profile.Hashtags.TryGetValue(tag, out var interest))
+                {
+                    var w = MathF.Tanh(interest.At(now, _interestHalfLifeMs) / 3);
+                    max = Math.Max(max, w);
+                    min = Math.Min(min, w);
+                }
+            }
+
+            x[RankerFeatures.HashtagInterestMax] = max;
+            x[RankerFeatures.HashtagInterestMin] = min;
+            if (profile.Creators.TryGetValue(creator, out var creatorInterest))
+            {
+                x[RankerFeatures.CreatorInterest] = MathF.Tanh(creatorInterest.At(now, _interestHalfLifeMs) / 3);
+            }
+
+            x[RankerFeatures.FollowsCreator] = profile.Followed.Contains(creator) || (follows?.Contains(creator) ?? false) ? 1 : 0;
+            x[RankerFeatures.CoWatch] = MathF.Log(1 + coWatch);
+            x[RankerFeatures.UserActivity] = MathF.Log(1 + profile.Watches) / 6;
+        }
+
+        var impressions = _stats.Impressions[video];
+        x[RankerFeatures.VideoLongWatchRate] = VideoStats.Posterior(_stats.LongWatches[video], impressions, _stats.MeanLongWatchRate);
+        x[RankerFeatures.VideoLikeRate] = VideoStats.Posterior(_stats.Likes[video], impressions, _stats.MeanLikeRate);
+        x[RankerFeatures.VideoShareRate] = VideoStats.Posterior(_stats.Shares[video], impressions, _stats.MeanShareRate);
+        x[RankerFeatures.VideoFollowRate] = VideoStats.Posterior(_stats.Follows[video], impressions, _stats.MeanFollowRate);
+        x[RankerFeatures.VideoWatchRatio] = VideoStats.Posterior(_stats.WatchRatioSum[video], impressions, _stats.MeanWatchRatio);
+        x[RankerFeatures.Impressions] = MathF.Log(1 + impressions) / 8;
+        x[RankerFeatures.Trending] = MathF.Log(1 + _stats.TrendAt(video, now, _trendHalfLifeMs)) / 5;
+        x[RankerFeatures.Freshness] = MathF.Exp(-Math.Max(0, now - _catalog.CreatedAtMs(video)) / 86_400_000f);
+        x[RankerFeatures.CreatorLongWatchRate] = VideoStats.Posterior(_stats.CreatorLongWatches[creator], _stats.CreatorImpressions[creator], _stats.MeanLongWatchRate);
+        x[RankerFeatures.Duration] = MathF.Log(1 + (_catalog.DurationMs(video) / 1000f)) / 5;
+    }
+
+    private void AddSimilar(ServeScratch scratch, ReadOnlySpan<float> query, int budget)
+    {
+        if (budget <= 0)
+        {
+            return;
+        }
+
+        var ids = scratch.AnnIds.AsSpan(0, Math.Min(budget, scratch.AnnIds.Length));
+        var similarities = scratch.AnnScores.AsSpan(0, ids.Length);
+        var found = _index.Search(query, Math.Max(Options.IndexSearchBreadth, ids.Length), ids, similarities);
+        for (var i = 0; i < found; i++)
+        {
+            scratch.Add(ids[i], CandidateSource.Similar, similarities[i], -1, -1);
+        }
+    }
+
+    private void AddCoWatched(ServeScratch scratch, UserProfile profile, long now, int budget)
+    {
+        Span<int> ids = stackalloc int[CoWatchGraph.Width];
+        Span<float> weights = stackalloc float[CoWatchGraph.Width];
+        var anchors = 0;
+        var added = 0;
+        for (var i = 0; i < profile.RecentCount && anchors < Anchors; i++)
+        {
+            ref var watch = ref profile.RecentAt(i);
+            if ((watch.Flags & (WatchFlags.LongWatch | WatchFlags.Liked | WatchFlags.Shared)) == 0)
+            {
+                continue;
+            }
+
+            var anchorWeight = 1f / (1 + anchors);
+            anchors++;
+            var n = _coWatch.NeighboursOf(watch.Video, now, ids, weights);
+            for (var j = 0; j < n && added < budget; j++)
+            {
+                var before = scratch.Count;
+                var slot = scratch.Add(ids[j], CandidateSource.CoWatched, weights[j] * anchorWeight, watch.Video, -1);
+                if (slot >= 0)
+                {
+                    scratch.CoWatch[slot] += weights[j] * anchorWeight;
+                }
+
+                added += scratch.Count - before;
+            }
+        }
+    }
+
+    private void AddFollowing(ServeScratch scratch, UserProfile profile, HashSet<int> follows, int budget)
+    {
+        foreach (var creator in profile.Followed)
+        {
+            follows.Add(creator);
+        }
+
+        if (follows.Count == 0 || budget <= 0)
+        {
+            return;
+        }
+
+        var perCreator = Math.Max(2, budget / follows.Count);
+        var added = 0;
+        foreach (var creator in follows)
+        {
+            var videos = _catalog.VideosOf(creator);
+            for (var i = videos.Count - 1; i >= 0 && i >= videos.Count - perCreator && added < budget; i--)
+            {
+                scratch.Add(videos[i], CandidateSource.Following, 1, -1, -1);
+                added++;
+            }
+        }
+    }
+
+    private void AddTrendingInHashtags(ServeScratch scratch, Board board, UserProfile profile, long now, int budget)
+    {
+        var top = scratch.TopHashtags;
+        top.Clear();
+        foreach (var (tag, interest) in profile.Hashtags)
+        {
+            var weight = interest.At(now, _interestHalfLifeMs);
+            if (weight > 0.2f && !profile.HiddenHashtags.Contains(tag))
+            {
+                top.Add((tag, weight));
+            }
+        }
+
+        top.Sort(static (a, b) => b.Weight.CompareTo(a.Weight));
+        var hashtags = Math.Min(top.Count, 5);
+        if (hashtags == 0)
+        {
+            return;
+        }
+
+        float total = 0;
+        for (var i = 0; i < hashtags; i++)
+        {
+            total += top[i].Weight;
+        }
+
+        for (var i = 0; i < hashtags; i++)
+        {
+            if (board.ByHashtag.TryGetValue(top[i].Hashtag, out var videos))
+            {
+                var share = Math.Max(3, (int)(budget * top[i].Weight / total));
+                for (var j = 0; j < videos.Length && j < share; j++)
+                {
+                    scratch.Add(videos[j], CandidateSource.TrendingInHashtag, 1, -1, top[i].Hashtag);
+                }
+            }
+        }
+    }
+
+    private static void AddExplore(ServeScratch scratch, Board board, UserProfile? profile, Random random, int budget)
+    {
+        if (board.TopHashtags.Length == 0 || budget <= 0)
+        {
+            return;
+        }
+
+        // Hashtags popular now that the viewer has not shown (and not refused): a few at random, a few videos each.
+        var tried = 0;
+        var added = 0;
+        while (added < budget && tried < 12)
+        {
+            tried++;
+            var tag = board.TopHashtags[random.Next(board.TopHashtags.Length)];
+            if (profile is not null && (profile.Hashtags.ContainsKey(tag) || profile.HiddenHashtags.Contains(tag)))
+            {
+                continue;
+            }
+
+            if (board.ByHashtag.TryGetValue(tag, out var videos))
+            {
+                for (var j = 0; j < videos.Length && j < 5 && added < budget; j++)
+                {
+                    scratch.Add(videos[j], CandidateSource.Explore, 1, -1, tag);
+                    added++;
+                }
+            }
+        }
+    }
+
+    private static void AddList(ServeScratch scratch, int[] videos, CandidateSource source, int budget)
+    {
+        for (var i = 0; i < videos.Length && i < budget; i++)
+        {
+            scratch.Add(videos[i], source, 1, -1, -1);
+        }
+    }
+
+    private void AddFresh(ServeScratch scratch, Board board, Random random, int budget)
+    {
+        var pool = board.Fresh;
+        if (pool.Length == 0 || budget <= 0)
+        {
+            return;
+        }
+
+        // Thompson sampling: draw each fresh video's engagement rate from its posterior and take the best
+        // draws, so promising new videos get impressions and unlucky ones still get a chance.
+        var draws = scratch.FreshDraws;
+        draws.Clear();
+        var mean = _stats.MeanStageRate;
+        var sampled = Math.Min(pool.Length, 1000);
+        for (var i = 0; i < sampled; i++)
+        {
+            var video = pool.Length <= 1000 ? pool[i] : pool[random.Next(pool.Length)];
+            var successes = _stats.StageSuccesses[video];
+            var failures = Math.Max(0, _stats.StageImpressions[video] - successes);
+            draws.Add((video, Beta(random, 1 + (10 * mean) + successes, 1 + (10 * (1 - mean)) + failures)));
+        }
+
+        draws.Sort(static (a, b) => b.Draw.CompareTo(a.Draw));
+        for (var i = 0; i < draws.Count && i < budget; i++)
+        {
+            var slot = scratch.Add(draws[i].Video, CandidateSource.Fresh, draws[i].Draw, -1, -1);
+            if (slot >= 0)
+            {
+                scratch.Sample[slot] = draws[i].Draw;
+            }
+        }
+    }
+
+    private void AddRecent(ServeScratch scratch, int budget)
+    {
+        var added = 0;
+        for (var video = _catalog.Count - 1; video >= 0 && added < budget && video >= _catalog.Count - (budget * 4); video--)
+        {
+            if (_catalog.IsRecommendable(video))
+            {
+                scratch.Add(video, CandidateSource.Recent, 1, -1, -1);
+                added++;
+            }
+        }
+    }
+
+    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now)
+    {
+        Span<float> x = stackalloc float[F];
+        Span<float> predictions = stackalloc float[Ranker.Tasks];
+        var sinceMs = now - _seenWindowMs;
+        var mean = _stats.MeanStageRate;
+        for (var i = 0; i < scratch.Count; i++)
+        {
+            var video = scratch.Videos[i];
+            scratch.Kept[i] = false;
+            if (!_catalog.IsRecommendable(video))
+            {
+                continue;
+            }
+
+            // The viewer's explicit choices and seen filter hold in every mode.
+            if (viewer is not null && (viewer.HasSeen(video, sinceMs) || viewer.HiddenVideos.Contains(video) || viewer.HiddenCreators.Contains(_catalog.CreatorOf(video)) || HasHiddenHashtag(viewer, video)))
+            {
+                continue;
+            }
+
+            Features(personal, video, now, query, scratch.CoWatch[i], follows, x);
+            _ranker.Predict(x, predictions);
+            var score = Combine(predictions);
+            if ((scratch.Sources[i] & CandidateSource.Fresh) != 0)
+            {
+                // Exploration: a fresh video's long-watch chance is its posterior draw rather than its (thin) estimate.
+                score += Options.Weights.LongWatch * (scratch.Sample[i] - mean);
+            }
+
+            scratch.Kept[i] = true;
+            scratch.Scores[i] = score;
+            predictions.CopyTo(scratch.Predictions.AsSpan(i * Ranker.Tasks, Ranker.Tasks));
+            x.CopyTo(scratch.FeatureRows.AsSpan(i * F, F));
+        }
+    }
+
+    private bool HasHiddenHashtag(UserProfile viewer, int video)
+    {
+        if (viewer.HiddenHashtags.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var tag in _catalog.HashtagsOf(video))
+        {
+            if (viewer.HiddenHashtags.Contains(tag))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Greedy re-ranking by score under diversity rules: at most one video per creator in any
+    /// <see cref="EngineOptions.CreatorWindow"/> consecutive, a per-hashtag cap in each block of ten, and a
+    /// fresh video in each block of ten when one is available. Rules relax only when nothing else is left.
+    /// </summary>
+    private List<int> Rerank(ServeScratch scratch, int want, bool knownViewer)
+    {
+        var order = scratch.Order;
+        order.Clear();
+        for (var i = 0; i < scratch.Count; i++)
+        {
+            if (scratch.Kept[i])
+            {
+                order.Add(i);
+            }
+        }
+
+        var scores = scratch.Scores;
+        order.Sort((a, b) => scores[b].CompareTo(scores[a]));
+        var picks = scratch.Picks;
+        picks.Clear();
+        var used = scratch.Used;
+        used.Clear();
+        var cap = knownViewer ? Options.HashtagCapPerTen : Math.Min(Options.HashtagCapPerTen, 2);
+        var blockTags = scratch.BlockTags;
+        var blockHasFresh = false;
+        for (var position = 0; position < want && used.Count < order.Count; position++)
+        {
+            if (position % 10 == 0)
+            {
+                blockTags.Clear();
+                blockHasFresh = false;
+            }
+
+            var chosen = -1;
+            if (position % 10 == 4 && !blockHasFresh)
+            {
+                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, requireFresh: true, hashtagRule: true, creatorRule: true);
+            }
+
+            if (chosen < 0)
+            {
+                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, requireFresh: false, hashtagRule: true, creatorRule: true);
+            }
+
+            if (chosen < 0)
+            {
+                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, requireFresh: false, hashtagRule: false, creatorRule: true);
+            }
+
+            if (chosen < 0)
+            {
+                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, requireFresh: false, hashtagRule: false, creatorRule: false);
+            }
+
+            if (chosen < 0)
+            {
+                break;
+            }
+
+            used.Add(chosen);
+            picks.Add(chosen);
+            blockHasFresh |= (scratch.Sources[chosen] & CandidateSource.Fresh) != 0;
+            foreach (var tag in _catalog.HashtagsOf(scratch.Videos[chosen]))
+            {
+                blockTags[tag] = blockTags.GetValueOrDefault(tag) + 1;
+            }
+        }
+
+        return picks;
+    }
+
+    private int FirstAllowed(ServeScratch scratch, List<int> order, List<int> picks, Dictionary<int, int> blockTags, int cap, bool requireFresh, bool hashtagRule, bool creatorRule)
+    {
+        foreach (var candidate in order)
+        {
+            if (scratch.Used.Contains(candidate) || (requireFresh && (scratch.Sources[candidate] & CandidateSource.Fresh) == 0))
+            {
+                continue;
+            }
+
+            var video = scratch.Videos[candidate];
+            if (creatorRule)
+            {
+                var creator = _catalog.CreatorOf(video);
+                var clash = false;
+                for (var back = 1; back < Options.CreatorWindow && back <= picks.Count; back++)
+                {
+                    if (_catalog.CreatorOf(scratch.Videos[picks[^back]]) == creator)
+                    {
+                        clash = true;
+                        break;
+                    }
+                }
+
+                if (clash)
+                {
+                    continue;
+                }
+            }
+
+            if (hashtagRule)
+            {
+                var over = false;
+                foreach (var tag in _catalog.HashtagsOf(video))
+                {
+                    if (blockTags.GetValueOrDefault(tag) >= cap)
+                    {
+                        over = true;
+                        break;
+                    }
+                }
+
+                if (over)
+                {
+                    continue;
+                }
+            }
+
+            return candidate;
+        }
+
+        return -1;
+    }
+
+    private RankedVideo Explain(ServeScratch scratch, int candidate, UserProfile? profile, bool personalized)
+    {
+        var video = scratch.Videos[candidate];
+        var sources = scratch.Sources[candidate];
+        var source = CandidateSource.None;
+        foreach (var s in ReasonPriority)
+        {
+            if ((sources & s) != 0)
+            {
+                source = s;
+                break;
+            }
+        }
+
+        var creator = _catalog.CreatorName(_catalog.CreatorOf(video));
+        var hashtag = scratch.Hashtag[candidate] >= 0 ? _catalog.HashtagName(scratch.Hashtag[candidate]) : StrongestHashtag(profile, video);
+        var (code, text) = source switch
+        {
+            CandidateSource.Following => ("following", $"From @{creator}, whom you follow"),
+            CandidateSource.CoWatched when scratch.Anchor[candidate] >= 0 =>
+                ("co-watched", $"People who enjoyed @{_catalog.CreatorName(_catalog.CreatorOf(scratch.Anchor[candidate]))}'s video you watched also watched this"),
+            CandidateSource.Similar when hashtag is not null => ("watched-similar", $"Because you watched #{hashtag} videos"),
+            CandidateSource.Similar or CandidateSource.CoWatched => ("watched-similar", "Similar to videos you watched"),
+            CandidateSource.TrendingInHashtag => ("popular-in-hashtag", $"Popular in #{hashtag}, which you like"),
+            CandidateSource.Fresh => ("fresh", "A new video getting its first audience"),
+            CandidateSource.Explore => ("explore", $"Something new for you: popular in #{hashtag}"),
+            CandidateSource.Trending => ("trending", "Popular on Reeltime right now"),
+            _ => ("recent", "New on Reeltime"),
+        };
+        if (!personalized)
+        {
+            text += " (your feed is not personalised)";
+        }
+
+        return new RankedVideo(_catalog.VideoId(video), scratch.Scores[candidate], sources, code, text, source, TopSignals(scratch, candidate));
+    }
+
+    private string? StrongestHashtag(UserProfile? profile, int video)
+    {
+        if (profile is null)
+        {
+            return null;
+        }
+
+        var best = -1;
+        var bestWeight = 0f;
+        foreach (var tag in _catalog.HashtagsOf(video))
+        {
+            if (profile.Hashtags.TryGetValue(tag, out var interest) && interest.Weight > bestWeight)
+            {
+                best = tag;
+                bestWeight = interest.Weight;
+            }
+        }
+
+        return best >= 0 ? _catalog.HashtagName(best) : null;
+    }
+
+    private List<FeedSignal> TopSignals(ServeScratch scratch, int candidate)
+    {
+        var x = scratch.FeatureRows.AsSpan(candidate * F, F);
+        var p = scratch.Predictions.AsSpan(candidate * Ranker.Tasks, Ranker.Tasks);
+        Span<float> contributions = stackalloc float[F];
+        for (var f = 1; f < F; f++)
+        {
+            contributions[f] = _ranker.WideWeight(RankerTask.LongWatch, f) * x[f];
+        }
+
+        var signals = new List<FeedSignal>(6);
+        for (var k = 0; k < 3; k++)
+        {
+            var best = -1;
+            for (var f = 1; f < F; f++)
+            {
+                if (contributions[f] > 0.01f && (best < 0 || contributions[f] > contributions[best]))
+                {
+                    best = f;
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            signals.Add(new FeedSignal(RankerFeatures.Names[best], MathF.Round(contributions[best], 3)));
+            contributions[best] = 0;
+        }
+
+        signals.Add(new FeedSignal("p-long-watch", MathF.Round(p[(int)RankerTask.LongWatch], 3)));
+        signals.Add(new FeedSignal("p-like", MathF.Round(p[(int)RankerTask.Like], 3)));
+        signals.Add(new FeedSignal("expected-watch-ratio", MathF.Round(p[(int)RankerTask.WatchRatio], 3)));
+        return signals;
+    }
+
+    // Beta(a, b) from two gammas (Marsaglia and Tsang); a, b ≥ 1 here.
+    private static float Beta(Random random, float a, float b)
+    {
+        var x = Gamma(random, a);
+        var y = Gamma(random, b);
+        return (float)(x / (x + y));
+    }
+
+    private static double Gamma(Random random, double shape)
+    {
+        var d = shape - (1.0 / 3);
+        var c = 1 / Math.Sqrt(9 * d);
+        while (true)
+        {
+            double x, v;
+            do
+            {
+                // Box-Muller normal.
+                var u1 = 1 - random.NextDouble();
+                var u2 = random.NextDouble();
+                x = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+                v = 1 + (c * x);
+            }
+            while (v <= 0);
+
+            v = v * v * v;
+            var u = random.NextDouble();
+            if (u < 1 - (0.0331 * x * x * x * x) || Math.Log(u) < (0.5 * x * x) + (d * (1 - v + Math.Log(v))))
+            {
+                return d * v;
+            }
+        }
+    }
+
+    /// <summary>Rebuilds the trending lists, the per-hashtag lists and the fresh pool (the writer, after batches).</summary>
+    private void RebuildBoard(long eventNowMs)
+    {
+        _eventsSinceBoard = 0;
+        var count = _catalog.Count;
+        if (count == 0)
+        {
+            _board = Board.Empty;
+            return;
+        }
+
+        var now = Math.Max(eventNowMs, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var global = new PriorityQueue<int, float>();
+        var byHashtag = new Dictionary<int, PriorityQueue<int, float>>();
+        var hashtagTotals = new float[_catalog.HashtagCount];
+        var fresh = new List<int>();
+        var freshAgeMs = (long)Options.FreshMaxAge.TotalMilliseconds;
+        var stages = Options.FreshStages.Length;
+        for (var video = 0; video < count; video++)
+        {
+            if (!_catalog.IsRecommendable(video))
+            {
+                continue;
+            }
+
+            if (_stats.Stage[video] < stages && now - _catalog.CreatedAtMs(video) <= freshAgeMs)
+            {
+                fresh.Add(video);
+            }
+
+            // Videos without engagement still rank in their hashtags (by recency), so a new hashtag has a list.
+            var trend = _stats.TrendAt(video, now, _trendHalfLifeMs);
+            var rank = trend + (1e-6f * video / count);
+            Offer(global, video, rank, 500);
+            foreach (var tag in _catalog.HashtagsOf(video))
+            {
+                hashtagTotals[tag] += trend + 0.01f;
+                if (!byHashtag.TryGetValue(tag, out var list))
+                {
+                    list = new PriorityQueue<int, float>();
+                    byHashtag.Add(tag, list);
+                }
+
+                Offer(list, video, rank, 40);
+            }
+        }
+
+        var topHashtags = new PriorityQueue<int, float>();
+        for (var tag = 0; tag < hashtagTotals.Length; tag++)
+        {
+            if (hashtagTotals[tag] > 0)
+            {
+                Offer(topHashtags, tag, hashtagTotals[tag], 50);
+            }
+        }
+
+        if (fresh.Count > 20_000)
+        {
+            fresh.RemoveRange(0, fresh.Count - 20_000);
+        }
+
+        var lists = new Dictionary<int, int[]>(byHashtag.Count);
+        foreach (var (tag, queue) in byHashtag)
+        {
+            lists.Add(tag, Drain(queue));
+        }
+
+        _board = new Board(Drain(global), lists, Drain(topHashtags), [.. fresh]);
+
+        static void Offer(PriorityQueue<int, float> queue, int item, float priority, int max)
+        {
+            if (queue.Count < max)
+            {
+                queue.Enqueue(item, priority);
+            }
+            else if (queue.TryPeek(out _, out var lowest) && priority > lowest)
+            {
+                queue.DequeueEnqueue(item, priority);
+            }
+        }
+
+        static int[] Drain(PriorityQueue<int, float> queue)
+        {
+            var items = new int[queue.Count];
+            for (var i = items.Length - 1; i >= 0; i--)
+            {
+                items[i] = queue.Dequeue();
+            }
+
+            return items;
+        }
+    }
+
+    /// <summary>The derived lists sources read: rebuilt by the writer, swapped in whole, read without locks.</summary>
+    private sealed record Board(int[] Global, Dictionary<int, int[]> ByHashtag, int[] TopHashtags, int[] Fresh)
+    {
+        public static readonly Board Empty = new([], [], [], []);
+    }
+
+    /// <summary>Per-thread buffers of one request: candidates are deduplicated with a stamp per video, so nothing is cleared per request.</summary>
+    private sealed class ServeScratch
+    {
+        private const int MaxCandidates = 4096;
+        private int[] _stamp = [];
+        private int[] _slot = [];
+        private int _generation;
+
+        [ThreadStatic]
+        private static ServeScratch? t_current;
+
+        public int Count;
+        public readonly int[] Videos = new int[MaxCandidates];
+        public readonly CandidateSource[] Sources = new CandidateSource[MaxCandidates];
+        public readonly float[] SourceScores = new float[MaxCandidates];
+        public readonly int[] Anchor = new int[MaxCandidates];
+        public readonly int[] Hashtag = new int[MaxCandidates];
+        public readonly float[] CoWatch = new float[MaxCandidates];
+        public readonly float[] Sample = new float[MaxCandidates];
+        public readonly float[] Scores = new float[MaxCandidates];
+        public readonly bool[] Kept = new bool[MaxCandidates];
+        public readonly float[] Predictions = new float[MaxCandidates * Ranker.Tasks];
+        public readonly float[] FeatureRows = new float[MaxCandidates * F];
+        public readonly int[] AnnIds = new int[1024];
+        public readonly float[] AnnScores = new float[1024];
+        public float[] Query = [];
+        public readonly HashSet<int> Follows = [];
+        public readonly List<(int Hashtag, float Weight)> TopHashtags = [];
+        public readonly List<(int Video, float Draw)> FreshDraws = [];
+        public readonly List<int> Order = [];
+        public readonly List<int> Picks = [];
+        public readonly HashSet<int> Used = [];
+        public readonly Dictionary<int, int> BlockTags = [];
+
+        public static ServeScratch For(int videos, int dim)
+        {
+            var scratch = t_current ??= new ServeScratch();
+            if (scratch._stamp.Length < videos)
+            {
+                var size = Math.Max(videos, scratch._stamp.Length * 2);
+                scratch._stamp = new int[size];
+                scratch._slot = new int[size];
+                scratch._generation = 0;
+            }
+
+            if (scratch.Query.Length < dim)
+            {
+                scratch.Query = new float[dim];
+            }
+
+            return scratch;
+        }
+
+        public void Begin()
+        {
+            Count = 0;
+            if (++_generation == int.MaxValue)
+            {
+                Array.Clear(_stamp);
+                _generation = 1;
+            }
+        }
+
+        /// <summary>Adds a candidate or merges a source into it; returns its slot.</summary>
+        public int Add(int video, CandidateSource source, float score, int anchor, int hashtag)
+        {
+            if (_stamp[video] == _generation)
+            {
+                var existing = _slot[video];
+                Sources[existing] |= source;
+                if (anchor >= 0 && Anchor[existing] < 0)
+                {
+                    Anchor[existing] = anchor;
+                }
+
+                if (hashtag >= 0 && Hashtag[existing] < 0)
+                {
+                    Hashtag[existing] = hashtag;
+                }
+
+                return existing;
+            }
+
+            if (Count == MaxCandidates)
+            {
+                return -1;
+            }
+
+            var slot = Count++;
+            _stamp[video] = _generation;
+            _slot[video] = slot;
+            Videos[slot] = video;
+            Sources[slot] = source;
+            SourceScores[slot] = score;
+            Anchor[slot] = anchor;
+            Hashtag[slot] = hashtag;
+            CoWatch[slot] = 0;
+            Sample[slot] = 0;
+            return slot;
+        }
+    }
+}

@@ -1,0 +1,505 @@
+using System.Numerics.Tensors;
+using Reeltime.Platform.Events;
+
+namespace Reeltime.Recommendation.Engine;
+
+/// <summary>
+/// The For You engine: learns online from the event log and ranks a viewer's next videos.
+/// One writer applies events (<see cref="Apply"/>) and catalogue changes; any number of readers rank
+/// (<see cref="Recommend"/>) concurrently. All learned state is applied in log order with event times, so
+/// replaying the log from a snapshot's offset rebuilds exactly what a crash lost.
+/// </summary>
+public sealed partial class ForYouEngine : IDisposable
+{
+    private const int F = RankerFeatures.Count;
+    private const int Anchors = 10;
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly TimeProvider _clock;
+    private readonly int _dim;
+    private readonly double _interestHalfLifeMs;
+    private readonly double _trendHalfLifeMs;
+    private readonly long _seenWindowMs;
+    private readonly long _outcomeWindowMs;
+
+    private readonly VideoCatalog _catalog = new();
+    private readonly EmbeddingTable _users;
+    private readonly EmbeddingTable _videos;
+    private readonly EmbeddingTable _creators;
+    private readonly EmbeddingTable _hashtags;
+    private readonly HnswIndex _index;
+    private readonly VideoStats _stats = new();
+    private readonly CoWatchGraph _coWatch;
+    private readonly Ranker _ranker;
+    private readonly ImpressionJoin _impressions;
+    private readonly Dictionary<long, UserProfile> _profiles = [];
+
+    // Videos whose vectors moved since they were last put in the index; refreshed a bounded number per batch.
+    private readonly Queue<int> _dirty = new();
+    private bool[] _isDirty = new bool[1024];
+
+    private volatile Board _board = Board.Empty;
+    private long _eventsSinceBoard;
+    private long _boardBuiltAtMs;
+    private long _lastEventMs;
+    private long _appliedOffset;
+    private TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Creates an empty engine.</summary>
+    public ForYouEngine(EngineOptions options, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Problems();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        Options = options;
+        _clock = clock ?? throw new ArgumentNullException(nameof(clock));
+        _dim = options.Dimensions;
+        _interestHalfLifeMs = options.InterestHalfLife.TotalMilliseconds;
+        _trendHalfLifeMs = options.TrendingHalfLife.TotalMilliseconds;
+        _seenWindowMs = (long)options.SeenWindow.TotalMilliseconds;
+        _outcomeWindowMs = (long)options.OutcomeWindow.TotalMilliseconds;
+        _users = new EmbeddingTable(_dim, options.AdmitAfterSightings);
+        _videos = new EmbeddingTable(_dim, options.AdmitAfterSightings);
+        _creators = new EmbeddingTable(_dim, options.AdmitAfterSightings);
+        _hashtags = new EmbeddingTable(_dim, 1);
+        _index = new HnswIndex(_dim, options.IndexDegree, options.IndexBuildBreadth, options.Seed);
+        _coWatch = new CoWatchGraph(options.CoWatchHalfLife.TotalMilliseconds);
+        _ranker = new Ranker(options.RankerLearningRate, options.Seed);
+        _impressions = new ImpressionJoin(F);
+    }
+
+    /// <summary>The settings in force.</summary>
+    public EngineOptions Options { get; }
+
+    /// <summary>The next log offset the engine will apply: every event before it has been applied exactly once.</summary>
+    public long AppliedOffset => Interlocked.Read(ref _appliedOffset);
+
+    /// <summary>True if the catalogue holds the video.</summary>
+    public bool KnowsVideo(long videoId)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _catalog.TryGetIndex(videoId, out _);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>False if an event of the batch names a video the catalogue does not know yet.</summary>
+    public bool KnowsVideosOf(ReadOnlySpan<LoggedEvent> events)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            foreach (ref readonly var logged in events)
+            {
+                if (logged.Event.VideoId != 0 && !_catalog.TryGetIndex(logged.Event.VideoId, out _))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The highest video id in the catalogue (0 when empty), for incremental loading.</summary>
+    public long MaxVideoId
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _catalog.MaxVideoId;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Adds videos to the catalogue or updates them (recommendable, duration) and indexes new ones.</summary>
+    public void UpsertVideos(IEnumerable<CatalogVideo> videos)
+    {
+        ArgumentNullException.ThrowIfNull(videos);
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var video in videos)
+            {
+                var known = _catalog.TryGetIndex(video.VideoId, out _);
+                var index = _catalog.Upsert(video);
+                GrowPerVideo();
+                if (!known)
+                {
+                    IndexVideo(index);
+                }
+            }
+
+            RebuildBoard(_lastEventMs);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Applies events in log order. Events before <see cref="AppliedOffset"/> were applied already and are
+    /// skipped, so redelivery (at-least-once) changes nothing. Offsets must not leave gaps.
+    /// </summary>
+    public void Apply(ReadOnlySpan<LoggedEvent> events)
+    {
+        if (events.IsEmpty)
+        {
+            return;
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (ref readonly var logged in events)
+            {
+                if (logged.Offset < _appliedOffset)
+                {
+                    continue;
+                }
+
+                ApplyOne(logged.Offset, logged.Event);
+                ExpireIfDue(logged.Offset);
+                Interlocked.Exchange(ref _appliedOffset, logged.Offset + 1);
+            }
+
+            FinishBatch(events.Length);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        Interlocked.Exchange(ref _applied, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Completes when the engine has applied every event before <paramref name="offset"/>, or after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForAppliedAsync(long offset, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        while (AppliedOffset < offset)
+        {
+            var signal = Volatile.Read(ref _applied).Task;
+            if (AppliedOffset >= offset)
+            {
+                break;
+            }
+
+            try
+            {
+                await signal.WaitAsync(timer.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Records that these videos were served to the viewer now, so the next page does not repeat them.</summary>
+    public void MarkServed(long viewerId, ReadOnlySpan<long> videoIds)
+    {
+        if (viewerId == 0 || videoIds.IsEmpty)
+        {
+            return;
+        }
+
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        _lock.EnterWriteLock();
+        try
+        {
+            var profile = Profile(viewerId);
+            foreach (var id in videoIds)
+            {
+                if (_catalog.TryGetIndex(id, out var video))
+                {
+                    profile.MarkSeen(video, Math.Max(now, profile.Seen.GetValueOrDefault(video)), _seenWindowMs, Options.MaxSeenPerUser);
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>What the engine believes about the viewer: top hashtags and creators, and what they said no to.</summary>
+    public ViewerInterests Interests(long viewerId, int top = 20)
+    {
+        var now = Math.Max(_lastEventMs, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+        _lock.EnterReadLock();
+        try
+        {
+            if (!_profiles.TryGetValue(viewerId, out var profile))
+            {
+                return new ViewerInterests([], [], [], [], 0);
+            }
+
+            return new ViewerInterests(
+                TopInterests(profile.Hashtags, top, now, h => (_catalog.HashtagId(h), _catalog.HashtagName(h))),
+                TopInterests(profile.Creators, top, now, c => (_catalog.CreatorId(c), _catalog.CreatorName(c))),
+                [.. profile.HiddenHashtags.Select(h => new InterestView(_catalog.HashtagId(h), _catalog.HashtagName(h), -1))],
+                [.. profile.HiddenCreators.Select(c => new InterestView(_catalog.CreatorId(c), _catalog.CreatorName(c), -1))],
+                profile.RecentCount);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Finds a hashtag's id by name, or a creator's id by username, among what the catalogue knows.</summary>
+    public long? FindSubject(string name, bool creator)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        _lock.EnterReadLock();
+        try
+        {
+            if (creator)
+            {
+                return _catalog.TryGetCreatorByName(name, out var c) ? _catalog.CreatorId(c) : null;
+            }
+
+            return _catalog.TryGetHashtagByName(name.TrimStart('#').ToLowerInvariant(), out var h) ? _catalog.HashtagId(h) : null;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The creator and hashtag ids of a video the catalogue knows.</summary>
+    public bool TryDescribe(long videoId, out long creatorId, out IReadOnlyList<CatalogHashtag> hashtags)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (!_catalog.TryGetIndex(videoId, out var video))
+            {
+                creatorId = 0;
+                hashtags = [];
+                return false;
+            }
+
+            creatorId = _catalog.CreatorId(_catalog.CreatorOf(video));
+            var tags = _catalog.HashtagsOf(video);
+            var list = new CatalogHashtag[tags.Length];
+            for (var i = 0; i < tags.Length; i++)
+            {
+                list[i] = new CatalogHashtag(_catalog.HashtagId(tags[i]), _catalog.HashtagName(tags[i]));
+            }
+
+            hashtags = list;
+            return true;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The stage of a video's first audience (0.., or <see cref="VideoStats.Stopped"/>), -1 if unknown.</summary>
+    internal int StageOf(long videoId)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _catalog.TryGetIndex(videoId, out var video) ? _stats.Stage[video] : -1;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Sizes of the state.</summary>
+    public EngineStatistics Statistics()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return new EngineStatistics(_appliedOffset, _catalog.Count, _profiles.Count, _users.Count, _videos.Count, _index.Count, _ranker.Trained, _impressions.Count, _board.Fresh.Length);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _lock.Dispose();
+
+    private UserProfile Profile(long userId)
+    {
+        if (!_profiles.TryGetValue(userId, out var profile))
+        {
+            profile = new UserProfile(userId, _dim);
+            _profiles.Add(userId, profile);
+        }
+
+        return profile;
+    }
+
+    private void GrowPerVideo()
+    {
+        _stats.EnsureCapacity(_catalog.Count, _catalog.CreatorCount);
+        _coWatch.EnsureCapacity(_catalog.Count);
+        if (_isDirty.Length < _catalog.Count)
+        {
+            Array.Resize(ref _isDirty, Math.Max(_catalog.Count, _isDirty.Length * 2));
+        }
+    }
+
+    private List<InterestView> TopInterests(Dictionary<int, Interest> interests, int top, long now, Func<int, (long Id, string Name)> describe)
+    {
+        List<InterestView> list = [];
+        foreach (var (key, interest) in interests)
+        {
+            var weight = interest.At(now, _interestHalfLifeMs);
+            if (weight > 0.05f)
+            {
+                var (id, name) = describe(key);
+                list.Add(new InterestView(id, name, MathF.Round(weight, 3)));
+            }
+        }
+
+        list.Sort(static (a, b) => b.Weight.CompareTo(a.Weight));
+        return list.Count > top ? list[..top] : list;
+    }
+
+    /// <summary>The video's vector: its own, plus its creator's, plus the mean of its hashtags'.</summary>
+    private void ItemVector(int video, Span<float> destination)
+    {
+        destination.Clear();
+        var any = false;
+        var row = _videos.Find(_catalog.VideoId(video));
+        if (row >= 0)
+        {
+            TensorPrimitives.Add(destination, _videos.Row(row), destination);
+            any = true;
+        }
+
+        row = _creators.Find(_catalog.CreatorId(_catalog.CreatorOf(video)));
+        if (row >= 0)
+        {
+            TensorPrimitives.Add(destination, _creators.Row(row), destination);
+            any = true;
+        }
+
+        var tags = _catalog.HashtagsOf(video);
+        foreach (var tag in tags)
+        {
+            row = _hashtags.Find(_catalog.HashtagId(tag));
+            if (row >= 0)
+            {
+                TensorPrimitives.MultiplyAdd(_hashtags.Row(row), 1f / tags.Length, destination, destination);
+                any = true;
+            }
+        }
+
+        if (!any)
+        {
+            // Nothing learned yet: a fixed pseudo-random direction, so the video is still findable.
+            var state = (ulong)_catalog.VideoId(video) * 0x9E3779B97F4A7C15UL;
+            for (var i = 0; i < destination.Length; i++)
+            {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                destination[i] = ((state >> 40) / (float)(1 << 24)) - 0.5f;
+            }
+        }
+    }
+
+    /// <summary>The viewer's query vector: long-term (their own row) plus short-term (recent taste); false if empty.</summary>
+    private bool QueryVector(UserProfile profile, Span<float> destination)
+    {
+        profile.ShortTerm.CopyTo(destination);
+        var row = _users.Find(profile.UserId);
+        if (row >= 0)
+        {
+            TensorPrimitives.Add(destination, _users.Row(row), destination);
+        }
+
+        return profile.Watches > 0 && TensorPrimitives.Norm(destination) > 1e-6f;
+    }
+
+    private void IndexVideo(int video)
+    {
+        Span<float> vector = stackalloc float[_dim];
+        ItemVector(video, vector);
+        _index.Upsert(video, vector);
+    }
+
+    private void MarkDirty(int video)
+    {
+        if (!_isDirty[video])
+        {
+            _isDirty[video] = true;
+            _dirty.Enqueue(video);
+        }
+    }
+
+    private void FinishBatch(int events)
+    {
+        // Refresh a bounded number of moved vectors in the index per batch, so ingestion keeps its pace.
+        Span<float> vector = stackalloc float[_dim];
+        var budget = Math.Max(64, events / 4);
+        while (budget-- > 0 && _dirty.TryDequeue(out var video))
+        {
+            _isDirty[video] = false;
+            ItemVector(video, vector);
+            var norm = TensorPrimitives.Norm(vector);
+            if (!_index.Contains(video) || TensorPrimitives.Dot(_index.Vector(video), vector) / norm < 0.995f)
+            {
+                _index.Upsert(video, vector);
+            }
+        }
+
+        _eventsSinceBoard += events;
+        var wall = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_eventsSinceBoard >= 50_000 || wall - _boardBuiltAtMs >= 500 || (_catalog.Count < 200_000 && _eventsSinceBoard > 0))
+        {
+            RebuildBoard(_lastEventMs);
+            _boardBuiltAtMs = wall;
+        }
+
+    }
+
+    // Every million events by offset (not by batch), so a replay expires at the same points.
+    private void ExpireIfDue(long offset)
+    {
+        if (offset % 1_000_000 != 999_999)
+        {
+            return;
+        }
+
+        var before = _lastEventMs - (long)Options.VectorExpiry.TotalMilliseconds;
+        _users.Expire(before);
+        _videos.Expire(before);
+        _creators.Expire(before);
+        _hashtags.Expire(before);
+    }
+}

@@ -1,0 +1,287 @@
+using System.Runtime.InteropServices;
+
+namespace Reeltime.Recommendation.Engine;
+
+/// <summary>One entry of a viewer's recent watch sequence.</summary>
+internal struct RecentWatch
+{
+    public int Video;
+    public float WatchRatio;
+    public long AtMs;
+    public WatchFlags Flags;
+}
+
+/// <summary>What happened during one view; each flag is counted as a label once per view.</summary>
+[Flags]
+internal enum WatchFlags : byte
+{
+    None = 0,
+    LongWatch = 1,
+    Completed = 2,
+    Replayed = 4,
+    Skipped = 8,
+    Liked = 16,
+    Shared = 32,
+    Engaged = 64,
+}
+
+/// <summary>A decayed weight of interest in a hashtag or creator.</summary>
+internal struct Interest
+{
+    public float Weight;
+    public long AtMs;
+
+    public readonly float At(long nowMs, double halfLifeMs) => Weight * (float)Math.Pow(0.5, Math.Max(0, nowMs - AtMs) / halfLifeMs);
+}
+
+/// <summary>
+/// Everything the engine keeps about one viewer: the recent watch sequence (last 200 with watch ratio),
+/// long-term interests in hashtags and creators, the seen filter, explicit negative feedback, and a
+/// short-term taste vector. A plain state object so it could live in a grain keyed by the user.
+/// </summary>
+internal sealed class UserProfile(long userId, int dim)
+{
+    public const int RecentCapacity = 200;
+    public const int MaxInterests = 256;
+
+    public long UserId { get; } = userId;
+
+    public RecentWatch[] Recent { get; } = new RecentWatch[RecentCapacity];
+
+    /// <summary>Index of the oldest entry of the ring.</summary>
+    public int RecentStart { get; set; }
+
+    public int RecentCount { get; set; }
+
+    public Dictionary<int, Interest> Hashtags { get; } = [];
+
+    public Dictionary<int, Interest> Creators { get; } = [];
+
+    /// <summary>Video index → when it was last served or watched (event time).</summary>
+    public Dictionary<int, long> Seen { get; } = [];
+
+    public HashSet<int> HiddenVideos { get; } = [];
+
+    public HashSet<int> HiddenCreators { get; } = [];
+
+    public HashSet<int> HiddenHashtags { get; } = [];
+
+    /// <summary>Creators followed, as learned from follow events.</summary>
+    public HashSet<int> Followed { get; } = [];
+
+    /// <summary>An exponential moving average of the vectors of videos the viewer liked watching.</summary>
+    public float[] ShortTerm { get; } = new float[dim];
+
+    public int Watches { get; set; }
+
+    public long LastEventMs { get; set; }
+
+    /// <summary>The i-th most recent watch (0 = newest).</summary>
+    public ref RecentWatch RecentAt(int i) => ref Recent[(RecentStart + RecentCount - 1 - i) % RecentCapacity];
+
+    /// <summary>The open entry of <paramref name="video"/> among the last few watches, or a new one.</summary>
+    public ref RecentWatch WatchOf(int video, long nowMs)
+    {
+        for (var i = 0; i < Math.Min(RecentCount, 8); i++)
+        {
+            ref var entry = ref RecentAt(i);
+            if (entry.Video == video)
+            {
+                return ref entry;
+            }
+        }
+
+        int slot;
+        if (RecentCount < RecentCapacity)
+        {
+            slot = (RecentStart + RecentCount) % RecentCapacity;
+            RecentCount++;
+        }
+        else
+        {
+            slot = RecentStart;
+            RecentStart = (RecentStart + 1) % RecentCapacity;
+        }
+
+        Recent[slot] = new RecentWatch { Video = video, AtMs = nowMs };
+        Watches++;
+        return ref Recent[slot];
+    }
+
+    public void MarkSeen(int video, long atMs, long windowMs, int max)
+    {
+        Seen[video] = atMs;
+        if (Seen.Count > max)
+        {
+            ForgetOldSeen(atMs - windowMs, max);
+        }
+    }
+
+    public bool HasSeen(int video, long sinceMs) => Seen.TryGetValue(video, out var at) && at >= sinceMs;
+
+    public void AddInterest(bool hashtag, int key, float amount, long nowMs, double halfLifeMs)
+    {
+        var interests = hashtag ? Hashtags : Creators;
+        ref var interest = ref CollectionsMarshal.GetValueRefOrAddDefault(interests, key, out _);
+        interest.Weight = interest.At(nowMs, halfLifeMs) + amount;
+        interest.AtMs = nowMs;
+        if (interests.Count > MaxInterests)
+        {
+            // Forget the weakest quarter at once, so trimming is rare.
+            var weights = new List<(int Key, float Weight)>(interests.Count);
+            foreach (var (k, v) in interests)
+            {
+                weights.Add((k, Math.Abs(v.At(nowMs, halfLifeMs))));
+            }
+
+            weights.Sort(static (a, b) => a.Weight.CompareTo(b.Weight));
+            for (var i = 0; i < interests.Count / 4; i++)
+            {
+                interests.Remove(weights[i].Key);
+            }
+        }
+    }
+
+    /// <summary>Forgets what was learned (interests, history, taste) but keeps explicit choices and the seen filter.</summary>
+    public void ResetLearned()
+    {
+        Hashtags.Clear();
+        Creators.Clear();
+        RecentStart = 0;
+        RecentCount = 0;
+        Array.Clear(ShortTerm);
+        Watches = 0;
+    }
+
+    private void ForgetOldSeen(long sinceMs, int max)
+    {
+        List<int> old = [];
+        foreach (var (video, at) in Seen)
+        {
+            if (at < sinceMs)
+            {
+                old.Add(video);
+            }
+        }
+
+        foreach (var video in old)
+        {
+            Seen.Remove(video);
+        }
+
+        if (Seen.Count > max)
+        {
+            var byTime = new List<KeyValuePair<int, long>>(Seen);
+            byTime.Sort(static (a, b) => a.Value.CompareTo(b.Value));
+            for (var i = 0; i < Seen.Count - (max * 9 / 10); i++)
+            {
+                Seen.Remove(byTime[i].Key);
+            }
+        }
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(UserId);
+        writer.Write(RecentCount);
+        for (var i = RecentCount - 1; i >= 0; i--)
+        {
+            ref var w = ref RecentAt(i);
+            writer.Write(w.Video);
+            writer.Write(w.WatchRatio);
+            writer.Write(w.AtMs);
+            writer.Write((byte)w.Flags);
+        }
+
+        WriteInterests(writer, Hashtags);
+        WriteInterests(writer, Creators);
+        writer.Write(Seen.Count);
+        foreach (var (video, at) in Seen.OrderBy(p => p.Key))
+        {
+            writer.Write(video);
+            writer.Write(at);
+        }
+
+        WriteSet(writer, HiddenVideos);
+        WriteSet(writer, HiddenCreators);
+        WriteSet(writer, HiddenHashtags);
+        WriteSet(writer, Followed);
+        foreach (var x in ShortTerm)
+        {
+            writer.Write(x);
+        }
+
+        writer.Write(Watches);
+        writer.Write(LastEventMs);
+    }
+
+    public static UserProfile Read(BinaryReader reader, int dim)
+    {
+        var profile = new UserProfile(reader.ReadInt64(), dim);
+        var recent = reader.ReadInt32();
+        for (var i = 0; i < recent; i++)
+        {
+            profile.Recent[i] = new RecentWatch { Video = reader.ReadInt32(), WatchRatio = reader.ReadSingle(), AtMs = reader.ReadInt64(), Flags = (WatchFlags)reader.ReadByte() };
+        }
+
+        profile.RecentCount = recent;
+        ReadInterests(reader, profile.Hashtags);
+        ReadInterests(reader, profile.Creators);
+        var seen = reader.ReadInt32();
+        for (var i = 0; i < seen; i++)
+        {
+            profile.Seen[reader.ReadInt32()] = reader.ReadInt64();
+        }
+
+        ReadSet(reader, profile.HiddenVideos);
+        ReadSet(reader, profile.HiddenCreators);
+        ReadSet(reader, profile.HiddenHashtags);
+        ReadSet(reader, profile.Followed);
+        for (var d = 0; d < dim; d++)
+        {
+            profile.ShortTerm[d] = reader.ReadSingle();
+        }
+
+        profile.Watches = reader.ReadInt32();
+        profile.LastEventMs = reader.ReadInt64();
+        return profile;
+    }
+
+    private static void WriteInterests(BinaryWriter writer, Dictionary<int, Interest> interests)
+    {
+        writer.Write(interests.Count);
+        foreach (var (key, interest) in interests.OrderBy(p => p.Key))
+        {
+            writer.Write(key);
+            writer.Write(interest.Weight);
+            writer.Write(interest.AtMs);
+        }
+    }
+
+    private static void ReadInterests(BinaryReader reader, Dictionary<int, Interest> interests)
+    {
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            interests[reader.ReadInt32()] = new Interest { Weight = reader.ReadSingle(), AtMs = reader.ReadInt64() };
+        }
+    }
+
+    private static void WriteSet(BinaryWriter writer, HashSet<int> set)
+    {
+        writer.Write(set.Count);
+        foreach (var x in set.Order())
+        {
+            writer.Write(x);
+        }
+    }
+
+    private static void ReadSet(BinaryReader reader, HashSet<int> set)
+    {
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            set.Add(reader.ReadInt32());
+        }
+    }
+}

@@ -1,0 +1,249 @@
+namespace Reeltime.Recommendation.Engine;
+
+/// <summary>A hashtag of a video as the catalogue feed knows it.</summary>
+/// <param name="Id">The platform's hashtag id.</param>
+/// <param name="Name">The lower-case name, without '#'.</param>
+public readonly record struct CatalogHashtag(long Id, string Name);
+
+/// <summary>
+/// What the engine knows of a video: who made it, its hashtags, its length and whether it may be
+/// recommended at all. Fed from the platform's database at start and as uploads arrive.
+/// </summary>
+/// <param name="VideoId">The video.</param>
+/// <param name="CreatorId">Its creator.</param>
+/// <param name="CreatorName">The creator's username, for explanations.</param>
+/// <param name="Hashtags">Its hashtags.</param>
+/// <param name="DurationMs">Its length (0 when not known yet).</param>
+/// <param name="CreatedAtMs">When it was uploaded, Unix milliseconds.</param>
+/// <param name="Recommendable">
+/// False when it is deleted, removed by moderation or private: such a video is never a candidate. The
+/// serving layer checks visibility again against the database, so this is a pre-filter, not the rule.
+/// </param>
+public sealed record CatalogVideo(long VideoId, long CreatorId, string CreatorName, IReadOnlyList<CatalogHashtag> Hashtags, int DurationMs, long CreatedAtMs, bool Recommendable);
+
+/// <summary>
+/// The engine's own copy of the catalogue, in dense arrays indexed by a video's position (its "index"),
+/// so that per-video state elsewhere in the engine is a plain array, not a hash lookup per candidate.
+/// Written by the single writer; read under the engine's read lock.
+/// </summary>
+internal sealed class VideoCatalog
+{
+    private const int MaxHashtagsPerVideo = 16;
+    private readonly Dictionary<long, int> _videoIndex = [];
+    private readonly Dictionary<long, int> _creatorIndex = [];
+    private readonly Dictionary<long, int> _hashtagIndex = [];
+    private readonly Dictionary<string, int> _hashtagByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _creatorByName = new(StringComparer.OrdinalIgnoreCase);
+
+    private long[] _videoIds = new long[1024];
+    private int[] _creatorOf = new int[1024];
+    private int[] _durationMs = new int[1024];
+    private long[] _createdAtMs = new long[1024];
+    private bool[] _recommendable = new bool[1024];
+    private int[] _tagStart = new int[1024];
+    private byte[] _tagCount = new byte[1024];
+    private int[] _tagPool = new int[4096];
+    private int _tagPoolLength;
+
+    private long[] _creatorIds = new long[256];
+    private string[] _creatorNames = new string[256];
+    private List<int>[] _creatorVideos = new List<int>[256];
+
+    private long[] _hashtagIds = new long[256];
+    private string[] _hashtagNames = new string[256];
+
+    /// <summary>Grows with the catalogue; other components size their per-video arrays from it.</summary>
+    public int Count { get; private set; }
+
+    public int CreatorCount { get; private set; }
+
+    public int HashtagCount { get; private set; }
+
+    /// <summary>The highest video id seen, for incremental loading.</summary>
+    public long MaxVideoId { get; private set; }
+
+    public bool TryGetIndex(long videoId, out int index) => _videoIndex.TryGetValue(videoId, out index);
+
+    public long VideoId(int index) => _videoIds[index];
+
+    public int CreatorOf(int index) => _creatorOf[index];
+
+    public long CreatorId(int creator) => _creatorIds[creator];
+
+    public string CreatorName(int creator) => _creatorNames[creator];
+
+    public long HashtagId(int hashtag) => _hashtagIds[hashtag];
+
+    public string HashtagName(int hashtag) => _hashtagNames[hashtag];
+
+    public int DurationMs(int index) => _durationMs[index];
+
+    public long CreatedAtMs(int index) => _createdAtMs[index];
+
+    public bool IsRecommendable(int index) => _recommendable[index];
+
+    public ReadOnlySpan<int> HashtagsOf(int index) => _tagPool.AsSpan(_tagStart[index], _tagCount[index]);
+
+    /// <summary>A creator's videos, oldest first.</summary>
+    public List<int> VideosOf(int creator) => _creatorVideos[creator];
+
+    public bool TryGetCreator(long creatorId, out int creator) => _creatorIndex.TryGetValue(creatorId, out creator);
+
+    public bool TryGetCreatorByName(string username, out int creator) => _creatorByName.TryGetValue(username, out creator);
+
+    public bool TryGetHashtag(long hashtagId, out int hashtag) => _hashtagIndex.TryGetValue(hashtagId, out hashtag);
+
+    public bool TryGetHashtagByName(string name, out int hashtag) => _hashtagByName.TryGetValue(name, out hashtag);
+
+    /// <summary>Adds a video or updates what may change (recommendable, duration); returns its index.</summary>
+    public int Upsert(CatalogVideo video)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        if (_videoIndex.TryGetValue(video.VideoId, out var existing))
+        {
+            _recommendable[existing] = video.Recommendable;
+            if (video.DurationMs > 0)
+            {
+                _durationMs[existing] = video.DurationMs;
+            }
+
+            return existing;
+        }
+
+        var index = Count;
+        if (index == _videoIds.Length)
+        {
+            var size = index * 2;
+            Array.Resize(ref _videoIds, size);
+            Array.Resize(ref _creatorOf, size);
+            Array.Resize(ref _durationMs, size);
+            Array.Resize(ref _createdAtMs, size);
+            Array.Resize(ref _recommendable, size);
+            Array.Resize(ref _tagStart, size);
+            Array.Resize(ref _tagCount, size);
+        }
+
+        var creator = InternCreator(video.CreatorId, video.CreatorName);
+        _videoIds[index] = video.VideoId;
+        _creatorOf[index] = creator;
+        _durationMs[index] = video.DurationMs;
+        _createdAtMs[index] = video.CreatedAtMs;
+        _recommendable[index] = video.Recommendable;
+        var tags = Math.Min(video.Hashtags.Count, MaxHashtagsPerVideo);
+        if (_tagPoolLength + tags > _tagPool.Length)
+        {
+            Array.Resize(ref _tagPool, Math.Max(_tagPool.Length * 2, _tagPoolLength + tags));
+        }
+
+        _tagStart[index] = _tagPoolLength;
+        _tagCount[index] = (byte)tags;
+        for (var i = 0; i < tags; i++)
+        {
+            _tagPool[_tagPoolLength++] = InternHashtag(video.Hashtags[i].Id, video.Hashtags[i].Name);
+        }
+
+        _creatorVideos[creator].Add(index);
+        _videoIndex.Add(video.VideoId, index);
+        MaxVideoId = Math.Max(MaxVideoId, video.VideoId);
+        Count = index + 1;
+        return index;
+    }
+
+    private int InternCreator(long creatorId, string name)
+    {
+        if (_creatorIndex.TryGetValue(creatorId, out var creator))
+        {
+            if (!string.Equals(_creatorNames[creator], name, StringComparison.Ordinal) && name.Length > 0)
+            {
+                _creatorByName.Remove(_creatorNames[creator]);
+                _creatorNames[creator] = name;
+                _creatorByName[name] = creator;
+            }
+
+            return creator;
+        }
+
+        creator = CreatorCount++;
+        if (creator == _creatorIds.Length)
+        {
+            Array.Resize(ref _creatorIds, creator * 2);
+            Array.Resize(ref _creatorNames, creator * 2);
+            Array.Resize(ref _creatorVideos, creator * 2);
+        }
+
+        _creatorIds[creator] = creatorId;
+        _creatorNames[creator] = name;
+        _creatorVideos[creator] = [];
+        _creatorIndex.Add(creatorId, creator);
+        _creatorByName[name] = creator;
+        return creator;
+    }
+
+    private int InternHashtag(long hashtagId, string name)
+    {
+        if (_hashtagIndex.TryGetValue(hashtagId, out var hashtag))
+        {
+            return hashtag;
+        }
+
+        hashtag = HashtagCount++;
+        if (hashtag == _hashtagIds.Length)
+        {
+            Array.Resize(ref _hashtagIds, hashtag * 2);
+            Array.Resize(ref _hashtagNames, hashtag * 2);
+        }
+
+        _hashtagIds[hashtag] = hashtagId;
+        _hashtagNames[hashtag] = name;
+        _hashtagIndex.Add(hashtagId, hashtag);
+        _hashtagByName[name] = hashtag;
+        return hashtag;
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Count);
+        for (var i = 0; i < Count; i++)
+        {
+            var creator = _creatorOf[i];
+            writer.Write(_videoIds[i]);
+            writer.Write(_creatorIds[creator]);
+            writer.Write(_creatorNames[creator]);
+            writer.Write(_durationMs[i]);
+            writer.Write(_createdAtMs[i]);
+            writer.Write(_recommendable[i]);
+            var tags = HashtagsOf(i);
+            writer.Write((byte)tags.Length);
+            foreach (var t in tags)
+            {
+                writer.Write(_hashtagIds[t]);
+                writer.Write(_hashtagNames[t]);
+            }
+        }
+    }
+
+    public void Read(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var videoId = reader.ReadInt64();
+            var creatorId = reader.ReadInt64();
+            var creatorName = reader.ReadString();
+            var duration = reader.ReadInt32();
+            var created = reader.ReadInt64();
+            var recommendable = reader.ReadBoolean();
+            var tagCount = reader.ReadByte();
+            var tags = new CatalogHashtag[tagCount];
+            for (var t = 0; t < tagCount; t++)
+            {
+                tags[t] = new CatalogHashtag(reader.ReadInt64(), reader.ReadString());
+            }
+
+            if (Upsert(new CatalogVideo(videoId, creatorId, creatorName, tags, duration, created, recommendable)) != i)
+            {
+                throw new InvalidDataException("The snapshot's catalogue repeats a video.");
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.EntityFrameworkCore;
+using Reeltime.Platform.Storage;
+using Reeltime.Recommendation.Engine;
+
+namespace Reeltime.Recommendation.Hosting;
+
+/// <summary>Where the engine learns of videos: the seam between the platform's catalogue and the engine's own copy.</summary>
+public interface IVideoCatalogFeed
+{
+    /// <summary>Up to <paramref name="max"/> videos with ids above <paramref name="afterVideoId"/>, in id order.</summary>
+    Task<IReadOnlyList<CatalogVideo>> ReadAsync(long afterVideoId, int max, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Reads the catalogue from the platform's database (outside the feed's hot path: at start, when events
+/// name videos the engine does not know, and on a periodic resync that catches deletions and removals).
+/// </summary>
+public sealed class DatabaseVideoCatalog(PlatformDbContext db) : IVideoCatalogFeed
+{
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CatalogVideo>> ReadAsync(long afterVideoId, int max, CancellationToken cancellationToken)
+    {
+        var videos = await db.Videos.AsNoTracking().Where(v => v.Id > afterVideoId).OrderBy(v => v.Id).Take(max)
+            .Select(v => new { v.Id, v.AuthorId, v.DurationMs, v.CreatedAt, v.Visibility, v.Status, v.DeletedAt, v.Moderation })
+            .ToListAsync(cancellationToken);
+        if (videos.Count == 0)
+        {
+            return [];
+        }
+
+        var last = videos[^1].Id;
+        var authorIds = videos.Select(v => v.AuthorId).Distinct().ToList();
+        var authors = await db.Users.AsNoTracking().Where(u => authorIds.Contains(u.Id))
+            .Select(u => new { u.Id, u.Username, u.IsPrivate }).ToDictionaryAsync(u => u.Id, cancellationToken);
+        var tags = (await db.VideoHashtags.AsNoTracking().Where(l => l.VideoId > afterVideoId && l.VideoId <= last)
+            .Join(db.Hashtags, l => l.HashtagId, h => h.Id, (l, h) => new { l.VideoId, h.Id, h.Name })
+            .ToListAsync(cancellationToken))
+            .ToLookup(t => t.VideoId, t => new CatalogHashtag(t.Id, t.Name));
+        var result = new List<CatalogVideo>(videos.Count);
+        foreach (var v in videos)
+        {
+            authors.TryGetValue(v.AuthorId, out var author);
+
+            // For You recommends public videos of public accounts only; followers-only and private videos
+            // reach people through the Following feed and profiles, where the graph decides.
+            var recommendable = v.DeletedAt == null && v.Moderation == ModerationState.Visible && v.Visibility == VideoVisibility.Public
+                && v.Status != VideoStatus.Failed && author is { IsPrivate: false };
+            result.Add(new CatalogVideo(v.Id, v.AuthorId, author?.Username ?? "", [.. tags[v.Id].OrderBy(t => t.Id)], v.DurationMs,
+                new DateTimeOffset(DateTime.SpecifyKind(v.CreatedAt, DateTimeKind.Utc)).ToUnixTimeMilliseconds(), recommendable));
+        }
+
+        return result;
+    }
+}

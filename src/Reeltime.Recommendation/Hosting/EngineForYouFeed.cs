@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Options;
+using Reeltime.Platform;
+using Reeltime.Platform.Accounts;
+using Reeltime.Platform.Engagement;
+using Reeltime.Platform.Events;
+using Reeltime.Platform.Graph;
+using Reeltime.Platform.Videos;
+using Reeltime.Recommendation.Engine;
+
+namespace Reeltime.Recommendation.Hosting;
+
+/// <summary>
+/// The For You feed served by the engine: it waits (briefly) until the engine has applied the events
+/// logged before the request, asks the engine for a ranked list, applies the platform's visibility rules
+/// as the last filter, records what was served, and explains every item.
+/// </summary>
+public sealed class EngineForYouFeed(
+    ForYouEngineHost host,
+    IEventLog log,
+    VideoLibrary videos,
+    AccountService accounts,
+    SocialGraph graph,
+    TimeProvider clock,
+    IOptions<EngineOptions> options) : IForYouFeed
+{
+    /// <inheritdoc />
+    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken)
+    {
+        var engine = await host.EngineAsync(cancellationToken);
+        await host.RefreshIfStaleAsync(cancellationToken);
+
+        // Read-your-writes: what the viewer did before this request shapes it (bounded wait).
+        await engine.WaitForAppliedAsync(log.NextOffset, options.Value.FreshnessWait, cancellationToken);
+
+        var personalized = viewerId != 0 && (await accounts.GetMeAsync(viewerId, cancellationToken)).Value?.Personalization == true;
+        var follows = personalized ? await graph.FollowedIdsAsync(viewerId, cancellationToken) : [];
+        var now = clock.GetUtcNow();
+
+        // Visitors page through one ranked list by position (the cursor keeps its seed); signed-in viewers
+        // need no position: the seen filter moves them on.
+        var seedTime = cursor?.Time ?? now.UtcDateTime;
+        var skip = viewerId == 0 ? (int)Math.Min(cursor?.Id ?? 0, 10_000) : 0;
+        var asked = (count * 3) + 5;
+        var ranked = engine.Recommend(new RecommendationRequest(viewerId, asked, personalized, follows, skip, seedTime.Ticks));
+        var visible = await videos.GetVisibleAsync(viewerId, [.. ranked.Select(r => r.VideoId)], cancellationToken);
+        var byId = ranked.ToDictionary(r => r.VideoId);
+        var items = new List<FeedItem>(count);
+        var consumed = 0;
+        foreach (var view in visible)
+        {
+            if (items.Count == count)
+            {
+                break;
+            }
+
+            var rankedVideo = byId[view.Id];
+            consumed = Math.Max(consumed, IndexOf(ranked, view.Id) + 1);
+            items.Add(new FeedItem(view, [new FeedReason(rankedVideo.ReasonCode, rankedVideo.ReasonText, SourceName(rankedVideo.Source), rankedVideo.Signals)]));
+        }
+
+        if (items.Count > 0)
+        {
+            var served = items.Select(i => i.Video.Id).ToArray();
+            engine.MarkServed(viewerId, served);
+            var at = now.ToUnixTimeMilliseconds();
+            var events = items.Select(i => new WatchEvent(WatchEventType.Served, viewerId, i.Video.Id, i.Video.Author.Id, 0, 0, 0, at, at, FeedSurface.ForYou)).ToArray();
+            await log.AppendAsync(events, cancellationToken);
+        }
+
+        var end = items.Count == 0 || (ranked.Count < asked && consumed >= ranked.Count);
+        var next = end ? null : new Cursor(DateTime.SpecifyKind(seedTime, DateTimeKind.Utc), skip + (viewerId == 0 ? consumed : 0)).Encode();
+        return new Page<FeedItem>(items, next);
+    }
+
+    private static int IndexOf(IReadOnlyList<RankedVideo> ranked, long videoId)
+    {
+        for (var i = 0; i < ranked.Count; i++)
+        {
+            if (ranked[i].VideoId == videoId)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The name of a source in reasons.</summary>
+    public static string SourceName(CandidateSource source) => source switch
+    {
+        CandidateSource.Similar => "similar",
+        CandidateSource.CoWatched => "co-watched",
+        CandidateSource.Following => "following",
+        CandidateSource.TrendingInHashtag => "trending-in-hashtag",
+        CandidateSource.Trending => "trending",
+        CandidateSource.Fresh => "fresh",
+        CandidateSource.Explore => "explore",
+        _ => "recent",
+    };
+}

@@ -1,0 +1,200 @@
+using System.Security.Cryptography;
+using Reeltime.Platform.Events;
+using Reeltime.Recommendation.Engine;
+
+namespace Reeltime.Recommendation.Tests;
+
+public sealed class LearningTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Hidden_preferences_of_many_viewers_are_recovered(int seed)
+    {
+        var world = new SyntheticWorld(seed);
+        const int Viewers = 40;
+        double firstShare = 0, lastShare = 0;
+        for (var round = 0; round < 4; round++)
+        {
+            double share = 0;
+            for (var viewer = 1; viewer <= Viewers; viewer++)
+            {
+                var loved = viewer % SyntheticWorld.Topics;
+                share += world.ShareOfTopic(world.Session(viewer, loved), loved);
+            }
+
+            share /= Viewers;
+            if (round == 0)
+            {
+                firstShare = share;
+            }
+
+            lastShare = share;
+        }
+
+        // One topic in six: a feed that learned nothing serves about 17 % of the loved topic.
+        Assert.True(firstShare < 0.45, $"cold start is diverse: {firstShare:P0}");
+        Assert.True(lastShare >= 0.6, $"after three sessions the loved topic is {lastShare:P0} of the feed (first {firstShare:P0})");
+
+        // And what the engine shows it believes names the right topic for every viewer.
+        for (var viewer = 1; viewer <= Viewers; viewer++)
+        {
+            var interests = world.Engine.Interests(viewer);
+            Assert.Equal("topic" + (viewer % SyntheticWorld.Topics), interests.Hashtags[0].Name);
+        }
+    }
+
+    [Fact]
+    public void The_embeddings_alone_learn_the_topics_structure()
+    {
+        var world = new SyntheticWorld(7);
+        for (var round = 0; round < 5; round++)
+        {
+            for (var viewer = 1; viewer <= 60; viewer++)
+            {
+                world.Session(viewer, viewer % SyntheticWorld.Topics);
+            }
+        }
+
+        // A viewer with a known taste but no explicit interest list: scoring by the model must prefer the loved topic.
+        var ids = world.TopicOf.Keys.ToArray();
+        var scores = new float[ids.Length];
+        var hits = 0;
+        for (var viewer = 1; viewer <= 60; viewer++)
+        {
+            world.Engine.ScoreVideos(viewer, ids, scores);
+            var best = ids.Zip(scores).OrderByDescending(p => p.Second).Take(20).ToList();
+            hits += best.Count(p => world.TopicOf[p.First] == viewer % SyntheticWorld.Topics);
+        }
+
+        Assert.True(hits / (60.0 * 20) >= 0.8, $"top-20 precision of the loved topic: {hits / (60.0 * 20):P0}");
+    }
+
+    [Fact]
+    public void Applying_a_batch_twice_changes_nothing_and_a_snapshot_plus_replay_equals_never_stopping()
+    {
+        var world = new SyntheticWorld(11);
+        for (var round = 0; round < 3; round++)
+        {
+            for (var viewer = 1; viewer <= 20; viewer++)
+            {
+                world.Session(viewer, viewer % SyntheticWorld.Topics);
+            }
+        }
+
+        var log = world.Log.ToArray();
+        var half = log.Length / 2;
+
+        ForYouEngine Replay(Action<ForYouEngine> apply)
+        {
+            var fresh = new SyntheticWorld(11).Engine;
+            apply(fresh);
+            return fresh;
+        }
+
+        // At-least-once delivery: redelivered events are skipped by offset.
+        var once = Replay(e => e.Apply(log));
+        var twice = Replay(e =>
+        {
+            e.Apply(log.AsSpan(0, half + 10));
+            e.Apply(log.AsSpan(half));
+            e.Apply(log);
+        });
+        Assert.Equal(Hash(once), Hash(twice));
+
+        // Crash after a snapshot at half: restore and replay the rest.
+        var beforeCrash = Replay(e => e.Apply(log.AsSpan(0, half)));
+        using var snapshot = new MemoryStream();
+        beforeCrash.WriteSnapshot(snapshot);
+        snapshot.Position = 0;
+        var restored = ForYouEngine.ReadSnapshot(snapshot, world.Options, world.Clock);
+        Assert.Equal(half, restored.AppliedOffset);
+        restored.Apply(log);
+        Assert.Equal(Hash(once), Hash(restored));
+        Assert.Equal(Hash(world.Engine), Hash(restored));
+    }
+
+    [Fact]
+    public void Not_interested_in_a_creator_or_hashtag_removes_them_and_reset_forgets_everything()
+    {
+        var world = new SyntheticWorld(5);
+        for (var round = 0; round < 3; round++)
+        {
+            world.Session(1, lovedTopic: 2);
+        }
+
+        var page = world.Engine.Recommend(new RecommendationRequest(1, 30));
+        var creator = world.CreatorOf[page[0].VideoId];
+        var t = world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        world.Apply([new WatchEvent(WatchEventType.NotInterestedInSubject, 1, page[0].VideoId, creator, 0, 0, 0, t, t, FeedSurface.ForYou)]);
+        world.Apply([new WatchEvent(WatchEventType.NotInterestedInSubject, 1, page[0].VideoId, 0, 500 + 3, 0, 0, t, t, FeedSurface.ForYou)]);
+        var after = world.Engine.Recommend(new RecommendationRequest(1, 50));
+        Assert.DoesNotContain(after, r => world.CreatorOf[r.VideoId] == creator);
+        Assert.DoesNotContain(after, r => world.TopicOf[r.VideoId] == 3);
+
+        Assert.NotEmpty(world.Engine.Interests(1).Hashtags);
+        world.Apply([new WatchEvent(WatchEventType.InterestsReset, 1, 0, 0, 0, 0, 0, t, t, FeedSurface.Unknown)]);
+        var interests = world.Engine.Interests(1);
+        Assert.Empty(interests.Hashtags);
+        Assert.Empty(interests.Creators);
+        Assert.Single(interests.NotInterestedCreators);
+    }
+
+    [Fact]
+    public void Pages_respect_creator_spacing_and_never_repeat_what_was_served()
+    {
+        var world = new SyntheticWorld(9, videos: 300, creators: 12);
+        var served = new HashSet<long>();
+        for (var round = 0; round < 6; round++)
+        {
+            var page = world.Session(1, lovedTopic: 4, count: 10);
+            Assert.All(page, p => Assert.True(served.Add(p.VideoId), "a served video came back"));
+            var creators = page.Select(p => world.CreatorOf[p.VideoId]).ToList();
+            for (var i = 0; i < creators.Count; i++)
+            {
+                for (var back = 1; back < 5 && i - back >= 0; back++)
+                {
+                    Assert.NotEqual(creators[i - back], creators[i]);
+                }
+            }
+
+            Assert.All(page, p => Assert.False(string.IsNullOrWhiteSpace(p.ReasonText)));
+        }
+    }
+
+    [Fact]
+    public void Fresh_videos_that_engage_are_promoted_and_those_that_do_not_stop()
+    {
+        var world = new SyntheticWorld(4, videos: 20, creators: 5, options: new EngineOptions { Dimensions = 8, FreshStages = [20, 200], FreshStageBars = [0.8f, 1f] });
+        var events = new List<WatchEvent>();
+        var t = world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        for (var viewer = 1; viewer <= 30; viewer++)
+        {
+            foreach (var video in new long[] { 1, 2, 3 })
+            {
+                events.Add(new WatchEvent(WatchEventType.Served, viewer, video, 0, 0, 0, 0, t, t, FeedSurface.ForYou));
+            }
+
+            events.Add(new WatchEvent(WatchEventType.Complete, viewer, 1, 0, 0, 20_000, 20_000, t, t, FeedSurface.ForYou));
+            events.Add(new WatchEvent(WatchEventType.Skip, viewer, 2, 0, 0, 300, 300, t, t, FeedSurface.ForYou));
+            events.Add(viewer % 2 == 0
+                ? new WatchEvent(WatchEventType.Complete, viewer, 3, 0, 0, 20_000, 20_000, t, t, FeedSurface.ForYou)
+                : new WatchEvent(WatchEventType.Skip, viewer, 3, 0, 0, 300, 300, t, t, FeedSurface.ForYou));
+        }
+
+        world.Apply(events);
+        var stage = StageOf(world.Engine);
+        Assert.Equal(1, stage(1));
+        Assert.Equal(VideoStats.Stopped, stage(2));
+    }
+
+    private static Func<long, int> StageOf(ForYouEngine engine) => videoId => engine.StageOf(videoId);
+
+    private static string Hash(ForYouEngine engine)
+    {
+        using var stream = new MemoryStream();
+        engine.WriteSnapshot(stream, includeIndex: false);
+        return Convert.ToHexString(SHA256.HashData(stream.ToArray()));
+    }
+}

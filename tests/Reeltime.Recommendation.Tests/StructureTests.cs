@@ -1,0 +1,119 @@
+using Reeltime.Recommendation.Engine;
+
+namespace Reeltime.Recommendation.Tests;
+
+public sealed class StructureTests
+{
+    [Fact]
+    public void The_embedding_table_is_collisionless_filters_rare_ids_and_expires_untouched_rows()
+    {
+        var table = new EmbeddingTable(8, admitAfter: 3, initialCapacity: 4);
+        var reference = new Dictionary<long, int>();
+        var random = new Random(3);
+
+        // Keys that differ only in high bits, or only in sign, must not share a row.
+        long[] tricky = [1, 1L << 32 | 1, 1L << 62 | 1, -1, long.MaxValue, long.MinValue + 1];
+        foreach (var key in tricky)
+        {
+            Assert.Equal(-1, table.Touch(key, 0));
+            Assert.Equal(-1, table.Touch(key, 0));
+            reference[key] = table.Touch(key, 0);
+            Assert.True(reference[key] >= 0);
+        }
+
+        for (var i = 0; i < 5000; i++)
+        {
+            var key = random.NextInt64();
+            table.Insert(key, i);
+            reference[key] = table.Find(key);
+        }
+
+        Assert.Equal(reference.Count, reference.Values.Distinct().Count());
+        Assert.All(reference, pair => Assert.Equal(pair.Value, table.Find(pair.Key)));
+
+        // Everything inserted at time < 2500 (and the tricky keys at time 0) expires; the rest stays findable.
+        var expired = table.Expire(2500);
+        Assert.Equal(2500 + tricky.Length, expired);
+        Assert.Equal(reference.Count - expired, table.Count);
+        foreach (var key in tricky)
+        {
+            Assert.Equal(-1, table.Find(key));
+        }
+
+        var survivors = reference.Where(p => table.Find(p.Key) >= 0).ToList();
+        Assert.Equal(table.Count, survivors.Count);
+
+        // Freed rows are reused: the table does not grow when ids come and go.
+        var bytes = table.Bytes;
+        for (var i = 0; i < 2000; i++)
+        {
+            table.Insert(random.NextInt64(), 10_000);
+        }
+
+        Assert.Equal(bytes, table.Bytes);
+    }
+
+    [Fact]
+    public void An_adagrad_step_moves_a_row_against_the_gradient_and_steps_shrink()
+    {
+        var table = new EmbeddingTable(4, admitAfter: 1);
+        var row = table.Touch(42, 0);
+        var before = table.Row(row).ToArray();
+        float[] gradient = [1, 0, 0, 0];
+        table.Step(row, gradient, 0.1f);
+        var first = before[0] - table.Row(row)[0];
+        var middle = table.Row(row)[0];
+        table.Step(row, gradient, 0.1f);
+        var second = middle - table.Row(row)[0];
+        Assert.True(first > 0);
+        Assert.True(second > 0 && second < first);
+        Assert.Equal(before[1], table.Row(row)[1]);
+    }
+
+    [Fact]
+    public void Hnsw_finds_almost_all_true_neighbours_and_follows_moved_vectors()
+    {
+        const int Dim = 32;
+        const int Count = 4000;
+        var random = new Random(5);
+        var centers = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, Dim).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()).ToArray();
+        var index = new HnswIndex(Dim, degree: 16, buildBreadth: 100, seed: 1);
+        var vector = new float[Dim];
+        for (var node = 0; node < Count; node++)
+        {
+            var center = centers[node % centers.Length];
+            for (var d = 0; d < Dim; d++)
+            {
+                vector[d] = center[d] + (((float)random.NextDouble() - 0.5f) * 0.6f);
+            }
+
+            index.Upsert(node, vector);
+        }
+
+        var ids = new int[50];
+        var sims = new float[50];
+        var exactIds = new int[50];
+        var exactSims = new float[50];
+        var hits = 0;
+        for (var q = 0; q < 100; q++)
+        {
+            for (var d = 0; d < Dim; d++)
+            {
+                vector[d] = (float)random.NextDouble() - 0.5f;
+            }
+
+            index.Search(vector, 100, ids, sims);
+            index.ExactSearch(vector, exactIds, exactSims);
+            hits += ids.Intersect(exactIds).Count();
+        }
+
+        var recall = hits / (100.0 * 50);
+        Assert.True(recall >= 0.95, $"recall@50 = {recall:P1}");
+
+        // Move node 7 far away, next to a fresh direction, and find it there.
+        var direction = Enumerable.Range(0, Dim).Select(d => d % 2 == 0 ? 1f : -1f).ToArray();
+        index.Upsert(7, direction);
+        index.Search(direction, 100, ids, sims);
+        Assert.Equal(7, ids[0]);
+    }
+}

@@ -1,0 +1,400 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Reeltime.Platform.Storage;
+
+namespace Reeltime.Server.Tests;
+
+/// <summary>The For You engine through HTTP: learning, controls, filters, paging and crash recovery.</summary>
+public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<ReeltimeServer>
+{
+    private static readonly string[] OtherTopics = ["dogs", "cooking", "cars", "music", "travel", "gaming"];
+    private static readonly string[] NonPersonalSources = ["trending", "fresh", "recent"];
+
+    private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    [Fact]
+    public async Task A_viewer_who_watches_only_one_hashtag_gets_mostly_that_hashtag_by_the_third_page()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var cats = "cats" + suffix;
+        var others = OtherTopics.Select(t => t + suffix).ToArray();
+        var creators = new List<TestUser>();
+        for (var i = 0; i < 8; i++)
+        {
+            creators.Add(await server.NewUserAsync("maker"));
+        }
+
+        for (var i = 0; i < 30; i++)
+        {
+            await creators[i % creators.Count].UploadAsync($"cat video {i} #{cats}");
+        }
+
+        for (var i = 0; i < 90; i++)
+        {
+            await creators[(i + 3) % creators.Count].UploadAsync($"other video {i} #{others[i % others.Length]}");
+        }
+
+        var viewer = await server.NewUserAsync("catlover");
+        var shares = new List<double>();
+        for (var page = 1; page <= 3; page++)
+        {
+            var items = await PageAsync(viewer.Client);
+            Assert.Equal(10, items.Count);
+            shares.Add(items.Count(i => i.Hashtags.Contains(cats)) / (double)items.Count);
+            await WatchAsync(viewer, items, i => i.Hashtags.Contains(cats));
+        }
+
+        Assert.True(shares[2] >= 0.6, $"share of #{cats} per page: {string.Join(", ", shares)}");
+        Assert.True(shares[2] > shares[0], $"share of #{cats} per page: {string.Join(", ", shares)}");
+
+        var interests = await viewer.Client.GetJsonAsync("/api/me/interests");
+        Assert.Equal(cats, interests.GetProperty("hashtags")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Not_interested_in_a_creator_removes_them_from_the_next_pages()
+    {
+        var tag = "nope" + Guid.NewGuid().ToString("N")[..6];
+        var makers = new List<TestUser>();
+        for (var i = 0; i < 4; i++)
+        {
+            makers.Add(await server.NewUserAsync("nmaker"));
+            for (var j = 0; j < 8; j++)
+            {
+                await makers[i].UploadAsync($"clip {j} #{tag}");
+            }
+        }
+
+        var viewer = await server.NewUserAsync("picky");
+        var first = await PageAsync(viewer.Client, 20);
+        var target = first.First(i => makers.Any(m => m.Id == i.AuthorId));
+        var response = await viewer.Client.PostAsJsonAsync("/api/feedback/not-interested", new { videoId = target.Id, scope = "creator" });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+
+        for (var page = 0; page < 4; page++)
+        {
+            var items = await PageAsync(viewer.Client);
+            Assert.DoesNotContain(items, i => i.AuthorId == target.AuthorId);
+        }
+
+        var interests = await viewer.Client.GetJsonAsync("/api/me/interests");
+        Assert.Contains(interests.GetProperty("notInterestedCreators").EnumerateArray(), c => c.GetProperty("id").GetInt64() == target.AuthorId);
+    }
+
+    [Fact]
+    public async Task Not_interested_refuses_bad_input_and_videos_the_caller_cannot_see()
+    {
+        var owner = await server.NewUserAsync("hider");
+        var other = await server.NewUserAsync("seeker");
+        var secret = await owner.UploadAsync("mine only", "private");
+        await (await other.Client.PostAsJsonAsync("/api/feedback/not-interested", new { videoId = secret, scope = "video" })).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await other.Client.PostAsJsonAsync("/api/feedback/not-interested", new { videoId = secret, scope = "everything" })).AssertProblemAsync(HttpStatusCode.BadRequest);
+        var open = await owner.UploadAsync("two tags #aa #bb");
+        await (await other.Client.PostAsJsonAsync("/api/feedback/not-interested", new { videoId = open, scope = "hashtag" })).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(HttpStatusCode.NoContent, (await other.Client.PostAsJsonAsync("/api/feedback/not-interested", new { videoId = open, scope = "hashtag", hashtag = "bb" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Visitor().PostAsJsonAsync("/api/feedback/not-interested", new { videoId = open })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Visitor().GetAsync("/api/me/interests")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Private_deleted_removed_and_followers_only_videos_never_appear()
+    {
+        var maker = await server.NewUserAsync("mixed");
+        var shown = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            shown.Add(await maker.UploadAsync($"fine {i} #ok"));
+        }
+
+        var hidden = new List<long>
+        {
+            await maker.UploadAsync("private #ok", "private"),
+            await maker.UploadAsync("followers only #ok", "followers"),
+        };
+        var deleted = await maker.UploadAsync("soon gone #ok");
+        Assert.Equal(HttpStatusCode.NoContent, (await maker.Client.DeleteAsync($"/api/videos/{deleted}")).StatusCode);
+        var removed = await maker.UploadAsync("removed by moderation #ok");
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+            await db.Videos.Where(v => v.Id == removed).ExecuteUpdateAsync(v => v.SetProperty(x => x.Moderation, ModerationState.Removed));
+        }
+
+        hidden.Add(deleted);
+        hidden.Add(removed);
+        var viewer = await server.NewUserAsync("lurker");
+        var served = new List<long>();
+        for (var page = 0; page < 30; page++)
+        {
+            var items = await PageAsync(viewer.Client, 20, allowShort: true);
+            if (items.Count == 0)
+            {
+                break;
+            }
+
+            served.AddRange(items.Select(i => i.Id));
+        }
+
+        var visitorServed = new List<long>();
+        string? cursor = null;
+        for (var page = 0; page < 30; page++)
+        {
+            var body = await server.Visitor().GetJsonAsync("/api/feed/for-you?count=20" + (cursor is null ? "" : "&cursor=" + cursor));
+            visitorServed.AddRange(body.Ids());
+            cursor = body.GetProperty("nextCursor").GetString();
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        Assert.All(hidden, id => Assert.DoesNotContain(id, served));
+        Assert.All(hidden, id => Assert.DoesNotContain(id, visitorServed));
+        Assert.All(shown, id => Assert.Contains(id, served));
+        Assert.Equal(served.Count, served.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Seen_videos_do_not_repeat_and_every_item_is_explained()
+    {
+        var maker = await server.NewUserAsync("prolific");
+        var maker2 = await server.NewUserAsync("prolific");
+        for (var i = 0; i < 40; i++)
+        {
+            await (i % 2 == 0 ? maker : maker2).UploadAsync($"video {i} #seen{i % 4}");
+        }
+
+        var viewer = await server.NewUserAsync("binger");
+        var seen = new List<long>();
+        for (var page = 0; page < 4; page++)
+        {
+            var body = await viewer.Client.GetJsonAsync("/api/feed/for-you?count=10");
+            foreach (var item in body.GetProperty("items").EnumerateArray())
+            {
+                var reason = item.GetProperty("reasons")[0];
+                Assert.False(string.IsNullOrWhiteSpace(reason.GetProperty("code").GetString()));
+                Assert.False(string.IsNullOrWhiteSpace(reason.GetProperty("text").GetString()));
+                Assert.False(string.IsNullOrWhiteSpace(reason.GetProperty("source").GetString()));
+                Assert.True(reason.GetProperty("signals").GetArrayLength() > 0);
+            }
+
+            seen.AddRange(body.Ids());
+        }
+
+        Assert.Equal(40, seen.Count);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Without_personalisation_the_feed_is_trending_and_fresh_only_and_interests_can_be_deleted_and_reset()
+    {
+        var tag = "plain" + Guid.NewGuid().ToString("N")[..6];
+        var maker = await server.NewUserAsync("plainmaker");
+        for (var i = 0; i < 12; i++)
+        {
+            await maker.UploadAsync($"plain {i} #{tag}");
+        }
+
+        var viewer = await server.NewUserAsync("private");
+        var items = await PageAsync(viewer.Client);
+        await WatchAsync(viewer, items, _ => true);
+        var interests = await viewer.Client.GetJsonAsync("/api/me/interests");
+        Assert.Contains(interests.GetProperty("hashtags").EnumerateArray(), h => h.GetProperty("name").GetString() == tag);
+        Assert.Contains(interests.GetProperty("creators").EnumerateArray(), h => h.GetProperty("name").GetString() == maker.Username);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await viewer.Client.DeleteAsync($"/api/me/interests/hashtags/{tag}")).StatusCode);
+        interests = await viewer.Client.GetJsonAsync("/api/me/interests");
+        Assert.DoesNotContain(interests.GetProperty("hashtags").EnumerateArray(), h => h.GetProperty("name").GetString() == tag);
+        Assert.Contains(interests.GetProperty("creators").EnumerateArray(), h => h.GetProperty("name").GetString() == maker.Username);
+        await (await viewer.Client.DeleteAsync("/api/me/interests/hashtags/nosuchtag" + tag)).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        // Another user's interests are theirs alone.
+        var stranger = await server.NewUserAsync("stranger");
+        Assert.Equal(0, (await stranger.Client.GetJsonAsync("/api/me/interests")).GetProperty("creators").GetArrayLength());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await viewer.Client.DeleteAsync("/api/me/interests")).StatusCode);
+        interests = await viewer.Client.GetJsonAsync("/api/me/interests");
+        Assert.Equal(0, interests.GetProperty("hashtags").GetArrayLength());
+        Assert.Equal(0, interests.GetProperty("creators").GetArrayLength());
+
+        var patch = await viewer.Client.PatchAsJsonAsync("/api/me/settings", new { personalization = false });
+        Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        var body = await viewer.Client.GetJsonAsync("/api/feed/for-you?count=10");
+        Assert.NotEmpty(body.Ids());
+        foreach (var item in body.GetProperty("items").EnumerateArray())
+        {
+            var reason = item.GetProperty("reasons")[0];
+            Assert.Contains(reason.GetProperty("source").GetString(), NonPersonalSources);
+        }
+
+        var scoring = await server.Visitor().GetJsonAsync("/api/feed/for-you/scoring");
+        Assert.True(scoring.GetProperty("weights").GetProperty("longWatch").GetSingle() > 0);
+    }
+
+    [Fact]
+    public async Task A_crash_and_restart_keep_what_was_learned()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "reeltime-crash-" + Guid.NewGuid().ToString("N"));
+        string? database = null;
+        try
+        {
+            if (ReeltimeServer.OnPostgres)
+            {
+                database = await CreatePostgresDatabaseAsync();
+            }
+
+            var tag = "crash" + Guid.NewGuid().ToString("N")[..6];
+            TestUser viewer;
+            long appliedBeforeCrash;
+            await using (var first = new RestartableServer(data, database, snapshotEveryEvents: 15))
+            {
+                var makers = new List<TestUser>();
+                for (var i = 0; i < 4; i++)
+                {
+                    makers.Add(await first.NewUserAsync("crasher"));
+                }
+
+                for (var i = 0; i < 70; i++)
+                {
+                    await makers[i % 4].UploadAsync(i % 2 == 0 ? $"kept {i} #{tag}" : $"other {i} #else{i % 5}");
+                }
+
+                viewer = await first.NewUserAsync("survivor");
+                for (var page = 0; page < 3; page++)
+                {
+                    var items = await PageAsync(viewer.Client);
+                    await WatchAsync(viewer, items, i => i.Hashtags.Contains(tag));
+                }
+
+                // Read-your-writes: the interests reflect every event, also those after the last snapshot.
+                await viewer.Client.GetJsonAsync("/api/me/interests");
+                appliedBeforeCrash = first.Services.GetRequiredService<Reeltime.Recommendation.Hosting.ForYouEngineHost>().Current!.AppliedOffset;
+
+                // No snapshot on the way down: this is a crash as far as the engine is concerned.
+            }
+
+            var checkpoint = long.Parse(await File.ReadAllTextAsync(Path.Combine(data, "events", "checkpoints", "for-you-engine.checkpoint")), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(checkpoint, 1, appliedBeforeCrash - 1);
+
+            await using var second = new RestartableServer(data, database, snapshotEveryEvents: 1_000_000);
+            var client = second.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", viewer.Token);
+            var interests = await client.GetJsonAsync("/api/me/interests");
+            Assert.Equal(tag, interests.GetProperty("hashtags")[0].GetProperty("name").GetString());
+            var engine = second.Services.GetRequiredService<Reeltime.Recommendation.Hosting.ForYouEngineHost>().Current!;
+            Assert.True(engine.AppliedOffset >= appliedBeforeCrash);
+            var next = await PageAsync(client);
+            Assert.True(next.Count(i => i.Hashtags.Contains(tag)) >= 5, "after the restart the feed still knows the viewer's taste");
+        }
+        finally
+        {
+            if (database is not null)
+            {
+                await DropPostgresDatabaseAsync(database);
+            }
+
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Cleaned by the OS.
+            }
+        }
+    }
+
+    private sealed record Item(long Id, long AuthorId, IReadOnlyList<string> Hashtags);
+
+    private static async Task<List<Item>> PageAsync(HttpClient client, int count = 10, bool allowShort = false)
+    {
+        var body = await client.GetJsonAsync($"/api/feed/for-you?count={count}");
+        var items = body.GetProperty("items").EnumerateArray().Select(i =>
+        {
+            var video = i.GetProperty("video");
+            return new Item(video.GetProperty("id").GetInt64(), video.GetProperty("author").GetProperty("id").GetInt64(),
+                [.. video.GetProperty("hashtags").EnumerateArray().Select(h => h.GetString()!)]);
+        }).ToList();
+        if (!allowShort)
+        {
+            Assert.NotEmpty(items);
+        }
+
+        return items;
+    }
+
+    /// <summary>Sends what a phone would: an impression and play for each item, then a completion for liked ones and a quick skip for the rest.</summary>
+    private static async Task WatchAsync(TestUser viewer, IEnumerable<Item> items, Func<Item, bool> likes)
+    {
+        var now = Now;
+        var events = new List<object>();
+        foreach (var item in items)
+        {
+            events.Add(new { type = "impression", videoId = item.Id, clientTime = now, sessionId = 1, surface = "for-you" });
+            events.Add(new { type = "play", videoId = item.Id, clientTime = now, sessionId = 1, surface = "for-you" });
+            events.Add(likes(item)
+                ? new { type = "complete", videoId = item.Id, watchTimeMs = 15_000, positionMs = 15_000, clientTime = now, sessionId = 1, surface = "for-you" }
+                : new { type = "skip", videoId = item.Id, watchTimeMs = 700, positionMs = 700, clientTime = now, sessionId = 1, surface = "for-you" });
+        }
+
+        var response = await viewer.Client.PostAsJsonAsync("/api/events", new { events });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static async Task<string> CreatePostgresDatabaseAsync()
+    {
+        var name = "reeltime_crash_" + Guid.NewGuid().ToString("N");
+        await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("REELTIME_TEST_POSTGRES"));
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await create.ExecuteNonQueryAsync();
+        return name;
+    }
+
+    private static async Task DropPostgresDatabaseAsync(string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("REELTIME_TEST_POSTGRES"));
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A server on a given data directory (and database), so a second one can start where the first stopped.</summary>
+    private sealed class RestartableServer(string data, string? postgresDatabase, int snapshotEveryEvents) : WebApplicationFactory<Program>
+    {
+        private int _users;
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            builder.UseSetting("Data", data);
+            builder.UseSetting("SignInPermitsPerMinute", "100000");
+            builder.UseSetting("Engine:SnapshotEveryEvents", snapshotEveryEvents.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Engine:SnapshotOnShutdown", "false");
+            if (postgresDatabase is not null)
+            {
+                builder.UseSetting("Database:PostgreSql", new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("REELTIME_TEST_POSTGRES")) { Database = postgresDatabase }.ConnectionString);
+            }
+        }
+
+        public async Task<TestUser> NewUserAsync(string prefix)
+        {
+            var username = $"{prefix}{Interlocked.Increment(ref _users)}_{Guid.NewGuid().ToString("N")[..6]}";
+            const string password = "correct horse battery";
+            var client = CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+            var registered = await client.PostAsJsonAsync("/api/auth/register", new { username, password });
+            registered.EnsureSuccessStatusCode();
+            var id = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+            var login = await client.PostAsJsonAsync("/api/auth/login", new { username, password });
+            login.EnsureSuccessStatusCode();
+            var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return new TestUser(id, username, password, token, client);
+        }
+    }
+}
