@@ -20,7 +20,8 @@ internal static class SimulateCommand
         };
         var world = new SyntheticWorld(settings);
         var simulator = new Simulator(world);
-        IFeedPolicy[] policies = [new RandomPolicy(settings.Seed), new PopularityPolicy()];
+        using var engine = new EnginePolicy();
+        IFeedPolicy[] policies = [engine, new PopularityPolicy(), new RandomPolicy(settings.Seed)];
 
         var outcomes = new List<PolicyOutcome>();
         await AnsiConsole.Progress().StartAsync(async progress =>
