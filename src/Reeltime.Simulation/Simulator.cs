@@ -34,6 +34,7 @@ public sealed class Simulator(SyntheticWorld world)
 {
     private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private const long DayMs = 24L * 60 * 60 * 1000;
+    private const int InitialCatalogueDays = 30;
 
     /// <summary>Runs the whole simulation for <paramref name="policy"/>; <paramref name="onDay"/> reports progress.</summary>
     public Task<PolicyOutcome> RunAsync(IFeedPolicy policy, Action<int>? onDay = null, CancellationToken cancellationToken = default)
@@ -63,7 +64,7 @@ public sealed class Simulator(SyntheticWorld world)
             while (published < fresh.Videos.Count && fresh.Videos[published].UploadedDay <= day)
             {
                 var v = fresh.Videos[published++];
-                await policy.AddVideoAsync(new CatalogEntry(v.Id, v.CreatorId, v.Hashtags, v.DurationMs, dayStart + (v.UploadedDay == 0 ? -DayMs : 0), v.PriorLikes), cancellationToken);
+                await policy.AddVideoAsync(new CatalogEntry(v.Id, v.CreatorId, v.Hashtags, v.DurationMs, UploadedAtMs(v, dayStart), v.PriorLikes), cancellationToken);
             }
 
             if (day == settings.InterestSwitchDay)
@@ -183,6 +184,15 @@ public sealed class Simulator(SyntheticWorld world)
 
         tally.EntropySum += Entropy(topicsSeen);
     }
+
+    /// <summary>
+    /// When a video appeared. The initial catalogue built up over the month before the run (its like counts
+    /// are that month's history), spread evenly by id, rather than all being uploaded the day before: a
+    /// catalogue of thousands of day-old videos that already carry an audience's likes exists nowhere, and
+    /// it would make every one of them look like a new upload still owed its first audience.
+    /// </summary>
+    private static long UploadedAtMs(SimulatedVideo video, long dayStart) =>
+        video.UploadedDay == 0 ? dayStart - ((1 + (video.Id % InitialCatalogueDays)) * DayMs) : dayStart;
 
     /// <summary>A viewer's reaction: milliseconds watched (over the duration when replayed) and what else they did.</summary>
     internal static int React(SimulatedUser user, SimulatedVideo video, int position, Random random, out bool completed, out bool liked, out bool shared, out bool rejected)
