@@ -95,6 +95,16 @@ public sealed class EngineOptions
     /// </summary>
     public float[] FreshStageBars { get; set; } = [0.8f, 1.0f, 1.2f];
 
+    /// <summary>
+    /// A first stage never asks for more impressions than this share of the daily audience (viewers active
+    /// today or yesterday); every stage shrinks in the same proportion, so a small installation runs the
+    /// same staged funnel at its own scale (400 daily viewers: 10, 100, 1,000 impressions).
+    /// </summary>
+    public double FreshFirstStageAudienceShare { get; set; } = 0.025;
+
+    /// <summary>However small the audience, a first stage has at least this many impressions (at most <see cref="FreshStages"/>' first).</summary>
+    public int FreshFirstStageMinimum { get; set; } = 10;
+
     /// <summary>Videos younger than this with impressions under the first stage count as fresh.</summary>
     public TimeSpan FreshMaxAge { get; set; } = TimeSpan.FromDays(7);
 
@@ -166,6 +176,11 @@ public sealed class EngineOptions
         if (FreshStages.Length == 0 || FreshStages.Length != FreshStageBars.Length || FreshStages.Any(s => s <= 0))
         {
             problems.Add("Engine:FreshStages holds positive impression counts, one bar in Engine:FreshStageBars for each.");
+        }
+
+        if (FreshFirstStageAudienceShare is <= 0 or > 1 || FreshFirstStageMinimum < 1)
+        {
+            problems.Add("Engine:FreshFirstStageAudienceShare is above 0 and at most 1; FreshFirstStageMinimum is at least 1.");
         }
 
         if (IndexDegree is < 4 or > 64 || IndexBuildBreadth < IndexDegree || IndexSearchBreadth < 10)

@@ -33,7 +33,11 @@ internal static class Labels
 
 public sealed partial class ForYouEngine
 {
+    private const long DayMs = 86_400_000;
     private long _unknownVideoEvents;
+    private long _audienceDay;
+    private int _audienceToday;
+    private int _audienceYesterday;
 
     /// <summary>Events that named a video the catalogue did not know (skipped).</summary>
     public long UnknownVideoEvents => Interlocked.Read(ref _unknownVideoEvents);
@@ -87,6 +91,7 @@ public sealed partial class ForYouEngine
         var profile = e.UserId != 0 ? Profile(e.UserId) : null;
         if (profile is not null)
         {
+            CountAudience(profile, now);
             profile.LastEventMs = now;
         }
 
@@ -166,20 +171,48 @@ public sealed partial class ForYouEngine
         _stats.TotalImpressions++;
         _stats.CreatorImpressions[_catalog.CreatorOf(video)]++;
         var stage = _stats.Stage[video];
-        var stages = Options.FreshStages;
-        if (stage >= stages.Length)
+        if (stage >= Options.FreshStages.Length)
         {
             return;
         }
 
         _stats.StageImpressions[video]++;
         _stats.TotalStageImpressions++;
-        if (_stats.StageImpressions[video] >= stages[stage])
+        if (_stats.StageImpressions[video] >= StageSize(stage))
         {
             // The stage is over: promote only if engagement beats the stage's bar.
             var mean = _stats.MeanStageRate;
             var rate = VideoStats.Posterior(_stats.StageSuccesses[video], _stats.StageImpressions[video], mean);
             _stats.Stage[video] = rate >= Options.FreshStageBars[stage] * mean ? (byte)(stage + 1) : VideoStats.Stopped;
+        }
+    }
+
+    /// <summary>Impressions of a stage of the first audience, scaled down to the daily audience (see <see cref="EngineOptions.FreshFirstStageAudienceShare"/>).</summary>
+    private int StageSize(int stage)
+    {
+        var stages = Options.FreshStages;
+        var smallest = Math.Min(1.0, Options.FreshFirstStageMinimum / (double)stages[0]);
+        var scale = Math.Clamp(Options.FreshFirstStageAudienceShare * DailyAudience / stages[0], smallest, 1.0);
+        return Math.Max(1, (int)Math.Round(stages[stage] * scale));
+    }
+
+    /// <summary>Viewers active today or yesterday (event time), whichever is more.</summary>
+    private int DailyAudience => Math.Max(_audienceToday, _audienceYesterday);
+
+    // Counted on event time from each profile's previous event, so a replay counts the same.
+    private void CountAudience(UserProfile profile, long now)
+    {
+        var day = now / DayMs;
+        if (day > _audienceDay)
+        {
+            _audienceYesterday = day == _audienceDay + 1 ? _audienceToday : 0;
+            _audienceToday = 0;
+            _audienceDay = day;
+        }
+
+        if (profile.LastEventMs == 0 || profile.LastEventMs / DayMs != day)
+        {
+            _audienceToday++;
         }
     }
 

@@ -416,8 +416,10 @@ public sealed partial class ForYouEngine
             var score = Combine(predictions);
             if ((scratch.Sources[i] & CandidateSource.Fresh) != 0)
             {
-                // Exploration: a fresh video's long-watch chance is its posterior draw rather than its (thin) estimate.
-                score += Options.Weights.LongWatch * (scratch.Sample[i] - mean);
+                // Exploration: for the fresh slot a fresh video's long-watch chance is its posterior draw rather
+                // than its (thin) estimate. Kept apart from the score, so exploration has a bounded share of
+                // the feed (the fresh slot) instead of outbidding what the viewer is known to enjoy.
+                scratch.Sample[i] = Options.Weights.LongWatch * (scratch.Sample[i] - mean);
             }
 
             scratch.Kept[i] = true;
@@ -519,9 +521,18 @@ public sealed partial class ForYouEngine
 
     private int FirstAllowed(ServeScratch scratch, List<int> order, List<int> picks, Dictionary<int, int> blockTags, int cap, bool requireFresh, bool hashtagRule, bool creatorRule)
     {
+        // The fresh slot goes to the fresh video with the best score plus exploration bonus: the viewer's
+        // predicted enjoyment targets the first audience, the Thompson draw spreads it over uncertain videos.
+        var best = -1;
+        var bestValue = float.NegativeInfinity;
         foreach (var candidate in order)
         {
             if (scratch.Used.Contains(candidate) || (requireFresh && (scratch.Sources[candidate] & CandidateSource.Fresh) == 0))
+            {
+                continue;
+            }
+
+            if (requireFresh && scratch.Scores[candidate] + scratch.Sample[candidate] <= bestValue)
             {
                 continue;
             }
@@ -564,10 +575,16 @@ public sealed partial class ForYouEngine
                 }
             }
 
-            return candidate;
+            if (!requireFresh)
+            {
+                return candidate;
+            }
+
+            best = candidate;
+            bestValue = scratch.Scores[candidate] + scratch.Sample[candidate];
         }
 
-        return -1;
+        return best;
     }
 
     private RankedVideo Explain(ServeScratch scratch, int candidate, UserProfile? profile, bool personalized)

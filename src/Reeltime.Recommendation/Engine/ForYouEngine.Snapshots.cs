@@ -5,7 +5,7 @@ namespace Reeltime.Recommendation.Engine;
 public sealed partial class ForYouEngine
 {
     private const string Magic = "REELTIME-ENGINE";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     /// <summary>
     /// Writes the whole learned state with the offset it reflects. Restoring it and applying the log from
@@ -27,6 +27,9 @@ public sealed partial class ForYouEngine
             writer.Write(_appliedOffset);
             writer.Write(_lastEventMs);
             writer.Write(_unknownVideoEvents);
+            writer.Write(_audienceDay);
+            writer.Write(_audienceToday);
+            writer.Write(_audienceYesterday);
             _catalog.Write(writer);
             _users.Write(writer);
             _videos.Write(writer);
@@ -76,6 +79,9 @@ public sealed partial class ForYouEngine
             engine._appliedOffset = reader.ReadInt64();
             engine._lastEventMs = reader.ReadInt64();
             engine._unknownVideoEvents = reader.ReadInt64();
+            engine._audienceDay = reader.ReadInt64();
+            engine._audienceToday = reader.ReadInt32();
+            engine._audienceYesterday = reader.ReadInt32();
             engine._catalog.Read(reader);
             engine.GrowPerVideo();
             engine._users.Read(reader);
