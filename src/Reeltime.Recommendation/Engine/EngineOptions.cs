@@ -86,6 +86,18 @@ public sealed class EngineOptions
     /// <summary>Half-life of long-term interests in hashtags and creators.</summary>
     public TimeSpan InterestHalfLife { get; set; } = TimeSpan.FromDays(21);
 
+    /// <summary>Half-life of the fast (session) part of a viewer's affinity model: what this session says about their taste.</summary>
+    public TimeSpan SessionHalfLife { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Learning rate of the slow part of a viewer's affinity model (its half-life is <see cref="InterestHalfLife"/>).</summary>
+    public float AffinityLearningRate { get; set; } = 0.3f;
+
+    /// <summary>Learning rate of the fast (session) part of a viewer's affinity model.</summary>
+    public float SessionLearningRate { get; set; } = 1.0f;
+
+    /// <summary>Learning rate of each video's own term in the affinity model (its quality, net of its audience).</summary>
+    public float VideoQualityLearningRate { get; set; } = 0.3f;
+
     /// <summary>The impressions of each stage of a new video's first audience (e.g. 100, 1,000, 10,000).</summary>
     public int[] FreshStages { get; set; } = [100, 1_000, 10_000];
 
@@ -168,7 +180,7 @@ public sealed class EngineOptions
         }
 
         if (VectorExpiry <= TimeSpan.Zero || SeenWindow <= TimeSpan.Zero || OutcomeWindow <= TimeSpan.Zero
-            || TrendingHalfLife <= TimeSpan.Zero || CoWatchHalfLife <= TimeSpan.Zero || InterestHalfLife <= TimeSpan.Zero)
+            || TrendingHalfLife <= TimeSpan.Zero || CoWatchHalfLife <= TimeSpan.Zero || InterestHalfLife <= TimeSpan.Zero || SessionHalfLife <= TimeSpan.Zero)
         {
             problems.Add("Engine:VectorExpiry, SeenWindow, OutcomeWindow and the half-lives are positive durations.");
         }
@@ -193,9 +205,9 @@ public sealed class EngineOptions
             problems.Add("Engine:MaxSeenPerUser is at least 100, CreatorWindow at least 1, HashtagCapPerTen between 1 and 10.");
         }
 
-        if (EmbeddingLearningRate <= 0 || RankerLearningRate <= 0 || NegativesPerPositive < 0)
+        if (EmbeddingLearningRate <= 0 || RankerLearningRate <= 0 || AffinityLearningRate <= 0 || SessionLearningRate <= 0 || VideoQualityLearningRate <= 0 || NegativesPerPositive < 0)
         {
-            problems.Add("Engine:EmbeddingLearningRate and RankerLearningRate are positive; NegativesPerPositive is not negative.");
+            problems.Add("Engine:EmbeddingLearningRate, RankerLearningRate, AffinityLearningRate, SessionLearningRate and VideoQualityLearningRate are positive; NegativesPerPositive is not negative.");
         }
 
         return problems;

@@ -3,8 +3,12 @@ using Reeltime.Platform.Events;
 
 namespace Reeltime.Recommendation.Engine;
 
-/// <summary>A label derived from an event: its target, how much it counts, and how it moves interests and trends.</summary>
-internal readonly record struct Label(string Name, float Target, float Weight, float Interest, float Trend, bool Positive);
+/// <summary>
+/// A label derived from an event: its target, how much it counts, how it moves interests and trends, and
+/// its weight in the viewer's affinity model (0 for the watch labels: the affinity model learns from the
+/// watch ratio itself, a graded signal).
+/// </summary>
+internal readonly record struct Label(string Name, float Target, float Weight, float Interest, float Trend, bool Positive, float Affinity = 0);
 
 /// <summary>The labels of short-video signals (documented in docs/engine.md).</summary>
 internal static class Labels
@@ -13,13 +17,13 @@ internal static class Labels
     public static readonly Label Completion = new("completion", 1, 0.7f, 0.5f, 0.5f, true);
     public static readonly Label Replay = new("replay", 1, 1.5f, 1.0f, 1f, true);
     public static readonly Label Skip = new("skip", 0, 1.0f, -0.6f, 0, false);
-    public static readonly Label Like = new("like", 1, 2.0f, 2.0f, 3f, true);
-    public static readonly Label Unlike = new("unlike", 0, 1.0f, -2.0f, 0, false);
-    public static readonly Label Share = new("share", 1, 3.0f, 3.0f, 5f, true);
-    public static readonly Label Comment = new("comment", 1, 1.5f, 1.5f, 2f, true);
-    public static readonly Label Bookmark = new("bookmark", 1, 2.0f, 2.0f, 2f, true);
-    public static readonly Label FollowFromVideo = new("follow", 1, 3.0f, 2.0f, 2f, true);
-    public static readonly Label NotInterested = new("not-interested", 0, 4.0f, -5.0f, 0, false);
+    public static readonly Label Like = new("like", 1, 2.0f, 2.0f, 3f, true, 1.0f);
+    public static readonly Label Unlike = new("unlike", 0, 1.0f, -2.0f, 0, false, 0.5f);
+    public static readonly Label Share = new("share", 1, 3.0f, 3.0f, 5f, true, 1.5f);
+    public static readonly Label Comment = new("comment", 1, 1.5f, 1.5f, 2f, true, 0.75f);
+    public static readonly Label Bookmark = new("bookmark", 1, 2.0f, 2.0f, 2f, true, 1.0f);
+    public static readonly Label FollowFromVideo = new("follow", 1, 3.0f, 2.0f, 2f, true, 1.0f);
+    public static readonly Label NotInterested = new("not-interested", 0, 4.0f, -5.0f, 0, false, 2.0f);
 
     /// <summary>A view shorter than this is a skip whatever the client says.</summary>
     public const int SkipUnderMs = 2_000;
@@ -34,6 +38,7 @@ internal static class Labels
 public sealed partial class ForYouEngine
 {
     private const long DayMs = 86_400_000;
+    private const float AffinityLimit = 8;
     private long _unknownVideoEvents;
     private long _audienceDay;
     private int _audienceToday;
@@ -240,6 +245,17 @@ public sealed partial class ForYouEngine
 
         profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
         ref var watch = ref profile.WatchOf(video, now);
+        var credited = watch.WatchRatio;
+        if ((watch.Flags & WatchFlags.Rated) == 0)
+        {
+            watch.Flags |= WatchFlags.Rated;
+            LearnAffinity(profile, video, ratio, 1, now, view: true);
+        }
+        else if (ratio > credited)
+        {
+            LearnAffinity(profile, video, ratio, 1, now, view: false, credited);
+        }
+
         watch.WatchRatio = Math.Max(watch.WatchRatio, ratio);
         var open = _impressions.TryFind(profile.UserId, video, out var slot);
         if (open)
@@ -298,17 +314,8 @@ public sealed partial class ForYouEngine
             _stats.AddTrend(video, label.Trend, now, _trendHalfLifeMs);
         }
 
-        if (outcome == Outcome.Like)
-        {
-            _stats.Likes[video]++;
-            _stats.TotalLikes++;
-        }
-        else if (outcome == Outcome.Share)
-        {
-            _stats.Shares[video]++;
-            _stats.TotalShares++;
-        }
-
+        // Public engagement from every surface (profile pages, shares, other feeds) counts for popularity.
+        _stats.Engagements[video] = Math.Max(0, _stats.Engagements[video] + (label.Positive ? 1 : label.Target == 0 && label.Name == Labels.Unlike.Name ? -1 : 0));
         if (profile is null)
         {
             return;
@@ -325,9 +332,21 @@ public sealed partial class ForYouEngine
             watch.Flags |= flag;
         }
 
+        // Rates are per impression: only an outcome of an impression the engine knows counts in them, so a
+        // video liked from elsewhere does not look as if every viewer it was shown to liked it.
         if (outcome != Outcome.None && _impressions.TryFind(profile.UserId, video, out var slot))
         {
             _impressions.Record(slot, outcome, 0);
+            if (outcome == Outcome.Like)
+            {
+                _stats.Likes[video]++;
+                _stats.TotalLikes++;
+            }
+            else if (outcome == Outcome.Share)
+            {
+                _stats.Shares[video]++;
+                _stats.TotalShares++;
+            }
         }
 
         Learn(profile, video, label, offset, now, trend: false);
@@ -357,9 +376,92 @@ public sealed partial class ForYouEngine
         }
     }
 
+    /// <summary>
+    /// One step of the viewer's affinity model: logistic regression of "watches on" (the watch ratio as a
+    /// soft label) on the video's hashtags and creator, with a slow part (weeks) and a fast part (the
+    /// session) trained on the same error. Because the step follows the error, a hashtag that only rides
+    /// along with a loved one (a second hashtag on a video the viewer watches for its first) gains little:
+    /// the loved one already explains the watch. The fast part is what lets a feed follow a change of
+    /// taste within a session; the slow part is what it remembers the next day.
+    /// </summary>
+    /// <param name="profile">The viewer.</param>
+    /// <param name="video">The video.</param>
+    /// <param name="target">The soft label in [0, 1].</param>
+    /// <param name="weight">How much the label counts.</param>
+    /// <param name="now">Event time.</param>
+    /// <param name="view">True for a view's first watch ratio (counts as evidence about its subjects).</param>
+    /// <param name="credited">For a later event of a view already learned from, the ratio already credited: only the gain is learned.</param>
+    private void LearnAffinity(UserProfile profile, int video, float target, float weight, long now, bool view, float credited = float.NaN)
+    {
+        var error = float.IsNaN(credited) ? target - Sigmoid(AffinityLogit(profile, video, now, out _, out _)) : target - credited;
+        var g = error * weight;
+        if (g == 0)
+        {
+            return;
+        }
+
+        var slowRate = Options.AffinityLearningRate;
+        var fastRate = Options.SessionLearningRate;
+        var tags = _catalog.HashtagsOf(video);
+        var x = 1 / MathF.Sqrt(Math.Max(1, tags.Length));
+        foreach (var tag in tags)
+        {
+            ref var affinity = ref profile.AffinityOf(true, tag, now, _interestHalfLifeMs, _sessionHalfLifeMs);
+            Step(ref affinity, g * x, view ? x : 0);
+        }
+
+        Step(ref profile.AffinityOf(false, _catalog.CreatorOf(video), now, _interestHalfLifeMs, _sessionHalfLifeMs), g, view ? 1 : 0);
+
+        // The bias learns the viewer's general appetite, more slowly, so that subjects keep the credit.
+        profile.Bias.DecayTo(now, _interestHalfLifeMs, _sessionHalfLifeMs);
+        Step(ref profile.Bias, g * 0.3f, view ? 1 : 0);
+
+        // The video's own term is shared by every viewer: its quality, net of whom it was shown to.
+        _stats.Quality[video] = Math.Clamp(_stats.Quality[video] + (Options.VideoQualityLearningRate * g), -AffinityLimit, AffinityLimit);
+
+        void Step(ref Affinity affinity, float gradient, float views)
+        {
+            affinity.Slow = Math.Clamp(affinity.Slow + (slowRate * gradient), -AffinityLimit, AffinityLimit);
+            affinity.Fast = Math.Clamp(affinity.Fast + (fastRate * gradient), -AffinityLimit, AffinityLimit);
+            affinity.Views += views;
+        }
+    }
+
+    /// <summary>The affinity model's log-odds that the viewer watches the video on; its viewer-specific slow and fast parts.</summary>
+    private float AffinityLogit(UserProfile profile, int video, long now, out float slow, out float fast)
+    {
+        slow = 0;
+        fast = 0;
+        var tags = _catalog.HashtagsOf(video);
+        var x = 1 / MathF.Sqrt(Math.Max(1, tags.Length));
+        foreach (var tag in tags)
+        {
+            if (profile.HashtagAffinity.TryGetValue(tag, out var affinity))
+            {
+                slow += x * affinity.SlowAt(now, _interestHalfLifeMs);
+                fast += x * affinity.FastAt(now, _sessionHalfLifeMs);
+            }
+        }
+
+        if (profile.CreatorAffinity.TryGetValue(_catalog.CreatorOf(video), out var creator))
+        {
+            slow += creator.SlowAt(now, _interestHalfLifeMs);
+            fast += creator.FastAt(now, _sessionHalfLifeMs);
+        }
+
+        return slow + fast + _stats.Quality[video] + profile.Bias.SlowAt(now, _interestHalfLifeMs) + profile.Bias.FastAt(now, _sessionHalfLifeMs);
+    }
+
+    private static float Sigmoid(float logit) => 1 / (1 + MathF.Exp(-Math.Clamp(logit, -30, 30)));
+
     /// <summary>Moves interests, the short-term taste, the embeddings, trends and co-watch counts for one label.</summary>
     private void Learn(UserProfile profile, int video, Label label, long offset, long now, bool trend = true)
     {
+        if (label.Affinity > 0)
+        {
+            LearnAffinity(profile, video, label.Target, label.Affinity, now, view: false);
+        }
+
         var tags = _catalog.HashtagsOf(video);
         var creator = _catalog.CreatorOf(video);
         var perTag = label.Interest / MathF.Sqrt(Math.Max(1, tags.Length));

@@ -4,6 +4,10 @@ namespace Reeltime.Recommendation.Engine;
 
 public sealed partial class ForYouEngine
 {
+    // Each hashtag's list of popular videos is this deep, so viewers who watched its best still find more.
+    private const int HashtagListLength = 200;
+    private const float HashtagQualityWeight = 5;
+
     private static readonly CandidateSource[] ReasonPriority =
     [
         CandidateSource.Following, CandidateSource.CoWatched, CandidateSource.Similar, CandidateSource.TrendingInHashtag,
@@ -177,6 +181,10 @@ public sealed partial class ForYouEngine
                 x[RankerFeatures.CreatorInterest] = MathF.Tanh(creatorInterest.At(now, _interestHalfLifeMs) / 3);
             }
 
+            // The affinity model's log-odds (slow and fast parts), a quarter per unit so they sit near the other features' scale.
+            AffinityLogit(profile, video, now, out var slow, out var fast);
+            x[RankerFeatures.Affinity] = Math.Clamp(slow, -8, 8) / 4;
+            x[RankerFeatures.SessionAffinity] = Math.Clamp(fast, -8, 8) / 4;
             x[RankerFeatures.FollowsCreator] = profile.Followed.Contains(creator) || (follows?.Contains(creator) ?? false) ? 1 : 0;
             x[RankerFeatures.CoWatch] = MathF.Log(1 + coWatch);
             x[RankerFeatures.UserActivity] = MathF.Log(1 + profile.Watches) / 6;
@@ -189,6 +197,8 @@ public sealed partial class ForYouEngine
         x[RankerFeatures.VideoFollowRate] = VideoStats.Posterior(_stats.Follows[video], impressions, _stats.MeanFollowRate);
         x[RankerFeatures.VideoWatchRatio] = VideoStats.Posterior(_stats.WatchRatioSum[video], impressions, _stats.MeanWatchRatio);
         x[RankerFeatures.Impressions] = MathF.Log(1 + impressions) / 8;
+        x[RankerFeatures.Popularity] = MathF.Log(1 + _stats.Engagements[video]) / 5;
+        x[RankerFeatures.VideoQuality] = _stats.Quality[video] / 4;
         x[RankerFeatures.Trending] = MathF.Log(1 + _stats.TrendAt(video, now, _trendHalfLifeMs)) / 5;
         x[RankerFeatures.Freshness] = MathF.Exp(-Math.Max(0, now - _catalog.CreatedAtMs(video)) / 86_400_000f);
         x[RankerFeatures.CreatorLongWatchRate] = VideoStats.Posterior(_stats.CreatorLongWatches[creator], _stats.CreatorImpressions[creator], _stats.MeanLongWatchRate);
@@ -269,12 +279,13 @@ public sealed partial class ForYouEngine
 
     private void AddTrendingInHashtags(ServeScratch scratch, Board board, UserProfile profile, long now, int budget)
     {
+        // The hashtags the affinity model likes best now (slow and session parts together).
         var top = scratch.TopHashtags;
         top.Clear();
-        foreach (var (tag, interest) in profile.Hashtags)
+        foreach (var (tag, affinity) in profile.HashtagAffinity)
         {
-            var weight = interest.At(now, _interestHalfLifeMs);
-            if (weight > 0.2f && !profile.HiddenHashtags.Contains(tag))
+            var weight = affinity.SlowAt(now, _interestHalfLifeMs) + affinity.FastAt(now, _sessionHalfLifeMs);
+            if (weight > 0 && !profile.HiddenHashtags.Contains(tag))
             {
                 top.Add((tag, weight));
             }
@@ -293,14 +304,20 @@ public sealed partial class ForYouEngine
             total += top[i].Weight;
         }
 
+        var sinceMs = now - _seenWindowMs;
         for (var i = 0; i < hashtags; i++)
         {
             if (board.ByHashtag.TryGetValue(top[i].Hashtag, out var videos))
             {
+                // Unseen videos only, so a viewer who has watched a hashtag's best still gets its next best.
                 var share = Math.Max(3, (int)(budget * top[i].Weight / total));
-                for (var j = 0; j < videos.Length && j < share; j++)
+                for (var j = 0; j < videos.Length && share > 0; j++)
                 {
-                    scratch.Add(videos[j], CandidateSource.TrendingInHashtag, 1, -1, top[i].Hashtag);
+                    if (!profile.HasSeen(videos[j], sinceMs))
+                    {
+                        scratch.Add(videos[j], CandidateSource.TrendingInHashtag, 1, -1, top[i].Hashtag);
+                        share--;
+                    }
                 }
             }
         }
@@ -734,6 +751,7 @@ public sealed partial class ForYouEngine
         var fresh = new List<int>();
         var freshAgeMs = (long)Options.FreshMaxAge.TotalMilliseconds;
         var stages = Options.FreshStages.Length;
+        var engagementMean = _stats.MeanLongWatchRate + _stats.MeanLikeRate;
         for (var video = 0; video < count; video++)
         {
             if (!_catalog.IsRecommendable(video))
@@ -750,6 +768,10 @@ public sealed partial class ForYouEngine
             var trend = _stats.TrendAt(video, now, _trendHalfLifeMs);
             var rank = trend + (1e-6f * video / count);
             Offer(global, video, rank, 500);
+
+            // Within a hashtag, popular means engaging now (trend) or engaging per view over its life.
+            var engaging = VideoStats.Posterior(_stats.LongWatches[video] + _stats.Likes[video], _stats.Impressions[video], engagementMean);
+            var hashtagRank = rank + (HashtagQualityWeight * engaging) + MathF.Log(1 + _stats.Engagements[video]);
             foreach (var tag in _catalog.HashtagsOf(video))
             {
                 hashtagTotals[tag] += trend + 0.01f;
@@ -759,7 +781,7 @@ public sealed partial class ForYouEngine
                     byHashtag.Add(tag, list);
                 }
 
-                Offer(list, video, rank, 40);
+                Offer(list, video, hashtagRank, HashtagListLength);
             }
         }
 

@@ -17,6 +17,7 @@ public sealed partial class ForYouEngine : IDisposable
     private readonly TimeProvider _clock;
     private readonly int _dim;
     private readonly double _interestHalfLifeMs;
+    private readonly double _sessionHalfLifeMs;
     private readonly double _trendHalfLifeMs;
     private readonly long _seenWindowMs;
     private readonly long _outcomeWindowMs;
@@ -58,6 +59,7 @@ public sealed partial class ForYouEngine : IDisposable
         _clock = clock ?? throw new ArgumentNullException(nameof(clock));
         _dim = options.Dimensions;
         _interestHalfLifeMs = options.InterestHalfLife.TotalMilliseconds;
+        _sessionHalfLifeMs = options.SessionHalfLife.TotalMilliseconds;
         _trendHalfLifeMs = options.TrendingHalfLife.TotalMilliseconds;
         _seenWindowMs = (long)options.SeenWindow.TotalMilliseconds;
         _outcomeWindowMs = (long)options.OutcomeWindow.TotalMilliseconds;

@@ -34,13 +34,18 @@ public static class RankerFeatures
     public const int UserActivity = 15;
     public const int CreatorLongWatchRate = 16;
     public const int Duration = 17;
-    public const int Count = 18;
+    public const int Affinity = 18;
+    public const int SessionAffinity = 19;
+    public const int Popularity = 20;
+    public const int VideoQuality = 21;
+    public const int Count = 22;
 
     public static readonly string[] Names =
     [
         "bias", "similarity", "hashtag-interest", "hashtag-dislike", "creator-interest", "follows-creator",
         "co-watched", "video-long-watch-rate", "video-like-rate", "video-share-rate", "video-follow-rate",
         "video-watch-ratio", "impressions", "trending", "freshness", "viewer-activity", "creator-long-watch-rate", "duration",
+        "affinity", "session-affinity", "popularity", "video-quality",
     ];
 }
 
@@ -209,7 +214,15 @@ internal sealed class Ranker
         Prior(RankerTask.LongWatch, RankerFeatures.Trending, 0.5f);
         Prior(RankerTask.LongWatch, RankerFeatures.CreatorLongWatchRate, 1.0f);
 
+        Prior(RankerTask.LongWatch, RankerFeatures.Affinity, 3.0f);
+        Prior(RankerTask.LongWatch, RankerFeatures.SessionAffinity, 3.0f);
+        Prior(RankerTask.LongWatch, RankerFeatures.Popularity, 0.5f);
+        Prior(RankerTask.LongWatch, RankerFeatures.VideoQuality, 3.0f);
+
         Prior(RankerTask.WatchRatio, RankerFeatures.Bias, -1.0f);
+        Prior(RankerTask.WatchRatio, RankerFeatures.Affinity, 2.5f);
+        Prior(RankerTask.WatchRatio, RankerFeatures.SessionAffinity, 2.5f);
+        Prior(RankerTask.WatchRatio, RankerFeatures.VideoQuality, 2.5f);
         Prior(RankerTask.WatchRatio, RankerFeatures.Similarity, 1.0f);
         Prior(RankerTask.WatchRatio, RankerFeatures.HashtagInterestMax, 2.0f);
         Prior(RankerTask.WatchRatio, RankerFeatures.HashtagInterestMin, 1.5f);
@@ -222,6 +235,9 @@ internal sealed class Ranker
         Prior(RankerTask.Like, RankerFeatures.CreatorInterest, 1.0f);
         Prior(RankerTask.Like, RankerFeatures.Similarity, 0.8f);
         Prior(RankerTask.Like, RankerFeatures.VideoLikeRate, 5.0f);
+        Prior(RankerTask.Like, RankerFeatures.Affinity, 2.0f);
+        Prior(RankerTask.Like, RankerFeatures.SessionAffinity, 1.5f);
+        Prior(RankerTask.Like, RankerFeatures.Popularity, 0.5f);
 
         Prior(RankerTask.Share, RankerFeatures.Bias, -4.0f);
         Prior(RankerTask.Share, RankerFeatures.HashtagInterestMax, 1.0f);

@@ -23,6 +23,9 @@ internal enum WatchFlags : byte
     Liked = 16,
     Shared = 32,
     Engaged = 64,
+
+    /// <summary>The view's watch ratio has taught the affinity model (later events add only what they add to it).</summary>
+    Rated = 128,
 }
 
 /// <summary>A decayed weight of interest in a hashtag or creator.</summary>
@@ -32,6 +35,44 @@ internal struct Interest
     public long AtMs;
 
     public readonly float At(long nowMs, double halfLifeMs) => Weight * (float)Math.Pow(0.5, Math.Max(0, nowMs - AtMs) / halfLifeMs);
+}
+
+/// <summary>
+/// One weight of a viewer's affinity model (<see cref="UserProfile.HashtagAffinity"/>): a slow part that
+/// holds tastes for weeks and a fast part that holds the session's, both in log-odds of watching on.
+/// </summary>
+internal struct Affinity
+{
+    public float Slow;
+    public float Fast;
+
+    /// <summary>Views that carried this subject (decayed like <see cref="Slow"/>): how much evidence there is.</summary>
+    public float Views;
+
+    public long AtMs;
+
+    public readonly float SlowAt(long nowMs, double halfLifeMs) => Slow * Decay(nowMs - AtMs, halfLifeMs);
+
+    public readonly float FastAt(long nowMs, double halfLifeMs) => Fast * Decay(nowMs - AtMs, halfLifeMs);
+
+    public readonly float ViewsAt(long nowMs, double halfLifeMs) => Views * Decay(nowMs - AtMs, halfLifeMs);
+
+    /// <summary>Brings every part to <paramref name="nowMs"/>, so a step adds to decayed values.</summary>
+    public void DecayTo(long nowMs, double slowHalfLifeMs, double fastHalfLifeMs)
+    {
+        if (nowMs <= AtMs)
+        {
+            return;
+        }
+
+        var slow = Decay(nowMs - AtMs, slowHalfLifeMs);
+        Slow *= slow;
+        Views *= slow;
+        Fast *= Decay(nowMs - AtMs, fastHalfLifeMs);
+        AtMs = nowMs;
+    }
+
+    private static float Decay(long ageMs, double halfLifeMs) => ageMs <= 0 ? 1 : (float)Math.Pow(0.5, ageMs / halfLifeMs);
 }
 
 /// <summary>
@@ -59,6 +100,15 @@ internal sealed class UserProfile(long userId, int dim)
 
     /// <summary>Video index → when it was last served or watched (event time).</summary>
     public Dictionary<int, long> Seen { get; } = [];
+
+    /// <summary>The viewer's affinity model: hashtag → weight (see <see cref="Affinity"/>).</summary>
+    public Dictionary<int, Affinity> HashtagAffinity { get; } = [];
+
+    /// <summary>The viewer's affinity model: creator → weight.</summary>
+    public Dictionary<int, Affinity> CreatorAffinity { get; } = [];
+
+    /// <summary>The affinity model's bias: how much the viewer watches on in general, and in this session.</summary>
+    public Affinity Bias;
 
     public HashSet<int> HiddenVideos { get; } = [];
 
@@ -142,11 +192,44 @@ internal sealed class UserProfile(long userId, int dim)
         }
     }
 
+    /// <summary>The affinity weight of <paramref name="key"/>, decayed to now, created when absent; trims the weakest when there are too many.</summary>
+    public ref Affinity AffinityOf(bool hashtag, int key, long nowMs, double slowHalfLifeMs, double fastHalfLifeMs)
+    {
+        var affinities = hashtag ? HashtagAffinity : CreatorAffinity;
+        if (affinities.Count >= MaxInterests && !affinities.ContainsKey(key))
+        {
+            // Forget the quarter with the least evidence at once, so trimming is rare.
+            var evidence = new List<(int Key, float Views)>(affinities.Count);
+            foreach (var (k, v) in affinities)
+            {
+                evidence.Add((k, v.ViewsAt(nowMs, slowHalfLifeMs) + Math.Abs(v.SlowAt(nowMs, slowHalfLifeMs))));
+            }
+
+            evidence.Sort(static (a, b) => a.Views.CompareTo(b.Views));
+            for (var i = 0; i < affinities.Count / 4; i++)
+            {
+                affinities.Remove(evidence[i].Key);
+            }
+        }
+
+        ref var affinity = ref CollectionsMarshal.GetValueRefOrAddDefault(affinities, key, out var existed);
+        if (!existed)
+        {
+            affinity.AtMs = nowMs;
+        }
+
+        affinity.DecayTo(nowMs, slowHalfLifeMs, fastHalfLifeMs);
+        return ref affinity;
+    }
+
     /// <summary>Forgets what was learned (interests, history, taste) but keeps explicit choices and the seen filter.</summary>
     public void ResetLearned()
     {
         Hashtags.Clear();
         Creators.Clear();
+        HashtagAffinity.Clear();
+        CreatorAffinity.Clear();
+        Bias = default;
         RecentStart = 0;
         RecentCount = 0;
         Array.Clear(ShortTerm);
@@ -195,6 +278,9 @@ internal sealed class UserProfile(long userId, int dim)
 
         WriteInterests(writer, Hashtags);
         WriteInterests(writer, Creators);
+        WriteAffinities(writer, HashtagAffinity);
+        WriteAffinities(writer, CreatorAffinity);
+        WriteAffinity(writer, Bias);
         writer.Write(Seen.Count);
         foreach (var (video, at) in Seen.OrderBy(p => p.Key))
         {
@@ -227,6 +313,9 @@ internal sealed class UserProfile(long userId, int dim)
         profile.RecentCount = recent;
         ReadInterests(reader, profile.Hashtags);
         ReadInterests(reader, profile.Creators);
+        ReadAffinities(reader, profile.HashtagAffinity);
+        ReadAffinities(reader, profile.CreatorAffinity);
+        profile.Bias = ReadAffinity(reader);
         var seen = reader.ReadInt32();
         for (var i = 0; i < seen; i++)
         {
@@ -266,6 +355,36 @@ internal sealed class UserProfile(long userId, int dim)
             interests[reader.ReadInt32()] = new Interest { Weight = reader.ReadSingle(), AtMs = reader.ReadInt64() };
         }
     }
+
+    private static void WriteAffinities(BinaryWriter writer, Dictionary<int, Affinity> affinities)
+    {
+        writer.Write(affinities.Count);
+        foreach (var (key, affinity) in affinities.OrderBy(p => p.Key))
+        {
+            writer.Write(key);
+            WriteAffinity(writer, affinity);
+        }
+    }
+
+    private static void WriteAffinity(BinaryWriter writer, Affinity affinity)
+    {
+        writer.Write(affinity.Slow);
+        writer.Write(affinity.Fast);
+        writer.Write(affinity.Views);
+        writer.Write(affinity.AtMs);
+    }
+
+    private static void ReadAffinities(BinaryReader reader, Dictionary<int, Affinity> affinities)
+    {
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            affinities[reader.ReadInt32()] = ReadAffinity(reader);
+        }
+    }
+
+    private static Affinity ReadAffinity(BinaryReader reader) =>
+        new() { Slow = reader.ReadSingle(), Fast = reader.ReadSingle(), Views = reader.ReadSingle(), AtMs = reader.ReadInt64() };
 
     private static void WriteSet(BinaryWriter writer, HashSet<int> set)
     {

@@ -13,6 +13,16 @@ internal sealed class VideoStats
     public int[] Impressions = new int[1024];
     public float[] LongWatches = new float[1024];
     public float[] Likes = new float[1024];
+
+    /// <summary>Likes, shares, comments and bookmarks from every surface, for all time: how popular a video is.</summary>
+    public float[] Engagements = new float[1024];
+
+    /// <summary>
+    /// The video's own term in the affinity model (log-odds): how much more viewers watch it on than their
+    /// tastes for its hashtags and creator predict. Learned net of who was shown it, so a video shown mostly
+    /// to the wrong audience is not mistaken for a weak one.
+    /// </summary>
+    public float[] Quality = new float[1024];
     public float[] Shares = new float[1024];
     public float[] Follows = new float[1024];
     public float[] WatchRatioSum = new float[1024];
@@ -42,6 +52,8 @@ internal sealed class VideoStats
             Array.Resize(ref Impressions, size);
             Array.Resize(ref LongWatches, size);
             Array.Resize(ref Likes, size);
+            Array.Resize(ref Engagements, size);
+            Array.Resize(ref Quality, size);
             Array.Resize(ref Shares, size);
             Array.Resize(ref Follows, size);
             Array.Resize(ref WatchRatioSum, size);
@@ -95,6 +107,8 @@ internal sealed class VideoStats
             writer.Write(Impressions[i]);
             writer.Write(LongWatches[i]);
             writer.Write(Likes[i]);
+            writer.Write(Engagements[i]);
+            writer.Write(Quality[i]);
             writer.Write(Shares[i]);
             writer.Write(Follows[i]);
             writer.Write(WatchRatioSum[i]);
@@ -131,6 +145,8 @@ internal sealed class VideoStats
             Impressions[i] = reader.ReadInt32();
             LongWatches[i] = reader.ReadSingle();
             Likes[i] = reader.ReadSingle();
+            Engagements[i] = reader.ReadSingle();
+            Quality[i] = reader.ReadSingle();
             Shares[i] = reader.ReadSingle();
             Follows[i] = reader.ReadSingle();
             WatchRatioSum[i] = reader.ReadSingle();
