@@ -403,11 +403,12 @@ public sealed partial class ForYouEngine
         var slowRate = Options.AffinityLearningRate;
         var fastRate = Options.SessionLearningRate;
         var tags = _catalog.HashtagsOf(video);
-        var x = 1 / MathF.Sqrt(Math.Max(1, tags.Length));
-        foreach (var tag in tags)
+        Span<float> weights = stackalloc float[tags.Length];
+        HashtagWeights(video, tags, weights);
+        for (var i = 0; i < tags.Length; i++)
         {
-            ref var affinity = ref profile.AffinityOf(true, tag, now, _interestHalfLifeMs, _sessionHalfLifeMs);
-            Step(ref affinity, g * x, view ? x : 0);
+            ref var affinity = ref profile.AffinityOf(true, tags[i], now, _interestHalfLifeMs, _sessionHalfLifeMs);
+            Step(ref affinity, g * weights[i], view ? weights[i] : 0);
         }
 
         Step(ref profile.AffinityOf(false, _catalog.CreatorOf(video), now, _interestHalfLifeMs, _sessionHalfLifeMs), g, view ? 1 : 0);
@@ -424,6 +425,7 @@ public sealed partial class ForYouEngine
             affinity.Slow = Math.Clamp(affinity.Slow + (slowRate * gradient), -AffinityLimit, AffinityLimit);
             affinity.Fast = Math.Clamp(affinity.Fast + (fastRate * gradient), -AffinityLimit, AffinityLimit);
             affinity.Views += views;
+            affinity.SessionViews += views;
         }
     }
 
@@ -433,13 +435,14 @@ public sealed partial class ForYouEngine
         slow = 0;
         fast = 0;
         var tags = _catalog.HashtagsOf(video);
-        var x = 1 / MathF.Sqrt(Math.Max(1, tags.Length));
-        foreach (var tag in tags)
+        Span<float> weights = stackalloc float[tags.Length];
+        HashtagWeights(video, tags, weights);
+        for (var i = 0; i < tags.Length; i++)
         {
-            if (profile.HashtagAffinity.TryGetValue(tag, out var affinity))
+            if (profile.HashtagAffinity.TryGetValue(tags[i], out var affinity))
             {
-                slow += x * affinity.SlowAt(now, _interestHalfLifeMs);
-                fast += x * affinity.FastAt(now, _sessionHalfLifeMs);
+                slow += weights[i] * affinity.SlowAt(now, _interestHalfLifeMs);
+                fast += weights[i] * affinity.FastAt(now, _sessionHalfLifeMs);
             }
         }
 
@@ -450,6 +453,30 @@ public sealed partial class ForYouEngine
         }
 
         return slow + fast + _stats.Quality[video] + profile.Bias.SlowAt(now, _interestHalfLifeMs) + profile.Bias.FastAt(now, _sessionHalfLifeMs);
+    }
+
+    /// <summary>
+    /// Each hashtag's input to the affinity model: its relevance to the video (see
+    /// <see cref="VideoCatalog.HashtagRelevance"/>), scaled so the squares sum to one. A video's central
+    /// hashtag gets the credit for a watch, an incidental one little.
+    /// </summary>
+    private void HashtagWeights(int video, ReadOnlySpan<int> tags, Span<float> weights)
+    {
+        var squares = 0f;
+        for (var i = 0; i < tags.Length; i++)
+        {
+            weights[i] = _catalog.HashtagRelevance(video, tags[i]);
+            squares += weights[i] * weights[i];
+        }
+
+        if (squares > 0)
+        {
+            var scale = 1 / MathF.Sqrt(squares);
+            for (var i = 0; i < weights.Length; i++)
+            {
+                weights[i] *= scale;
+            }
+        }
     }
 
     private static float Sigmoid(float logit) => 1 / (1 + MathF.Exp(-Math.Clamp(logit, -30, 30)));

@@ -8,6 +8,12 @@ public sealed partial class ForYouEngine
     private const int HashtagListLength = 200;
     private const float HashtagQualityWeight = 5;
 
+    // A session at least this dissatisfied broadens each block of ten to one video per hashtag, except
+    // hashtags whose session affinity shows they worked (at least this many log-odds).
+    private const float BroadenWhenDissatisfied = 0.5f;
+    private const float WorkedThisSession = 0.3f;
+    private const float NoveltyBonus = 0.5f;
+
     private static readonly CandidateSource[] ReasonPriority =
     [
         CandidateSource.Following, CandidateSource.CoWatched, CandidateSource.Similar, CandidateSource.TrendingInHashtag,
@@ -58,6 +64,9 @@ public sealed partial class ForYouEngine
                 }
             }
 
+            // While the session goes badly, what was learned about the viewer over weeks is trusted less.
+            var dissatisfaction = personal ? SessionDissatisfaction(profile!, now) : 0;
+            var trust = 1 - dissatisfaction;
             if (personal)
             {
                 if (hasQuery)
@@ -67,7 +76,7 @@ public sealed partial class ForYouEngine
 
                 AddCoWatched(scratch, profile!, now, budgets.CoWatched);
                 AddFollowing(scratch, profile!, follows, budgets.Following);
-                AddTrendingInHashtags(scratch, board, profile!, now, budgets.Trending / 2);
+                AddTrendingInHashtags(scratch, board, profile!, now, trust, budgets.Trending / 2);
             }
 
             if (request.Personalized)
@@ -82,8 +91,8 @@ public sealed partial class ForYouEngine
                 AddRecent(scratch, budgets.Recent);
             }
 
-            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now);
-            var picks = Rerank(scratch, request.Skip + request.Count, personal && profile!.Watches >= 5);
+            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now, dissatisfaction >= BroadenWhenDissatisfied ? NoveltyBonus : 0);
+            var picks = Rerank(scratch, request.Skip + request.Count, personal && profile!.Watches >= 5, personal ? profile : null, dissatisfaction, now);
             var results = new List<RankedVideo>(Math.Max(0, picks.Count - request.Skip));
             for (var i = request.Skip; i < picks.Count; i++)
             {
@@ -277,14 +286,14 @@ public sealed partial class ForYouEngine
         }
     }
 
-    private void AddTrendingInHashtags(ServeScratch scratch, Board board, UserProfile profile, long now, int budget)
+    private void AddTrendingInHashtags(ServeScratch scratch, Board board, UserProfile profile, long now, float trust, int budget)
     {
         // The hashtags the affinity model likes best now (slow and session parts together).
         var top = scratch.TopHashtags;
         top.Clear();
         foreach (var (tag, affinity) in profile.HashtagAffinity)
         {
-            var weight = affinity.SlowAt(now, _interestHalfLifeMs) + affinity.FastAt(now, _sessionHalfLifeMs);
+            var weight = (trust * affinity.SlowAt(now, _interestHalfLifeMs)) + affinity.FastAt(now, _sessionHalfLifeMs);
             if (weight > 0 && !profile.HiddenHashtags.Contains(tag))
             {
                 top.Add((tag, weight));
@@ -407,7 +416,7 @@ public sealed partial class ForYouEngine
         }
     }
 
-    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now)
+    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now, float noveltyBonus)
     {
         Span<float> x = stackalloc float[F];
         Span<float> predictions = stackalloc float[Ranker.Tasks];
@@ -431,6 +440,12 @@ public sealed partial class ForYouEngine
             Features(personal, video, now, query, scratch.CoWatch[i], follows, x);
             _ranker.Predict(x, predictions);
             var score = Combine(predictions);
+            if (personal is not null && noveltyBonus > 0)
+            {
+                // A failing session tries hashtags it has not shown yet before it retries ones it has.
+                score += noveltyBonus * SessionNovelty(personal, _catalog.HashtagsOf(video), now);
+            }
+
             if ((scratch.Sources[i] & CandidateSource.Fresh) != 0)
             {
                 // Exploration: for the fresh slot a fresh video's long-watch chance is its posterior draw rather
@@ -465,12 +480,59 @@ public sealed partial class ForYouEngine
     }
 
     /// <summary>
+    /// How badly the session is going, in [0, 1]: 0 while the viewer watches on at least 30 % of their
+    /// recent views in this session, 1 when they watch on none of them. When it is high, what the engine
+    /// believes about the viewer is what is failing, and broad evidence is the quickest way to learn what
+    /// replaced it.
+    /// </summary>
+    private float SessionDissatisfaction(UserProfile profile, long now)
+    {
+        int views = 0, enjoyed = 0;
+        var sessionMs = (long)(Options.SessionHalfLife.TotalMilliseconds * 2);
+        for (var i = 0; i < profile.RecentCount && views < 10; i++)
+        {
+            ref var watch = ref profile.RecentAt(i);
+            if (now - watch.AtMs > sessionMs)
+            {
+                break;
+            }
+
+            views++;
+            enjoyed += (watch.Flags & (WatchFlags.LongWatch | WatchFlags.Liked | WatchFlags.Shared)) != 0 ? 1 : 0;
+        }
+
+        return views < 5 ? 0 : Math.Clamp((0.3f - (enjoyed / (float)views)) / 0.3f, 0, 1);
+    }
+
+    /// <summary>How new the video's hashtags are to this session, in (0, 1]: 1 when none was shown in it.</summary>
+    private float SessionNovelty(UserProfile profile, ReadOnlySpan<int> tags, long now)
+    {
+        if (tags.IsEmpty)
+        {
+            return 0;
+        }
+
+        var novelty = 0f;
+        foreach (var tag in tags)
+        {
+            var views = profile.HashtagAffinity.TryGetValue(tag, out var affinity) ? affinity.SessionViewsAt(now, _sessionHalfLifeMs) : 0;
+            novelty += 1 / MathF.Sqrt(1 + views);
+        }
+
+        return novelty / tags.Length;
+    }
+
+    /// <summary>
     /// Greedy re-ranking by score under diversity rules: at most one video per creator in any
     /// <see cref="EngineOptions.CreatorWindow"/> consecutive, a per-hashtag cap in each block of ten, and a
     /// fresh video in each block of ten when one is available. Rules relax only when nothing else is left.
     /// </summary>
-    private List<int> Rerank(ServeScratch scratch, int want, bool knownViewer)
+    private List<int> Rerank(ServeScratch scratch, int want, bool knownViewer, UserProfile? viewer, float dissatisfaction, long now)
     {
+        // While the session goes badly, each block of ten shows as many different hashtags as it can (one
+        // video each), except those the session has just shown the viewer enjoys: a failing feed gathers
+        // evidence as broadly as possible, and follows the first thing that works.
+        var broaden = viewer is not null && dissatisfaction >= BroadenWhenDissatisfied ? viewer : null;
         var order = scratch.Order;
         order.Clear();
         for (var i = 0; i < scratch.Count; i++)
@@ -501,22 +563,22 @@ public sealed partial class ForYouEngine
             var chosen = -1;
             if (position % 10 == 4 && !blockHasFresh)
             {
-                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, requireFresh: true, hashtagRule: true, creatorRule: true);
+                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, broaden, now, requireFresh: true, hashtagRule: true, creatorRule: true);
             }
 
             if (chosen < 0)
             {
-                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, requireFresh: false, hashtagRule: true, creatorRule: true);
+                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, broaden, now, requireFresh: false, hashtagRule: true, creatorRule: true);
             }
 
             if (chosen < 0)
             {
-                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, requireFresh: false, hashtagRule: false, creatorRule: true);
+                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, broaden, now, requireFresh: false, hashtagRule: false, creatorRule: true);
             }
 
             if (chosen < 0)
             {
-                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, requireFresh: false, hashtagRule: false, creatorRule: false);
+                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, broaden, now, requireFresh: false, hashtagRule: false, creatorRule: false);
             }
 
             if (chosen < 0)
@@ -536,7 +598,7 @@ public sealed partial class ForYouEngine
         return picks;
     }
 
-    private int FirstAllowed(ServeScratch scratch, List<int> order, List<int> picks, Dictionary<int, int> blockTags, int cap, bool requireFresh, bool hashtagRule, bool creatorRule)
+    private int FirstAllowed(ServeScratch scratch, List<int> order, List<int> picks, Dictionary<int, int> blockTags, int cap, UserProfile? broaden, long now, bool requireFresh, bool hashtagRule, bool creatorRule)
     {
         // The fresh slot goes to the fresh video with the best score plus exploration bonus: the viewer's
         // predicted enjoyment targets the first audience, the Thompson draw spreads it over uncertain videos.
@@ -579,7 +641,13 @@ public sealed partial class ForYouEngine
                 var over = false;
                 foreach (var tag in _catalog.HashtagsOf(video))
                 {
-                    if (blockTags.GetValueOrDefault(tag) >= cap)
+                    var limit = cap;
+                    if (broaden is not null && !(broaden.HashtagAffinity.TryGetValue(tag, out var affinity) && affinity.FastAt(now, _sessionHalfLifeMs) >= WorkedThisSession))
+                    {
+                        limit = 1;
+                    }
+
+                    if (blockTags.GetValueOrDefault(tag) >= limit)
                     {
                         over = true;
                         break;
@@ -774,6 +842,8 @@ public sealed partial class ForYouEngine
             var hashtagRank = rank + (HashtagQualityWeight * engaging) + MathF.Log(1 + _stats.Engagements[video]);
             foreach (var tag in _catalog.HashtagsOf(video))
             {
+                // A hashtag's list favours videos it is central to, not ones that carry it in passing.
+                var relevance = _catalog.HashtagRelevance(video, tag);
                 hashtagTotals[tag] += trend + 0.01f;
                 if (!byHashtag.TryGetValue(tag, out var list))
                 {
@@ -781,7 +851,7 @@ public sealed partial class ForYouEngine
                     byHashtag.Add(tag, list);
                 }
 
-                Offer(list, video, hashtagRank, HashtagListLength);
+                Offer(list, video, hashtagRank * relevance, HashtagListLength);
             }
         }
 

@@ -49,6 +49,9 @@ internal struct Affinity
     /// <summary>Views that carried this subject (decayed like <see cref="Slow"/>): how much evidence there is.</summary>
     public float Views;
 
+    /// <summary>Views that carried this subject in this session (decayed like <see cref="Fast"/>).</summary>
+    public float SessionViews;
+
     public long AtMs;
 
     public readonly float SlowAt(long nowMs, double halfLifeMs) => Slow * Decay(nowMs - AtMs, halfLifeMs);
@@ -56,6 +59,8 @@ internal struct Affinity
     public readonly float FastAt(long nowMs, double halfLifeMs) => Fast * Decay(nowMs - AtMs, halfLifeMs);
 
     public readonly float ViewsAt(long nowMs, double halfLifeMs) => Views * Decay(nowMs - AtMs, halfLifeMs);
+
+    public readonly float SessionViewsAt(long nowMs, double halfLifeMs) => SessionViews * Decay(nowMs - AtMs, halfLifeMs);
 
     /// <summary>Brings every part to <paramref name="nowMs"/>, so a step adds to decayed values.</summary>
     public void DecayTo(long nowMs, double slowHalfLifeMs, double fastHalfLifeMs)
@@ -68,7 +73,9 @@ internal struct Affinity
         var slow = Decay(nowMs - AtMs, slowHalfLifeMs);
         Slow *= slow;
         Views *= slow;
-        Fast *= Decay(nowMs - AtMs, fastHalfLifeMs);
+        var fast = Decay(nowMs - AtMs, fastHalfLifeMs);
+        Fast *= fast;
+        SessionViews *= fast;
         AtMs = nowMs;
     }
 
@@ -371,6 +378,7 @@ internal sealed class UserProfile(long userId, int dim)
         writer.Write(affinity.Slow);
         writer.Write(affinity.Fast);
         writer.Write(affinity.Views);
+        writer.Write(affinity.SessionViews);
         writer.Write(affinity.AtMs);
     }
 
@@ -384,7 +392,7 @@ internal sealed class UserProfile(long userId, int dim)
     }
 
     private static Affinity ReadAffinity(BinaryReader reader) =>
-        new() { Slow = reader.ReadSingle(), Fast = reader.ReadSingle(), Views = reader.ReadSingle(), AtMs = reader.ReadInt64() };
+        new() { Slow = reader.ReadSingle(), Fast = reader.ReadSingle(), Views = reader.ReadSingle(), SessionViews = reader.ReadSingle(), AtMs = reader.ReadInt64() };
 
     private static void WriteSet(BinaryWriter writer, HashSet<int> set)
     {

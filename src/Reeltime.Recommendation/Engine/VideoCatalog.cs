@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Reeltime.Recommendation.Engine;
 
 /// <summary>A hashtag of a video as the catalogue feed knows it.</summary>
@@ -48,6 +50,9 @@ internal sealed class VideoCatalog
     private long[] _creatorIds = new long[256];
     private string[] _creatorNames = new string[256];
     private List<int>[] _creatorVideos = new List<int>[256];
+
+    // How many of each creator's videos carry each hashtag, keyed by (creator, hashtag).
+    private readonly Dictionary<long, int> _creatorHashtagVideos = [];
 
     private long[] _hashtagIds = new long[256];
     private string[] _hashtagNames = new string[256];
@@ -139,7 +144,9 @@ internal sealed class VideoCatalog
         _tagCount[index] = (byte)tags;
         for (var i = 0; i < tags; i++)
         {
-            _tagPool[_tagPoolLength++] = InternHashtag(video.Hashtags[i].Id, video.Hashtags[i].Name);
+            var tag = InternHashtag(video.Hashtags[i].Id, video.Hashtags[i].Name);
+            _tagPool[_tagPoolLength++] = tag;
+            CollectionsMarshal.GetValueRefOrAddDefault(_creatorHashtagVideos, CreatorHashtagKey(creator, tag), out _)++;
         }
 
         _creatorVideos[creator].Add(index);
@@ -148,6 +155,20 @@ internal sealed class VideoCatalog
         Count = index + 1;
         return index;
     }
+
+    /// <summary>
+    /// How central a hashtag is to a video, in (0, 1]: the share of its creator's videos that carry it.
+    /// Creators mostly keep to a niche, so a hashtag that creator rarely uses is more likely incidental
+    /// to the video (a second topic, a trend ridden) than what it is about.
+    /// </summary>
+    public float HashtagRelevance(int video, int hashtag)
+    {
+        var creator = _creatorOf[video];
+        _creatorHashtagVideos.TryGetValue(CreatorHashtagKey(creator, hashtag), out var carrying);
+        return Math.Max(1, carrying) / (float)Math.Max(1, _creatorVideos[creator].Count);
+    }
+
+    private static long CreatorHashtagKey(int creator, int hashtag) => ((long)creator << 32) | (uint)hashtag;
 
     private int InternCreator(long creatorId, string name)
     {
