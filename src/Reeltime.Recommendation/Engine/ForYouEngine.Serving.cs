@@ -14,6 +14,10 @@ public sealed partial class ForYouEngine
     private const float WorkedThisSession = 0.3f;
     private const float NoveltyBonus = 0.5f;
 
+    // Exploration: the spread of a hashtag's draw with no evidence (log-odds), and videos tried per hashtag.
+    private const float ExploreSpread = 2;
+    private const int ExplorePerHashtag = 3;
+
     private static readonly CandidateSource[] ReasonPriority =
     [
         CandidateSource.Following, CandidateSource.CoWatched, CandidateSource.Similar, CandidateSource.TrendingInHashtag,
@@ -81,7 +85,7 @@ public sealed partial class ForYouEngine
 
             if (request.Personalized)
             {
-                AddExplore(scratch, board, profile, random, budgets.Explore);
+                AddExplore(scratch, board, personal ? profile : null, random, now, trust, budgets.Explore);
             }
 
             AddList(scratch, board.Global, CandidateSource.Trending, personal ? budgets.Trending / 2 : budgets.Trending);
@@ -332,35 +336,77 @@ public sealed partial class ForYouEngine
         }
     }
 
-    private static void AddExplore(ServeScratch scratch, Board board, UserProfile? profile, Random random, int budget)
+    /// <summary>
+    /// Exploration of hashtags: each popular hashtag gets a Thompson-style draw from what the affinity model
+    /// holds of it for this viewer (its weight, plus noise that shrinks with the evidence behind it, in this
+    /// session and before), and the best draws outside the viewer's favourites bring a few of their best
+    /// unseen videos. Hashtags the viewer has never shown are the most uncertain, so they are tried first.
+    /// </summary>
+    private void AddExplore(ServeScratch scratch, Board board, UserProfile? profile, Random random, long now, float trust, int budget)
     {
         if (board.TopHashtags.Length == 0 || budget <= 0)
         {
             return;
         }
 
-        // Hashtags popular now that the viewer has not shown (and not refused): a few at random, a few videos each.
-        var tried = 0;
-        var added = 0;
-        while (added < budget && tried < 12)
+        var draws = scratch.ExploreDraws;
+        draws.Clear();
+        foreach (var tag in board.TopHashtags)
         {
-            tried++;
-            var tag = board.TopHashtags[random.Next(board.TopHashtags.Length)];
-            if (profile is not null && (profile.Hashtags.ContainsKey(tag) || profile.HiddenHashtags.Contains(tag)))
+            if (profile is not null && (profile.HiddenHashtags.Contains(tag) || IsFavourite(scratch, tag)))
             {
                 continue;
             }
 
-            if (board.ByHashtag.TryGetValue(tag, out var videos))
+            float weight = 0, evidence = 0;
+            if (profile is not null && profile.HashtagAffinity.TryGetValue(tag, out var affinity))
             {
-                for (var j = 0; j < videos.Length && j < 5 && added < budget; j++)
+                weight = (trust * affinity.SlowAt(now, _interestHalfLifeMs)) + affinity.FastAt(now, _sessionHalfLifeMs);
+                evidence = (trust * affinity.ViewsAt(now, _interestHalfLifeMs)) + affinity.SessionViewsAt(now, _sessionHalfLifeMs);
+            }
+
+            draws.Add((tag, weight + (ExploreSpread * Normal(random) / MathF.Sqrt(1 + evidence))));
+        }
+
+        draws.Sort(static (a, b) => b.Draw.CompareTo(a.Draw));
+        var sinceMs = now - _seenWindowMs;
+        var added = 0;
+        for (var i = 0; i < draws.Count && added < budget; i++)
+        {
+            if (!board.ByHashtag.TryGetValue(draws[i].Hashtag, out var videos))
+            {
+                continue;
+            }
+
+            var perHashtag = 0;
+            for (var j = 0; j < videos.Length && perHashtag < ExplorePerHashtag && added < budget; j++)
+            {
+                if (profile is null || !profile.HasSeen(videos[j], sinceMs))
                 {
-                    scratch.Add(videos[j], CandidateSource.Explore, 1, -1, tag);
+                    scratch.Add(videos[j], CandidateSource.Explore, draws[i].Draw, -1, draws[i].Hashtag);
+                    perHashtag++;
                     added++;
                 }
             }
         }
+
+        static bool IsFavourite(ServeScratch scratch, int tag)
+        {
+            var favourites = Math.Min(scratch.TopHashtags.Count, 5);
+            for (var i = 0; i < favourites; i++)
+            {
+                if (scratch.TopHashtags[i].Hashtag == tag)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
+
+    private static float Normal(Random random) =>
+        (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
 
     private static void AddList(ServeScratch scratch, int[] videos, CandidateSource source, int budget)
     {
@@ -936,6 +982,7 @@ public sealed partial class ForYouEngine
         public readonly HashSet<int> Follows = [];
         public readonly List<(int Hashtag, float Weight)> TopHashtags = [];
         public readonly List<(int Video, float Draw)> FreshDraws = [];
+        public readonly List<(int Hashtag, float Draw)> ExploreDraws = [];
         public readonly List<int> Order = [];
         public readonly List<int> Picks = [];
         public readonly HashSet<int> Used = [];
@@ -963,6 +1010,7 @@ public sealed partial class ForYouEngine
         public void Begin()
         {
             Count = 0;
+            TopHashtags.Clear();
             if (++_generation == int.MaxValue)
             {
                 Array.Clear(_stamp);
