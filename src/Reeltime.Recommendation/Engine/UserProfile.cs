@@ -79,7 +79,7 @@ internal struct Affinity
         AtMs = nowMs;
     }
 
-    private static float Decay(long ageMs, double halfLifeMs) => ageMs <= 0 ? 1 : (float)Math.Pow(0.5, ageMs / halfLifeMs);
+    private static float Decay(long ageMs, double halfLifeMs) => ageMs <= 0 ? 1 : MathF.Exp((float)(-ageMs * Math.Log(2) / halfLifeMs));
 }
 
 /// <summary>
