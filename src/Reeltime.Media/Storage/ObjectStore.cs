@@ -1,4 +1,13 @@
+using System.Globalization;
+
 namespace Reeltime.Media;
+
+/// <summary>An object opened for reading, with what HTTP needs to serve it: length, time and entity tag.</summary>
+/// <param name="Content">The bytes; the caller disposes the stream.</param>
+/// <param name="Length">The size in bytes.</param>
+/// <param name="LastModified">When the object was stored.</param>
+/// <param name="ETag">A strong entity tag that changes whenever the object's bytes could have changed (quoted).</param>
+public sealed record StoredObject(Stream Content, long Length, DateTimeOffset LastModified, string ETag);
 
 /// <summary>
 /// Where media objects live. Embedded: a folder on local disk. At scale: S3-compatible storage.
@@ -10,17 +19,13 @@ public interface IObjectStore
     Task<long> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>Opens an object for reading, or null when there is none.</summary>
-    Stream? OpenRead(string key);
+    Task<StoredObject?> OpenAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>Deletes an object if it exists.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);
-}
 
-/// <summary>Media settings.</summary>
-public sealed class MediaOptions
-{
-    /// <summary>The largest upload accepted, in bytes (default 512 MiB).</summary>
-    public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
+    /// <summary>Deletes every object whose key starts with <paramref name="prefix"/> followed by '/'.</summary>
+    Task DeleteAllAsync(string prefix, CancellationToken cancellationToken);
 }
 
 /// <summary>The upload was larger than allowed.</summary>
@@ -33,13 +38,15 @@ public sealed class UploadTooLargeException(long limit) : IOException($"The file
 /// <summary>Objects as files under a root folder: written to a temporary file, fsynced, then renamed into place.</summary>
 public sealed class LocalDiskObjectStore(string root) : IObjectStore
 {
+    private const string TemporarySuffix = ".tmp";
     private readonly string root = Path.GetFullPath(root);
 
     public async Task<long> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        var folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
+        var temp = path + "." + Guid.NewGuid().ToString("N") + TemporarySuffix;
         long written = 0;
         try
         {
@@ -61,6 +68,7 @@ public sealed class LocalDiskObjectStore(string root) : IObjectStore
                 file.Flush(flushToDisk: true);
             }
 
+            // A kill -9 cannot undo a rename the kernel has done; power loss could (no directory fsync yet).
             File.Move(temp, path, overwrite: true);
             return written;
         }
@@ -71,16 +79,60 @@ public sealed class LocalDiskObjectStore(string root) : IObjectStore
         }
     }
 
-    public Stream? OpenRead(string key)
+    public Task<StoredObject?> OpenAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
-        return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous) : null;
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous);
+            var written = File.GetLastWriteTimeUtc(path);
+
+            // Objects are replaced by rename, never rewritten in place: size and time identify the bytes.
+            var tag = string.Create(CultureInfo.InvariantCulture, $"\"{stream.Length:x}-{written.Ticks:x}\"");
+            return Task.FromResult<StoredObject?>(new StoredObject(stream, stream.Length, new DateTimeOffset(written, TimeSpan.Zero), tag));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<StoredObject?>(null);
+        }
     }
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         File.Delete(PathOf(key));
         return Task.CompletedTask;
+    }
+
+    public Task DeleteAllAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var path = PathOf(prefix);
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Removes the temporary files of writes that a crash interrupted; they were never renamed into place,
+    /// so no reader ever saw them. Returns how many were removed.
+    /// </summary>
+    public int RemoveInterruptedWrites()
+    {
+        if (!Directory.Exists(root))
+        {
+            return 0;
+        }
+
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(root, "*" + TemporarySuffix, SearchOption.AllDirectories))
+        {
+            File.Delete(file);
+            removed++;
+        }
+
+        return removed;
     }
 
     private string PathOf(string key)
