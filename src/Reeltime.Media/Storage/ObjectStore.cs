@@ -18,6 +18,12 @@ public interface IObjectStore
     /// <summary>Stores an object atomically: readers see the whole object or none of it. Returns its size in bytes.</summary>
     Task<long> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Moves a finished local file into the store under <paramref name="key"/>, atomically; the local file is
+    /// gone afterwards. Returns the object's size in bytes.
+    /// </summary>
+    Task<long> ImportAsync(string key, string localFile, CancellationToken cancellationToken);
+
     /// <summary>Opens an object for reading, or null when there is none.</summary>
     Task<StoredObject?> OpenAsync(string key, CancellationToken cancellationToken);
 
@@ -71,6 +77,30 @@ public sealed class LocalDiskObjectStore(string root) : IObjectStore
             // A kill -9 cannot undo a rename the kernel has done; power loss could (no directory fsync yet).
             File.Move(temp, path, overwrite: true);
             return written;
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    public async Task<long> ImportAsync(string key, string localFile, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + "." + Guid.NewGuid().ToString("N") + TemporarySuffix;
+        try
+        {
+            // Same file system: a rename, no copy. Either way the bytes are flushed before the final rename.
+            File.Move(localFile, temp);
+            await using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+            return new FileInfo(path).Length;
         }
         catch
         {
