@@ -41,8 +41,14 @@ public static class Clips
 
     public static Task<string> HalfSecondAsync() => MakeAsync("half.mp4", Video("360x640", 30, 0.5), Tone(0.5), ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]);
 
+    /// <summary>Half a second at 96×96 in H.264/AAC MP4, for tests that run many copies.</summary>
+    public static Task<string> TinyAsync() => MakeAsync("tiny.mp4", Video("96x96", 15, 0.5), Tone(0.5), ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]);
+
+    /// <summary>Half a second at 96×96 in VP9/Opus WebM.</summary>
+    public static Task<string> TinyVp9Async() => MakeAsync("tiny.webm", Video("96x96", 15, 0.5), Tone(0.5), ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "100k", "-c:a", "libopus"]);
+
     /// <summary>Just over the default ten-minute limit: tiny and one frame a second, so it is cheap to make.</summary>
-    public static Task<string> OverTenMinutesAsync() => MakeAsync("long.mp4", ["-f", "lavfi", "-i", "color=c=gray:s=64x64:r=1:d=600.5"], null, ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
+    public static Task<string> OverTenMinutesAsync() => MakeAsync("long.mp4", ["-f", "lavfi", "-i", "color=c=gray:s=64x64:r=2:d=600.5"], null, ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
 
     /// <summary>A clip for the bench: <paramref name="size"/>, 30 fps, with sound, in H.264 or HEVC.</summary>
     public static Task<string> BenchAsync(string size, double seconds, bool hevc) => MakeAsync(hevc ? "bench-hevc.mp4" : "bench.mp4", Video(size, 30, seconds), Tone(seconds),
