@@ -7,7 +7,11 @@ namespace Reeltime.Media;
 /// <param name="Length">The size in bytes.</param>
 /// <param name="LastModified">When the object was stored.</param>
 /// <param name="ETag">A strong entity tag that changes whenever the object's bytes could have changed (quoted).</param>
-public sealed record StoredObject(Stream Content, long Length, DateTimeOffset LastModified, string ETag);
+public sealed record StoredObject(Stream Content, long Length, DateTimeOffset LastModified, string ETag) : IAsyncDisposable
+{
+    /// <summary>Closes the content stream.</summary>
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}
 
 /// <summary>
 /// Where media objects live. Embedded: a folder on local disk. At scale: S3-compatible storage.
