@@ -15,6 +15,9 @@ internal static class CommandLine
                       (start the server with --EventBatchesPerSecond 100000 to measure capacity)
           bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
                       following-feed latency (p50/p99) at a fixed request rate, on a seeded database
+          bench media [--seconds 30] [--runs 2] [--work DIR]
+                      the media pipeline on 1080x1920 30 fps H.264 and HEVC clips against bare ffmpeg,
+                      and clips per minute at the default concurrency (needs ffmpeg)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -27,6 +30,7 @@ internal static class CommandLine
                 ("admin", "seed") => await Seeder.RunAsync(options),
                 ("bench", "events") => await EventsBenchmark.RunAsync(options),
                 ("bench", "feed") => await FeedBenchmark.RunAsync(options),
+                ("bench", "media") => await MediaBenchmark.RunAsync(options),
                 _ => Fail(Usage),
             };
         }
