@@ -10,10 +10,14 @@ public sealed class LadderRung
     public int MaxFrameRate { get; set; } = 60;
 
     /// <summary>
-    /// The video bit-rate ceiling in kbit/s. Quality is constant (CRF) below it; the ceiling keeps the HLS
-    /// BANDWIDTH honest and the file small on noisy phone footage.
+    /// The video bit-rate ceiling in kbit/s (0: about 0.1 bit per pixel at 30 fps of a 9:16 picture). Quality
+    /// is constant (CRF) below it; the ceiling keeps the HLS BANDWIDTH honest and the file small on noisy
+    /// phone footage.
     /// </summary>
     public int MaxVideoKbps { get; set; }
+
+    /// <summary>The ceiling in force: the configured one, or one derived from the size.</summary>
+    public int EffectiveMaxVideoKbps => MaxVideoKbps > 0 ? MaxVideoKbps : Math.Max(100, (int)(ShortSide * (ShortSide * 16.0 / 9) * 30 * 0.1 / 1000));
 
     /// <summary>The AAC audio bit rate in kbit/s.</summary>
     public int AudioKbps { get; set; } = 128;
@@ -150,7 +154,7 @@ public sealed class MediaOptions
 
         foreach (var rung in EffectiveLadder)
         {
-            if (rung.ShortSide is < 64 or > 4320 || rung.ShortSide % 2 != 0 || rung.MaxFrameRate is < 1 or > 120 || rung.MaxVideoKbps is < 50 or > 100_000 || rung.AudioKbps is < 32 or > 320)
+            if (rung.ShortSide is < 64 or > 4320 || rung.ShortSide % 2 != 0 || rung.MaxFrameRate is < 1 or > 120 || rung.EffectiveMaxVideoKbps is < 50 or > 100_000 || rung.AudioKbps is < 32 or > 320)
             {
                 problems.Add($"Media:Ladder rung {rung.ShortSide}p: the short side is even and 64–4320, the frame rate 1–120, video 50–100000 kbit/s, audio 32–320 kbit/s.");
             }

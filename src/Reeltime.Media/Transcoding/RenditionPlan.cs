@@ -71,7 +71,7 @@ public sealed record RenditionPlan(IReadOnlyList<PlannedRendition> Renditions, d
                 portrait ? targetShort : targetLong,
                 portrait ? targetLong : targetShort,
                 rate,
-                rung.MaxVideoKbps,
+                rung.EffectiveMaxVideoKbps,
                 rung.AudioKbps,
                 renditions.Count == 0 ? "video.mp4" : $"video-{label}.mp4"));
         }
