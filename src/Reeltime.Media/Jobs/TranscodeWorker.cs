@@ -35,10 +35,16 @@ public sealed partial class TranscodeWorker(
     private readonly MediaOptions settings = options.Value;
     private readonly string owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
+    /// <summary>Removes what a crashed run left behind, before any job starts, then starts the loops.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        CleanUpAfterCrash();
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        CleanUpAfterCrash();
         while (await tools.ProblemAsync() is { } problem)
         {
             LogToolsMissing(problem);
