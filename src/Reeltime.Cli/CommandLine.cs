@@ -17,6 +17,9 @@ internal static class CommandLine
                       drive the feed policies with a synthetic audience and compare them
           bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
                       following-feed latency (p50/p99) at a fixed request rate, on a seeded database
+          bench media [--seconds 30] [--runs 2] [--work DIR]
+                      the media pipeline on 1080x1920 30 fps H.264 and HEVC clips against bare ffmpeg,
+                      and clips per minute at the default concurrency (needs ffmpeg)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -31,6 +34,7 @@ internal static class CommandLine
                 ("bench", "events") => await EventsBenchmark.RunAsync(After(2)),
                 ("bench", "feed") => await FeedBenchmark.RunAsync(After(2)),
                 ("simulate", _) => await SimulateCommand.RunAsync(After(1)),
+                ("bench", "media") => await MediaBenchmark.RunAsync(After(2)),
                 _ => Fail(Usage),
             };
         }

@@ -62,10 +62,9 @@ public static class ServerSetup
         services.AddSingleton(Options.Create(server));
         services.AddPlatform(configuration);
         services.AddFileEventLog(Path.Combine(data, "events"));
-        services.AddOptions<MediaOptions>().Bind(configuration.GetSection("Media"))
-            .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.")
-            .ValidateOnStart();
-        services.AddSingleton<IObjectStore>(new LocalDiskObjectStore(Path.Combine(data, "media")));
+        services.AddMedia(configuration, data);
+        services.AddOptions<MediaOptions>()
+            .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.");
         services.AddForYouEngine(configuration, data);
         services.AddOptions<VideoRetentionOptions>().Bind(configuration.GetSection("Videos"))
             .Validate(o => o.DeletedGracePeriod >= TimeSpan.Zero && o.PurgeInterval > TimeSpan.Zero, "Videos:DeletedGracePeriod may not be negative and Videos:PurgeInterval must be positive.")
@@ -106,7 +105,7 @@ public static class ServerSetup
         });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 16);
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]).AddCheck<MediaHealthCheck>("media", tags: ["ready"]);
         return builder;
     }
 
@@ -134,6 +133,7 @@ public static class ServerSetup
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapVideosApi();
+        app.MapUploadsApi();
         app.MapFeedsApi();
         app.MapSearchApi();
         app.MapMeApi();
@@ -197,4 +197,11 @@ internal sealed class DatabaseHealthCheck(PlatformDbContext db) : IHealthCheck
         await db.Database.CanConnectAsync(cancellationToken)
             ? HealthCheckResult.Healthy($"{db.Kind} answers.")
             : HealthCheckResult.Unhealthy($"The {db.Kind} database does not answer.");
+}
+
+/// <summary>Ready when ffmpeg and ffprobe are there with the encoders the pipeline needs; otherwise says what is missing.</summary>
+internal sealed class MediaHealthCheck(Reeltime.Media.Jobs.MediaToolCheck tools) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await tools.ProblemAsync() is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy("ffmpeg and ffprobe are ready.");
 }
