@@ -8,21 +8,17 @@ namespace Reeltime.Media.Uploads;
 
 /// <summary>
 /// Turns a received file into a video on its way through the pipeline: the video is recorded (processing)
-/// with its job queued but held back; the file is moved into the store; then the job is released. A crash
-/// in between leaves a held job that fails with "the upload did not finish" once the upload window passes.
+/// with its job queued but held back, in one transaction; the file is moved into the store; then the job is
+/// released. A crash in between leaves a held job that fails with "the upload did not finish" once the
+/// upload window passes: never a video without a job.
 /// </summary>
 public sealed class VideoIntake(VideoLibrary library, MediaJobQueue queue, IObjectStore store, MediaJobSignal signal, IOptions<MediaOptions> options, TimeProvider clock)
 {
     /// <summary>Records a new video and its held job.</summary>
     public async Task<Outcome<long>> CreateAsync(long authorId, NewVideo metadata, CancellationToken cancellationToken)
     {
-        var created = await library.CreateAsync(authorId, metadata, VideoStatus.Processing, cancellationToken);
-        if (created.Succeeded)
-        {
-            await queue.EnqueueAsync(created.Value, clock.GetUtcNow().UtcDateTime + options.Value.UploadExpiry, cancellationToken);
-        }
-
-        return created;
+        var heldUntil = clock.GetUtcNow().UtcDateTime + options.Value.UploadExpiry;
+        return await library.CreateAsync(authorId, metadata, VideoStatus.Processing, id => queue.EnqueueAsync(id, heldUntil, cancellationToken), cancellationToken);
     }
 
     /// <summary>Moves the received file into the store as the video's original and releases its job.</summary>

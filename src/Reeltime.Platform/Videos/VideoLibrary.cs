@@ -73,7 +73,15 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
     }
 
     /// <summary>Records a new video with its hashtags and mentions, in the status the media room gives it.</summary>
-    public async Task<Outcome<long>> CreateAsync(long authorId, NewVideo video, VideoStatus status, CancellationToken cancellationToken)
+    /// <param name="authorId">The creator.</param>
+    /// <param name="video">Caption and visibility.</param>
+    /// <param name="status">The status it starts in.</param>
+    /// <param name="alongside">
+    /// Work that must commit or roll back with the video (the media room queues its job here), given the new id;
+    /// it runs on this library's database context, inside its transaction.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    public async Task<Outcome<long>> CreateAsync(long authorId, NewVideo video, VideoStatus status, Func<long, Task>? alongside, CancellationToken cancellationToken)
     {
         if (Check(video, out var caption, out var visibility) is { } failure)
         {
@@ -116,6 +124,11 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
         await db.Users.Where(u => u.Id == authorId).ExecuteUpdateAsync(u => u.SetProperty(x => x.VideoCount, x => x.VideoCount + 1), cancellationToken);
         var tagIds = record.Hashtags.Select(h => h.HashtagId).ToList();
         await db.Hashtags.Where(h => tagIds.Contains(h.Id)).ExecuteUpdateAsync(h => h.SetProperty(x => x.VideoCount, x => x.VideoCount + 1), cancellationToken);
+        if (alongside is not null)
+        {
+            await alongside(record.Id);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
         return record.Id;
