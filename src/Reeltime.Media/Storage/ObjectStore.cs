@@ -1,3 +1,4 @@
+using Reeltime.Platform.Events;
 using System.Globalization;
 
 namespace Reeltime.Media;
@@ -78,8 +79,9 @@ public sealed class LocalDiskObjectStore(string root) : IObjectStore
                 file.Flush(flushToDisk: true);
             }
 
-            // A kill -9 cannot undo a rename the kernel has done; power loss could (no directory fsync yet).
+            // The rename publishes the object; flushing the directory makes the rename survive a power cut.
             File.Move(temp, path, overwrite: true);
+            FileSystemSync.FlushDirectory(Path.GetDirectoryName(path)!);
             return written;
         }
         catch
@@ -104,6 +106,7 @@ public sealed class LocalDiskObjectStore(string root) : IObjectStore
             }
 
             File.Move(temp, path, overwrite: true);
+            FileSystemSync.FlushDirectory(Path.GetDirectoryName(path)!);
             return new FileInfo(path).Length;
         }
         catch
