@@ -1,5 +1,5 @@
-using Reeltime.Platform.Events;
 using System.Globalization;
+using Reeltime.Platform.Events;
 
 namespace Reeltime.Media;
 
