@@ -15,12 +15,21 @@ internal static class CommandLine
                       (start the server with --EventBatchesPerSecond 100000 to measure capacity)
           bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
                       following-feed latency (p50/p99) at a fixed request rate, on a seeded database
+          eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]
+                      [--seed 2020] [--out results-PROTOCOL.json] [--data DIR] [--verbose true]
+                      offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
+                      models: pop, itemknn, bpr, ease, rp3beta, transition, recentpop, tags, engine
         """;
 
     public static async Task<int> RunAsync(string[] args)
     {
         try
         {
+            if (args.ElementAtOrDefault(0) == "eval")
+            {
+                return EvalCommand.Run(Options.Parse(args.Skip(1)));
+            }
+
             var options = Options.Parse(args.Skip(2));
             return (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
             {
