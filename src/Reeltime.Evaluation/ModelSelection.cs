@@ -26,10 +26,10 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
     public Action<string>? Report { get; set; } = report;
 
     /// <summary>Models that can be asked for, in report order.</summary>
-    public static readonly string[] Known = ["pop", "itemknn", "bpr", "ease", "rp3beta", "transition", "recentpop", "tags", "engine"];
+    public static readonly string[] Known = ["pop", "itemknn", "bpr", "ease", "rp3beta", "userknn", "transition", "gap", "recentpop", "available", "tags", "engine"];
 
     /// <summary>The sources the engine blends.</summary>
-    public static readonly string[] EngineSources = ["ease", "rp3beta", "itemknn", "bpr", "transition", "recentpop", "tags", "pop"];
+    public static readonly string[] EngineSources = ["ease", "rp3beta", "itemknn", "userknn", "bpr", "transition", "gap", "recentpop", "available", "tags", "pop"];
 
     private const string Objective = "ndcg@10";
     private readonly Dictionary<string, TunedModel> tuned = new(StringComparer.Ordinal);
@@ -54,8 +54,8 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                 p => new ItemKnnScorer((int)p[0], (float)p[1])),
             "bpr" => EarlyStopped(new BprScorer()),
             "ease" => Search(
-                [new("lambda", [25, 50, 100, 200, 400, 800, 1600, 3200], 3)],
-                p => new EaseScorer(p[0])),
+                [new("lambda", [10, 25, 50, 100, 200, 400, 800, 1600, 3200], 4), new("emphasis", [0, 0.05, 0.1, 0.2, 0.4, 0.8]), new("userWeightExponent", [0, 0.25])],
+                p => new EaseScorer(p[0], p[1], p[2])),
             "rp3beta" => Search(
                 [new("alpha", [0.4, 0.6, 0.8, 1.0, 1.2], 3), new("beta", [0, 0.2, 0.35, 0.5, 0.7], 2), new("neighbours", [50, 100, 200, 400, 800], 2)],
                 p => new Rp3BetaScorer((float)p[0], (float)p[1], (int)p[2])),
@@ -75,6 +75,13 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                     new("anchor", set.Protocol == Protocol.Sequential ? [(double)RecencyAnchor.Latest] : [(double)RecencyAnchor.Latest, (double)RecencyAnchor.Activity]),
                 ],
                 p => new RecentPopularityScorer(p[0], (RecencyAnchor)(int)p[1])),
+            "userknn" => Search(
+                [new("neighbours", [25, 50, 100, 200, 400], 2), new("sharpness", [1, 2, 3], 0)],
+                p => new UserKnnScorer((int)p[0], (float)p[1])),
+            "gap" => Search(
+                [new("window", [1, 2, 3, 5], 1), new("stepDecay", [0.3, 0.5, 0.8], 1), new("smoothing", [0, 5, 20], 1)],
+                p => new GapScorer((int)p[0], (float)p[1], (float)p[2])),
+            "available" => Search([new("anchor", [(double)RecencyAnchor.Available])], p => new RecentPopularityScorer(1, (RecencyAnchor)(int)p[0])),
             "tags" => Search([new("smoothing", [1, 5, 20, 100], 1)], p => new TagAffinityScorer((float)p[0])),
             "engine" => Blend(),
             _ => throw new ArgumentException($"Unknown model '{name}'. Known: {string.Join(", ", Known)}.", nameof(name)),
@@ -241,9 +248,13 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         var first = Array.IndexOf(sources, sources.MaxBy(m => m.Valid[Objective])!);
         weights[first] = 1;
         var current = BlendValue(weights);
-        double[] grid = [0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1, 1.4, 2];
-        for (var pass = 0; pass < 6; pass++)
+        // Non-negative weights first; negative ones (a source used as a penalty, e.g. popularity) only once
+        // the positive blend has settled, so that an early penalty does not trap the search.
+        double[] positive = [0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1, 1.4, 2];
+        double[] signed = [-0.5, -0.3, -0.2, -0.1, -0.05, .. positive];
+        for (var pass = 0; pass < 8; pass++)
         {
+            var grid = pass < 4 ? positive : signed;
             var moved = false;
             for (var s = 0; s < sources.Length; s++)
             {

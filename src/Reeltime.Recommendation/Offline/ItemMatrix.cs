@@ -28,18 +28,21 @@ public sealed class ItemMatrix
     public Span<float> All => weights;
 
     /// <summary>Co-engagement counts: entry (i, j) is the number of users who engaged with both i and j.</summary>
-    public static ItemMatrix CoEngagement(InteractionLog log)
+    /// <param name="log">The engagements.</param>
+    /// <param name="userWeightExponent">Each user's pairs count (number of items)^-exponent: 0 counts every user alike.</param>
+    public static ItemMatrix CoEngagement(InteractionLog log, double userWeightExponent = 0)
     {
         var m = new ItemMatrix(log.ItemCount);
         foreach (var history in log.Histories)
         {
             var items = history.Items.Distinct().ToArray();
+            var weight = userWeightExponent == 0 || items.Length == 0 ? 1f : (float)Math.Pow(items.Length, -userWeightExponent);
             foreach (var i in items)
             {
                 var row = m.Row(i);
                 foreach (var j in items)
                 {
-                    row[j] += 1;
+                    row[j] += weight;
                 }
             }
         }

@@ -14,6 +14,12 @@ public enum RecencyAnchor
     /// was being watched while this user was active, for ranking over a past period.
     /// </summary>
     Activity,
+
+    /// <summary>
+    /// No decay: log(1 + engagements before the user's latest one). Items nobody had engaged with by then
+    /// (not yet uploaded, or released later) score lowest: the catalogue as the user could have seen it.
+    /// </summary>
+    Available,
 }
 
 /// <summary>
@@ -88,6 +94,22 @@ public sealed record RecentPopularityScorer(double HalfLifeDays = 7, RecencyAnch
             foreach (var x in log.Interactions)
             {
                 scores[x.Item]++;
+            }
+
+            return;
+        }
+
+        if (Anchor == RecencyAnchor.Available)
+        {
+            var before = UpperBound(log.Interactions, last - 1);
+            for (var k = 0; k < before; k++)
+            {
+                scores[log.Interactions[k].Item]++;
+            }
+
+            for (var i = 0; i < scores.Length; i++)
+            {
+                scores[i] = MathF.Log(1 + scores[i]);
             }
 
             return;
