@@ -53,6 +53,12 @@ internal static class EvalCommand
             $"[bold]{protocolName}[/] on {dataset}: {set.UserIds.Length} users, {set.ItemCount} items, {split.Train.Count}/{split.Valid.Count}/{split.Test.Count} train/valid/test; {Environment.ProcessorCount} cores");
 
         var verbose = options.String("verbose") is "true" or "1";
+        if (Console.IsOutputRedirected)
+        {
+            // A log file has no terminal width; keep the table's 15 columns on one line each.
+            AnsiConsole.Profile.Width = 240;
+        }
+
         var clock = Stopwatch.StartNew();
         EvaluationReport report = null!;
         AnsiConsole.Progress()
