@@ -60,24 +60,39 @@ internal static class EvalCommand
         }
 
         var clock = Stopwatch.StartNew();
-        EvaluationReport report = null!;
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(context =>
+        EvaluationReport report;
+        if (Console.IsOutputRedirected)
+        {
+            // No live bar in a log file: one line per finished model (and per search step with --verbose).
+            report = OfflineEvaluation.Run(set, models, (_, _, line) =>
             {
-                var tasks = models.ToDictionary(m => m, m => context.AddTask(m, autoStart: false, maxValue: 1));
-                report = OfflineEvaluation.Run(set, models, (model, done, line) =>
+                if (line is not null && (verbose || !line.StartsWith(' ')))
                 {
-                    var task = tasks[model];
-                    task.StartTask();
-                    task.Value = Math.Max(task.Value, done);
-                    if (line is not null && (verbose || !line.StartsWith(' ')))
-                    {
-                        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{line}[/]");
-                    }
-                });
+                    AnsiConsole.WriteLine(line);
+                }
             });
+        }
+        else
+        {
+            report = null!;
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    var tasks = models.ToDictionary(m => m, m => context.AddTask(m, autoStart: false, maxValue: 1));
+                    report = OfflineEvaluation.Run(set, models, (model, done, line) =>
+                    {
+                        var task = tasks[model];
+                        task.StartTask();
+                        task.Value = Math.Max(task.Value, done);
+                        if (line is not null && (verbose || !line.StartsWith(' ')))
+                        {
+                            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{line}[/]");
+                        }
+                    });
+                });
+        }
 
         report.Write(output);
         var chart = Path.ChangeExtension(output, ".png");

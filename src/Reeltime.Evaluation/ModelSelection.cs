@@ -32,6 +32,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
     public static readonly string[] EngineSources = ["ease", "rp3beta", "itemknn", "userknn", "bpr", "transition", "gap", "recentpop", "available", "tags", "pop"];
 
     private const string Objective = "ndcg@10";
+    private static readonly float[] BprRegularisation = [0.002f, 0.01f, 0.03f];
     private readonly Dictionary<string, TunedModel> tuned = new(StringComparer.Ordinal);
     private readonly int[] validUsers = set.Users(Stage.Valid);
 
@@ -52,7 +53,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
             "itemknn" => Search(
                 [new("neighbours", [50, 100, 200, 400, 800], 1), new("shrink", [0, 10, 50])],
                 p => new ItemKnnScorer((int)p[0], (float)p[1])),
-            "bpr" => EarlyStopped(new BprScorer()),
+            "bpr" => BprRegularisation.Select(r => EarlyStopped(new BprScorer(Regularisation: r))).MaxBy(t => t.Item3[Objective]),
             "ease" => Search(
                 [new("lambda", [10, 25, 50, 100, 200, 400, 800, 1600, 3200], 4), new("emphasis", [0, 0.05, 0.1, 0.2, 0.4, 0.8]), new("userWeightExponent", [0, 0.25])],
                 p => new EaseScorer(p[0], p[1], p[2])),
@@ -182,7 +183,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         }
 
         bpr.Restore(best);
-        return (bpr, string.Create(CultureInfo.InvariantCulture, $"factors={bpr.Factors}, epochs={bpr.EpochsTrained}"), bestMetrics!);
+        return (bpr, string.Create(CultureInfo.InvariantCulture, $"factors={bpr.Factors}, regularisation={bpr.Regularisation}, epochs={bpr.EpochsTrained}"), bestMetrics!);
     }
 
     /// <summary>
@@ -192,27 +193,50 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
     private (IItemScorer, string, Dictionary<string, double>) Blend()
     {
         var sources = EngineSources.Select(Tune).ToArray();
+        var raw = sources.Select(m => Evaluator.ScoreAll(m.Scorer, set, Stage.Valid, validUsers)).ToArray();
+        (ScoreScale Scale, double[] Weights, double Value)? best = null;
+        foreach (var scale in Enum.GetValues<ScoreScale>())
+        {
+            var (weights, value) = LearnWeights(sources, raw, scale);
+            Report?.Invoke($"  blend on {scale} scale: {value:F4} with {DescribeWeights(sources, weights)}");
+            if (best is null || value > best.Value.Value)
+            {
+                best = (scale, weights, value);
+            }
+        }
+
+        var (chosen, chosenWeights, _) = best!.Value;
+        var engine = new BlendedScorer(sources.Select((m, s) => (m.Scorer, (float)chosenWeights[s])), chosen);
+        var settings = $"{chosen} scale: " + DescribeWeights(sources, chosenWeights) + "; "
+            + string.Join("; ", sources.Where((_, s) => chosenWeights[s] != 0).Select(m => $"{m.Name}: {m.Settings}"));
+        return (engine, settings, Evaluator.Evaluate(engine, set, Stage.Valid));
+    }
+
+    /// <summary>Coordinate search of the blend weights on one scale, maximising valid NDCG@10.</summary>
+    private (double[] Weights, double Value) LearnWeights(TunedModel[] sources, float[][][] raw, ScoreScale scale)
+    {
         var n = set.ItemCount;
-        var standardised = new float[sources.Length][][];
+        var scaled = new float[sources.Length][][];
         var excluded = new bool[validUsers.Length][];
+        var seen = new bool[validUsers.Length][];
         for (var k = 0; k < validUsers.Length; k++)
         {
             excluded[k] = new bool[n];
             set.MarkExcluded(validUsers[k], Stage.Valid, excluded[k]);
+            seen[k] = new bool[n];
+            foreach (var item in set.History(validUsers[k], Stage.Valid).Items)
+            {
+                seen[k][item] = true;
+            }
         }
 
         for (var s = 0; s < sources.Length; s++)
         {
-            standardised[s] = Evaluator.ScoreAll(sources[s].Scorer, set, Stage.Valid, validUsers);
+            scaled[s] = new float[validUsers.Length][];
             for (var k = 0; k < validUsers.Length; k++)
             {
-                var seen = new bool[n];
-                foreach (var item in set.History(validUsers[k], Stage.Valid).Items)
-                {
-                    seen[item] = true;
-                }
-
-                BlendedScorer.Standardise(standardised[s][k], seen);
+                scaled[s][k] = (float[])raw[s][k].Clone();
+                BlendedScorer.Rescale(scaled[s][k], seen[k], scale);
             }
         }
 
@@ -220,6 +244,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         double BlendValue(double[] weights)
         {
             var total = 0.0;
+            var gate = new object();
             Parallel.For(
                 0,
                 validUsers.Length,
@@ -231,7 +256,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                     {
                         if (weights[s] != 0)
                         {
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(standardised[s][k], (float)weights[s], local.Scores, local.Scores);
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(scaled[s][k], (float)weights[s], local.Scores, local.Scores);
                         }
                     }
 
@@ -240,51 +265,63 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                     RankingMetrics.Accumulate(top, targets[k], 10, sums);
                     return (local.Scores, local.Sum + sums[1]);
                 },
-                local => { lock (standardised) { total += local.Sum; } });
+                local =>
+                {
+                    lock (gate)
+                    {
+                        total += local.Sum;
+                    }
+                });
             return total / validUsers.Length;
         }
 
         var weights = new double[sources.Length];
-        var first = Array.IndexOf(sources, sources.MaxBy(m => m.Valid[Objective])!);
-        weights[first] = 1;
+        weights[Array.IndexOf(sources, sources.MaxBy(m => m.Valid[Objective])!)] = 1;
         var current = BlendValue(weights);
+
         // Non-negative weights first; negative ones (a source used as a penalty, e.g. popularity) only once
-        // the positive blend has settled, so that an early penalty does not trap the search.
+        // the positive blend has settled, so that an early penalty does not trap the search; then a finer
+        // multiplicative pass around the weights found.
         double[] positive = [0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1, 1.4, 2];
         double[] signed = [-0.5, -0.3, -0.2, -0.1, -0.05, .. positive];
-        for (var pass = 0; pass < 8; pass++)
+        foreach (var stage in new[] { 0, 1, 2 })
         {
-            var grid = pass < 4 ? positive : signed;
-            var moved = false;
-            for (var s = 0; s < sources.Length; s++)
+            for (var pass = 0; pass < 4; pass++)
             {
-                foreach (var w in grid)
+                var moved = false;
+                for (var s = 0; s < sources.Length; s++)
                 {
-                    var trial = (double[])weights.Clone();
-                    trial[s] = w;
-                    if (trial.All(x => x == 0))
+                    double[] values = stage switch
                     {
-                        continue;
-                    }
+                        0 => positive,
+                        1 => signed,
+                        _ => weights[s] == 0 ? [] : [weights[s] * 0.7, weights[s] * 0.85, weights[s] * 1.15, weights[s] * 1.3],
+                    };
+                    foreach (var w in values)
+                    {
+                        var trial = (double[])weights.Clone();
+                        trial[s] = w;
+                        if (trial.All(x => x == 0))
+                        {
+                            continue;
+                        }
 
-                    var value = BlendValue(trial);
-                    if (value > current + 1e-6)
-                    {
-                        (weights, current, moved) = (trial, value, true);
+                        var value = BlendValue(trial);
+                        if (value > current + 1e-6)
+                        {
+                            (weights, current, moved) = (trial, value, true);
+                        }
                     }
                 }
-            }
 
-            Report?.Invoke($"  blend pass {pass + 1}: {current:F4} with {DescribeWeights(sources, weights)}");
-            if (!moved)
-            {
-                break;
+                if (!moved)
+                {
+                    break;
+                }
             }
         }
 
-        var engine = new BlendedScorer(sources.Select((m, s) => (m.Scorer, (float)weights[s])));
-        var settings = DescribeWeights(sources, weights) + "; " + string.Join("; ", sources.Where((_, s) => weights[s] != 0).Select(m => $"{m.Name}: {m.Settings}"));
-        return (engine, settings, Evaluator.Evaluate(engine, set, Stage.Valid));
+        return (weights, current);
     }
 
     private static string DescribeWeights(TunedModel[] sources, double[] weights) =>
