@@ -10,6 +10,15 @@ internal static class EvalCommand
 {
     public static int Run(Options options)
     {
+        if (options.String("chart") is { } existing)
+        {
+            // Redraws the chart of an earlier run from its results.json, without evaluating again.
+            var chartPath = Path.ChangeExtension(Path.GetFullPath(existing), ".png");
+            ResultsChart.Write(EvaluationReport.Read(existing), chartPath);
+            AnsiConsole.WriteLine(chartPath);
+            return 0;
+        }
+
         var protocol = (options.String("protocol") ?? "general") switch
         {
             "general" => Protocol.General,

@@ -7,7 +7,7 @@ public static class ResultsChart
 {
     private static readonly string[] Metrics = ["recall@10", "ndcg@10", "mrr@10", "hit@10"];
 
-    /// <summary>Writes the chart to <paramref name="path"/> (900 × 500 pixels).</summary>
+    /// <summary>Writes the chart to <paramref name="path"/> (500 pixels high, about 130 wide per model).</summary>
     public static void Write(EvaluationReport report, string path)
     {
         var plot = new Plot();
@@ -18,13 +18,14 @@ public static class ResultsChart
             for (var k = 0; k < Metrics.Length; k++)
             {
                 var value = models[m].Test[Metrics[k]];
-                plot.Add.Bar(new Bar
+                var bar = plot.Add.Bar(new Bar
                 {
                     Position = (m * (Metrics.Length + 1)) + k,
                     Value = value,
                     FillColor = palette.GetColor(k),
                     Label = value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture),
                 });
+                bar.ValueLabelStyle.FontSize = 10;
             }
         }
 
@@ -38,6 +39,6 @@ public static class ResultsChart
         plot.Axes.Margins(bottom: 0);
         plot.Title($"{report.Protocol} — {report.Dataset} — test");
         plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(path, 900, 500);
+        plot.SavePng(path, Math.Max(600, 150 + (130 * models.Count)), 500);
     }
 }
