@@ -16,7 +16,7 @@ internal static class CommandLine
           bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
                       following-feed latency (p50/p99) at a fixed request rate, on a seeded database
           eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]
-                      [--seed 2020] [--out results-PROTOCOL.json] [--data DIR] [--verbose true]
+                      [--seed 2020] [--out data/eval/results-PROTOCOL.json] [--data DIR] [--verbose true]
                       offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
                       models: pop, itemknn, bpr, ease, rp3beta, userknn, transition, gap, recentpop,
                       available, tags, engine

@@ -33,7 +33,8 @@ internal static class EvalCommand
         }
 
         var seed = options.Int("seed", 2020);
-        var output = Path.GetFullPath(options.String("out") ?? $"results-{protocolName}.json");
+        // By default under ./data (ignored by git), so a run does not leave files in the source tree.
+        var output = Path.GetFullPath(options.String("out") ?? Path.Combine("data", "eval", $"results-{protocolName}.json"));
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         var dataDirectory = options.String("data") ?? FindMovieLens()
             ?? throw new UsageException("MovieLens 100K was not found at ../shared/data/ml-100k/ from the repository root; give --data DIR.");
