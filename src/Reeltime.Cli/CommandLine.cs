@@ -45,6 +45,11 @@ internal static class CommandLine
         {
             return Fail(e.Message + Environment.NewLine + Environment.NewLine + Usage);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        {
+            // Missing or malformed input files are the user's to fix: a message, not a stack trace.
+            return Fail(e.Message);
+        }
     }
 
     private static int Fail(string message)

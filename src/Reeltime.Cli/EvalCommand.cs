@@ -10,6 +10,12 @@ internal static class EvalCommand
 {
     public static int Run(Options options)
     {
+        if (Console.IsOutputRedirected)
+        {
+            // A log file has no terminal width; keep the table's 15 columns on one line each.
+            AnsiConsole.Profile.Width = 240;
+        }
+
         if (options.String("chart") is { } existing)
         {
             // Redraws the chart of an earlier run from its results.json, without evaluating again.
@@ -36,21 +42,26 @@ internal static class EvalCommand
         // By default under ./data (ignored by git), so a run does not leave files in the source tree.
         var output = Path.GetFullPath(options.String("out") ?? Path.Combine("data", "eval", $"results-{protocolName}.json"));
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        var dataDirectory = options.String("data") ?? FindMovieLens()
-            ?? throw new UsageException("MovieLens 100K was not found at ../shared/data/ml-100k/ from the repository root; give --data DIR.");
+        // With --split-dir the data folder only lends the items' genres (u.item), so it may be absent.
+        var splitDirectory = options.String("split-dir");
+        var dataDirectory = options.String("data") ?? FindMovieLens();
+        if (dataDirectory is null && splitDirectory is null)
+        {
+            throw new UsageException("MovieLens 100K was not found at ../shared/data/ml-100k/ from the repository root; give --data DIR or --split-dir DIR.");
+        }
 
-        var genresFile = Path.Combine(dataDirectory, "u.item");
-        var genres = File.Exists(genresFile) ? RatingFiles.ReadGenres(genresFile) : null;
+        var genresFile = dataDirectory is null ? null : Path.Combine(dataDirectory, "u.item");
+        var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadGenres(genresFile) : null;
         Split split;
         string dataset;
-        if (options.String("split-dir") is { } splitDirectory)
+        if (splitDirectory is not null)
         {
             split = Split.Read(splitDirectory);
             dataset = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetDirectoryName(Path.GetFullPath(splitDirectory))!))}/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(splitDirectory)))}";
         }
         else
         {
-            var ratings = RatingFiles.Read(Path.Combine(dataDirectory, "u.data"));
+            var ratings = RatingFiles.Read(Path.Combine(dataDirectory!, "u.data"));
             split = Split.Make(ratings, protocol, seed);
             var written = Path.Combine(Path.GetDirectoryName(output)!, $"split-{protocolName}-seed{seed}");
             split.Write(written);
@@ -63,11 +74,6 @@ internal static class EvalCommand
             $"[bold]{protocolName}[/] on {dataset}: {set.UserIds.Length} users, {set.ItemCount} items, {split.Train.Count}/{split.Valid.Count}/{split.Test.Count} train/valid/test; {Environment.ProcessorCount} cores");
 
         var verbose = options.String("verbose") is "true" or "1";
-        if (Console.IsOutputRedirected)
-        {
-            // A log file has no terminal width; keep the table's 15 columns on one line each.
-            AnsiConsole.Profile.Width = 240;
-        }
 
         var clock = Stopwatch.StartNew();
         EvaluationReport report;
