@@ -119,10 +119,13 @@ public sealed class BrowserSite : IAsyncLifetime
     }
 
     /// <summary>Waits until every video is ready (the media pipeline has published it).</summary>
-    public static async Task WaitReadyAsync(HttpClient client, IEnumerable<long> ids)
+    public static Task WaitReadyAsync(HttpClient client, IEnumerable<long> ids) => WaitReadyAsync(ids.Select(id => (client, id)));
+
+    /// <summary>Waits until every video is ready, each looked up by its author (others cannot see it while it is processing).</summary>
+    public static async Task WaitReadyAsync(IEnumerable<(HttpClient Client, long Id)> videos)
     {
         var clock = Stopwatch.StartNew();
-        foreach (var id in ids)
+        foreach (var (client, id) in videos)
         {
             while (true)
             {

@@ -73,13 +73,15 @@ class Slide {
       h("a", { class: "creator", href: `/@${q(v.author.username)}` }, title),
       h("p", { class: "caption" }, ...captionNodes(v.caption)));
 
+    const overlay = h("div", { class: "overlay" }, info);
+    // Links in the overlay navigate; they must not also pause or unmute the video beneath.
+    overlay.addEventListener("click", (e) => e.stopPropagation());
+    stage.append(overlay, this.muteButton);
     this.el = h("article", { class: "slide", "aria-label": `Video by @${v.author.username}`, "data-video-id": v.id, "data-author": v.author.username, tabindex: -1 },
       stage,
-      h("div", { class: "overlay" }, info),
       h("div", { class: "actions", role: "group", "aria-label": "Video actions" },
         h("a", { class: "avatar", href: `/@${q(v.author.username)}`, "aria-label": `@${v.author.username}'s profile` }, v.author.username.slice(0, 1).toUpperCase()),
-        follow, like, comment, bookmark, share, why, more),
-      this.muteButton);
+        follow, like, comment, bookmark, share, why, more));
 
     this.video.addEventListener("timeupdate", () => this.tracker.time(this.video.currentTime, this.video.duration));
     this.video.addEventListener("playing", () => {
@@ -264,6 +266,7 @@ export class Feed {
   private readonly observer: IntersectionObserver;
   private readonly seen = new Set<number>();
   private wheelLock = 0;
+  private pages = 0;
 
   constructor(private readonly source: Source, readonly surface: Surface, private readonly emptyText: string) {
     this.el = h("div", { class: "feed", role: "feed", "aria-busy": "true", "aria-label": "Videos" });
@@ -282,11 +285,13 @@ export class Feed {
         const page = await this.source(this.cursor);
         this.cursor = page.nextCursor;
         this.done = !page.nextCursor || page.items.length === 0;
+        this.pages++;
         for (const item of page.items) {
           // A feed may repeat a video across pages; show it once.
           if (this.seen.has(item.video.id)) continue;
           this.seen.add(item.video.id);
           const slide = new Slide(item, this);
+          slide.el.dataset.page = String(this.pages);
           this.slides.push(slide);
           this.el.append(slide.el);
           this.observer.observe(slide.el);

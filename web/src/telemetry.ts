@@ -15,7 +15,11 @@ let timer = 0;
 
 export function track(type: EventType, videoId: number, surface: Surface, watchTimeMs = 0, positionMs = 0): void {
   queue.push({ type, videoId, surface, watchTimeMs: Math.max(0, Math.round(watchTimeMs)), positionMs: Math.max(0, Math.round(positionMs)), clientTime: Date.now(), sessionId });
-  if (queue.length >= MAX_QUEUE) flush(false);
+  // The end of a view (complete, skip, not-interested) is what the engine learns most from: send it soon,
+  // so the next page the feed asks for already reflects it.
+  const decisive = type === "complete" || type === "skip" || type === "not-interested";
+  if (queue.length >= MAX_QUEUE) void flush(false);
+  else if (decisive) { window.clearTimeout(timer); timer = window.setTimeout(() => flush(false), 200); }
   else if (!timer) timer = window.setTimeout(() => flush(false), FLUSH_MS);
 }
 
