@@ -105,8 +105,8 @@ internal sealed partial class DemoSeeder(IServiceScopeFactory scopes, IOptions<M
             }
         });
 
-        await EngageAsync(users, clips, cancellationToken);
-        Done(log, clock.Elapsed.TotalSeconds, users.Count, videos.Count);
+        Uploaded(log, clock.Elapsed.TotalSeconds, users.Count, videos.Count);
+        await EngageAsync(users, cancellationToken);
     }
 
     private async Task<Dictionary<string, long>> CreateUsersAsync(CancellationToken cancellationToken)
@@ -183,57 +183,56 @@ internal sealed partial class DemoSeeder(IServiceScopeFactory scopes, IOptions<M
         }
     }
 
-    /// <summary>Likes (mostly within one's own topic) and a few comments, once the videos are ready to be seen.</summary>
-    private async Task EngageAsync(Dictionary<string, long> users, IReadOnlyList<DemoClip> clips, CancellationToken cancellationToken)
+    /// <summary>
+    /// Likes (mostly within one's own topic) and a few comments, on each video once the media pipeline has made
+    /// it visible, in rounds while the rest are still processing.
+    /// </summary>
+    private async Task EngageAsync(Dictionary<string, long> users, CancellationToken cancellationToken)
     {
-        var waited = Stopwatch.StartNew();
-        var pending = clips.Count;
-        while (waited.Elapsed < TimeSpan.FromMinutes(15))
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
-            pending = await db.Videos.CountAsync(v => v.Status == VideoStatus.Processing || v.Status == VideoStatus.Uploaded, cancellationToken);
-            if (pending == 0)
-            {
-                break;
-            }
-
-            Waiting(log, pending);
-            await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
-        }
-
-        await using var work = scopes.CreateAsyncScope();
-        var database = work.ServiceProvider.GetRequiredService<PlatformDbContext>();
-        var engagement = work.ServiceProvider.GetRequiredService<EngagementService>();
-        var ready = await database.Videos.Where(v => v.Status == VideoStatus.Ready).Select(v => new { v.Id, v.AuthorId, v.Caption }).ToListAsync(cancellationToken);
         var random = new Random(7);
         var topicOf = DemoCatalogue.Topics.SelectMany(t => t.Creators.Select(c => (c, t.Name))).ToDictionary(x => users[x.c], x => x.Name);
         string[] comments = ["Love this!", "Saving this for later", "How did you do that?", "Again please 🙌", "This made my day", "Underrated"];
+        var engaged = new HashSet<long>();
         var likes = 0;
-        foreach (var (name, userId) in users)
+        var waited = Stopwatch.StartNew();
+        while (true)
         {
-            var own = topicOf[userId];
-            foreach (var video in ready)
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+            var engagement = scope.ServiceProvider.GetRequiredService<EngagementService>();
+            var ready = await db.Videos.Where(v => v.Status == VideoStatus.Ready).Select(v => new { v.Id, v.AuthorId, v.Caption }).ToListAsync(cancellationToken);
+            foreach (var video in ready.Where(v => engaged.Add(v.Id)))
             {
-                var sameTopic = video.Caption.Contains($"#{own} ", StringComparison.Ordinal);
-                if (video.AuthorId == userId || random.NextDouble() > (sameTopic ? 0.5 : 0.04))
+                foreach (var (userId, own) in topicOf)
                 {
-                    continue;
-                }
+                    var sameTopic = video.Caption.Contains($"#{own} ", StringComparison.Ordinal);
+                    if (video.AuthorId == userId || random.NextDouble() > (sameTopic ? 0.5 : 0.04))
+                    {
+                        continue;
+                    }
 
-                if ((await engagement.LikeAsync(userId, video.Id, cancellationToken)).Succeeded)
-                {
-                    likes++;
-                }
+                    if ((await engagement.LikeAsync(userId, video.Id, cancellationToken)).Succeeded)
+                    {
+                        likes++;
+                    }
 
-                if (random.NextDouble() < 0.15)
-                {
-                    await engagement.CommentAsync(userId, video.Id, comments[random.Next(comments.Length)], null, cancellationToken);
+                    if (random.NextDouble() < 0.15)
+                    {
+                        await engagement.CommentAsync(userId, video.Id, comments[random.Next(comments.Length)], null, cancellationToken);
+                    }
                 }
             }
-        }
 
-        Engaged(log, likes, pending);
+            var pending = await db.Videos.CountAsync(v => v.Status == VideoStatus.Processing || v.Status == VideoStatus.Uploaded, cancellationToken);
+            if (pending == 0 || waited.Elapsed > TimeSpan.FromMinutes(30))
+            {
+                Engaged(log, likes, pending);
+                return;
+            }
+
+            Waiting(log, pending, likes);
+            await Task.Delay(TimeSpan.FromSeconds(15), cancellationToken);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo: stopped before it finished; it starts again only on an empty database.")]
@@ -254,12 +253,12 @@ internal sealed partial class DemoSeeder(IServiceScopeFactory scopes, IOptions<M
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo: {Done}/{Total} clips made and uploaded ({Seconds:F0} s).")]
     private static partial void ClipsUploaded(ILogger logger, int done, int total, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo: done in {Seconds:F0} s: {Users} users, {Videos} videos, follows, likes and comments.")]
-    private static partial void Done(ILogger logger, double seconds, int users, int videos);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo: clips made and uploaded in {Seconds:F0} s: {Users} users, {Videos} videos; they reach the feed as the media pipeline finishes each.")]
+    private static partial void Uploaded(ILogger logger, double seconds, int users, int videos);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo: waiting for the media pipeline, {Pending} videos still processing.")]
-    private static partial void Waiting(ILogger logger, int pending);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo: {Pending} videos still processing; {Likes} likes given so far.")]
+    private static partial void Waiting(ILogger logger, int pending, int likes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo: {Likes} likes given; {Pending} videos were still processing when engagement started.")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo: done: {Likes} likes and some comments given ({Pending} videos still processing).")]
     private static partial void Engaged(ILogger logger, int likes, int pending);
 }
