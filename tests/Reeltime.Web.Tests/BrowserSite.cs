@@ -137,7 +137,8 @@ public sealed class BrowserSite : IAsyncLifetime
                 }
 
                 Assert.True(status is "processing" or "uploaded", $"video {id} is {status}: {video}");
-                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), "the media pipeline did not finish within five minutes");
+                // Generous: the pipeline shares two cores with whatever else runs.
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(12), "the media pipeline did not finish within twelve minutes");
                 await Task.Delay(200);
             }
         }
