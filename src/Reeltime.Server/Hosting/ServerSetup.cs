@@ -9,6 +9,7 @@ using Reeltime.Platform.Storage;
 using Reeltime.Recommendation;
 using Reeltime.Server.Apis;
 using Reeltime.Server.Authentication;
+using Reeltime.Server.Demo;
 using Scalar.AspNetCore;
 
 namespace Reeltime.Server;
@@ -66,6 +67,7 @@ public static class ServerSetup
         services.AddOptions<MediaOptions>()
             .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.");
         services.AddForYouEngine(configuration, data);
+        services.AddDemo(configuration, data);
         services.AddOptions<VideoRetentionOptions>().Bind(configuration.GetSection("Videos"))
             .Validate(o => o.DeletedGracePeriod >= TimeSpan.Zero && o.PurgeInterval > TimeSpan.Zero, "Videos:DeletedGracePeriod may not be negative and Videos:PurgeInterval must be positive.")
             .ValidateOnStart();
@@ -140,6 +142,7 @@ public static class ServerSetup
         app.MapEventsApi();
         app.MapFeedbackApi();
         app.MapFallback("/api/{**path}", () => Results.Problem(title: "There is no such API route.", statusCode: StatusCodes.Status404NotFound));
+        app.UseWebClient();
         return app;
     }
 
