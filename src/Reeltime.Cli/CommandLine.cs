@@ -17,26 +17,46 @@ internal static class CommandLine
                       drive the feed policies with a synthetic audience and compare them
           bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
                       following-feed latency (p50/p99) at a fixed request rate, on a seeded database
+          bench media [--seconds 30] [--runs 2] [--work DIR]
+                      the media pipeline on 1080x1920 30 fps H.264 and HEVC clips against bare ffmpeg,
+                      and clips per minute at the default concurrency (needs ffmpeg)
+          eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]
+                      [--seed 2020] [--out data/eval/results-PROTOCOL.json] [--data DIR] [--verbose true]
+                      offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
+                      models: pop, itemknn, bpr, ease, rp3beta, userknn, transition, gap, recentpop,
+                      available, tags, engine
+          eval        --chart results.json      redraw the PNG chart of an earlier run
         """;
 
     public static async Task<int> RunAsync(string[] args)
     {
         try
         {
-            // Commands are one word (simulate) or two (admin seed); options follow them.
+            // Commands are one word (simulate, eval) or two (admin seed); options follow them.
             Options After(int words) => Options.Parse(args.Skip(words));
+            if (args.ElementAtOrDefault(0) == "eval")
+            {
+                return EvalCommand.Run(After(1));
+            }
+
             return (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
             {
                 ("admin", "seed") => await Seeder.RunAsync(After(2)),
                 ("bench", "events") => await EventsBenchmark.RunAsync(After(2)),
                 ("bench", "feed") => await FeedBenchmark.RunAsync(After(2)),
                 ("simulate", _) => await SimulateCommand.RunAsync(After(1)),
+                ("bench", "media") => await MediaBenchmark.RunAsync(After(2)),
                 _ => Fail(Usage),
             };
         }
         catch (UsageException e)
         {
             return Fail(e.Message + Environment.NewLine + Environment.NewLine + Usage);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        {
+            // Missing or malformed input files are the user's to fix: a message, not a stack trace.
+            return Fail(e.Message);
         }
     }
 

@@ -7,18 +7,45 @@ namespace Reeltime.Server.Tests;
 /// <summary>Small steps every test takes, each asserting that it worked.</summary>
 public static class Api
 {
+    /// <summary>Uploads a real one-second clip and waits until the media pipeline has made it ready.</summary>
     public static async Task<long> UploadAsync(this TestUser user, string caption, string visibility = "public")
     {
+        var id = await UploadFileAsync(user, await TestClip.BytesAsync(), caption, visibility);
+        var video = await user.WaitForVideoAsync(id);
+        Assert.True(video.GetProperty("status").GetString() == "ready", $"video {id} did not become ready: {video}");
+        return id;
+    }
+
+    /// <summary>Uploads bytes as a video and returns its id (202), without waiting for processing.</summary>
+    public static async Task<long> UploadFileAsync(this TestUser user, byte[] file, string caption, string visibility = "public")
+    {
         using var form = new MultipartFormDataContent();
-        var bytes = new ByteArrayContent("not yet a real video: the media issue adds the pipeline"u8.ToArray());
+        var bytes = new ByteArrayContent(file);
         bytes.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
-        form.Add(bytes, "file", "clip.mp4");
         form.Add(new StringContent(caption), "caption");
         form.Add(new StringContent(visibility), "visibility");
+        form.Add(bytes, "file", "clip.mp4");
         var response = await user.Client.PostAsync("/api/videos", form);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("processing", body.GetProperty("status").GetString());
         return body.GetProperty("id").GetInt64();
+    }
+
+    /// <summary>Polls the author's view of a video until it is ready or failed (or a minute passes).</summary>
+    public static async Task<JsonElement> WaitForVideoAsync(this TestUser user, long id)
+    {
+        var until = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var video = await user.Client.GetJsonAsync($"/api/videos/{id}");
+            if (video.GetProperty("status").GetString() is "ready" or "failed" || DateTime.UtcNow > until)
+            {
+                return video;
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     public static async Task<JsonElement> GetJsonAsync(this HttpClient client, string url, HttpStatusCode expected = HttpStatusCode.OK)

@@ -331,7 +331,7 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
         }
     }
 
-    private sealed record Item(long Id, long AuthorId, IReadOnlyList<string> Hashtags);
+    private sealed record Item(long Id, long AuthorId, IReadOnlyList<string> Hashtags, int DurationMs);
 
     private static async Task<List<Item>> PageAsync(HttpClient client, int count = 10, bool allowShort = false)
     {
@@ -340,7 +340,7 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
         {
             var video = i.GetProperty("video");
             return new Item(video.GetProperty("id").GetInt64(), video.GetProperty("author").GetProperty("id").GetInt64(),
-                [.. video.GetProperty("hashtags").EnumerateArray().Select(h => h.GetString()!)]);
+                [.. video.GetProperty("hashtags").EnumerateArray().Select(h => h.GetString()!)], video.GetProperty("durationMs").GetInt32());
         }).ToList();
         if (!allowShort)
         {
@@ -359,9 +359,11 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
         {
             events.Add(new { type = "impression", videoId = item.Id, clientTime = now, sessionId = 1, surface = "for-you" });
             events.Add(new { type = "play", videoId = item.Id, clientTime = now, sessionId = 1, surface = "for-you" });
+            // Watched to the end, or swiped away within the first twentieth (the test clips last about a second).
+            var duration = Math.Max(1, item.DurationMs);
             events.Add(likes(item)
-                ? new { type = "complete", videoId = item.Id, watchTimeMs = 15_000, positionMs = 15_000, clientTime = now, sessionId = 1, surface = "for-you" }
-                : new { type = "skip", videoId = item.Id, watchTimeMs = 700, positionMs = 700, clientTime = now, sessionId = 1, surface = "for-you" });
+                ? new { type = "complete", videoId = item.Id, watchTimeMs = duration, positionMs = duration, clientTime = now, sessionId = 1, surface = "for-you" }
+                : new { type = "skip", videoId = item.Id, watchTimeMs = duration / 20, positionMs = duration / 20, clientTime = now, sessionId = 1, surface = "for-you" });
         }
 
         var response = await viewer.Client.PostAsJsonAsync("/api/events", new { events });

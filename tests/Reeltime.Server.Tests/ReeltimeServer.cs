@@ -48,6 +48,14 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
         builder.UseEnvironment("Production");
         builder.UseSetting("Data", data);
         builder.UseSetting("SignInPermitsPerMinute", "100000");
+
+        // A small ladder and a fast preset: these tests are about the platform, not picture quality.
+        builder.UseSetting("Media:Ladder:0:ShortSide", "144");
+        builder.UseSetting("Media:Ladder:0:MaxVideoKbps", "300");
+        builder.UseSetting("Media:Ladder:0:AudioKbps", "64");
+        builder.UseSetting("Media:Preset", "superfast");
+        builder.UseSetting("Media:Workers", "2");
+        builder.UseSetting("Media:PollInterval", "00:00:00.200");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -131,6 +131,18 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
         Assert.False(db.Likes.Any(l => l.VideoId == id));
     }
 
+    private static async Task<bool> ExistsAsync(Reeltime.Media.IObjectStore store, string key)
+    {
+        var found = await store.OpenAsync(key, default);
+        if (found is null)
+        {
+            return false;
+        }
+
+        await found.DisposeAsync();
+        return true;
+    }
+
     [Fact]
     public async Task The_purge_round_waits_for_the_grace_period_then_removes_metadata_and_media()
     {
@@ -138,11 +150,9 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
         var id = await ana.UploadAsync("soon gone");
         await ana.Client.DeleteAsync($"/api/videos/{id}");
         var store = server.Services.GetRequiredService<Reeltime.Media.IObjectStore>();
-        var key = Reeltime.Server.Apis.MediaKeys.Original(id);
-        using (var original = store.OpenRead(key))
-        {
-            Assert.NotNull(original); // kept during the grace period
-        }
+        var key = Reeltime.Media.MediaKeys.Original(id);
+        var poster = Reeltime.Media.MediaKeys.Rendition(id, "poster.jpg");
+        Assert.True(await ExistsAsync(store, key)); // kept during the grace period
 
         VideoPurge PurgeAt(DateTimeOffset now) => new(
             server.Services.GetRequiredService<IServiceScopeFactory>(), store,
@@ -151,13 +161,11 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
             Microsoft.Extensions.Logging.Abstractions.NullLogger<VideoPurge>.Instance);
 
         await PurgeAt(DateTimeOffset.UtcNow.AddDays(29)).PurgeOnceAsync(default);
-        using (var original = store.OpenRead(key))
-        {
-            Assert.NotNull(original);
-        }
+        Assert.True(await ExistsAsync(store, key));
 
         Assert.True(await PurgeAt(DateTimeOffset.UtcNow.AddDays(31)).PurgeOnceAsync(default) >= 1);
-        Assert.Null(store.OpenRead(key));
+        Assert.False(await ExistsAsync(store, key));
+        Assert.False(await ExistsAsync(store, poster));
         await (await ana.Client.GetAsync($"/api/videos/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Reeltime.Platform.Events;
 
 /// <summary>Makes directory entries (new, renamed files) durable, which fsync on the file alone does not.</summary>
-internal static class FileSystemSync
+public static class FileSystemSync
 {
     private const int ReadOnly = 0;
     private const int InvalidArgument = 22; // EINVAL on Linux and macOS

@@ -171,3 +171,69 @@ public sealed class CommentRecord
     [Classified(DataClassification.Public)] public DateTime CreatedAt { get; set; }
     [Classified(DataClassification.Public)] public DateTime? DeletedAt { get; set; }
 }
+
+/// <summary>Where a media job is in its life.</summary>
+public enum MediaJobState
+{
+    /// <summary>Waiting for a worker (not before <see cref="MediaJobRecord.NotBefore"/>).</summary>
+    Queued = 0,
+    /// <summary>Held by a worker while its lease lasts.</summary>
+    Running = 1,
+    /// <summary>Done; the renditions are published.</summary>
+    Succeeded = 2,
+    /// <summary>Given up on; the video carries the reason.</summary>
+    Failed = 3,
+}
+
+/// <summary>
+/// A durable media job: the media room's queue lives in the database, so that a crash at any moment leaves
+/// every job queued, or running under a lease that expires and lets another worker retry it.
+/// </summary>
+public sealed class MediaJobRecord
+{
+    [Classified(DataClassification.Public)] public long Id { get; set; }
+    [Classified(DataClassification.Public)] public long VideoId { get; set; }
+    [Classified(DataClassification.Public)] public MediaJobState State { get; set; }
+    /// <summary>How many times a worker has claimed the job.</summary>
+    [Classified(DataClassification.Public)] public int Attempts { get; set; }
+    /// <summary>The job is not claimed before this time (uploads still arriving, back-off after a transient error).</summary>
+    [Classified(DataClassification.Public)] public DateTime NotBefore { get; set; }
+    /// <summary>The worker that holds the job while it runs.</summary>
+    [Classified(DataClassification.Public)] public string? LeaseOwner { get; set; }
+    /// <summary>When the running job's lease ends unless the worker's heartbeat extends it.</summary>
+    [Classified(DataClassification.Public)] public DateTime? LeaseExpiresAt { get; set; }
+    /// <summary>The last error, for operators (creators see the video's status reason).</summary>
+    [Classified(DataClassification.Public)] public string? LastError { get; set; }
+    [Classified(DataClassification.Public)] public DateTime CreatedAt { get; set; }
+    [Classified(DataClassification.Public)] public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>A published rendition file of a video: a playable MP4, the HLS master playlist, or a poster.</summary>
+public sealed class VideoRenditionRecord
+{
+    [Classified(DataClassification.Public)] public long VideoId { get; set; }
+    /// <summary>The file's name under the video's media, e.g. <c>video.mp4</c> or <c>hls/master.m3u8</c>.</summary>
+    [Classified(DataClassification.Public)] public required string Name { get; set; }
+    [Classified(DataClassification.Public)] public required string ContentType { get; set; }
+    [Classified(DataClassification.Public)] public long Bytes { get; set; }
+    [Classified(DataClassification.Public)] public int Width { get; set; }
+    [Classified(DataClassification.Public)] public int Height { get; set; }
+    /// <summary>Average bits per second of a playable rendition (0 for images and playlists).</summary>
+    [Classified(DataClassification.Public)] public long BitsPerSecond { get; set; }
+}
+
+/// <summary>A resumable upload in progress (the tus protocol): its bytes live in a file, its metadata here.</summary>
+public sealed class MediaUploadRecord
+{
+    /// <summary>A random identifier (32 hex digits), also the upload's URL.</summary>
+    [Classified(DataClassification.Public)] public required string Id { get; set; }
+    [Classified(DataClassification.Protected)] public long UserId { get; set; }
+    /// <summary>The declared total length in bytes.</summary>
+    [Classified(DataClassification.Protected)] public long Length { get; set; }
+    [Classified(DataClassification.Protected)] public required string Caption { get; set; }
+    [Classified(DataClassification.Protected)] public VideoVisibility Visibility { get; set; }
+    /// <summary>Set when the last byte arrived and the video was created.</summary>
+    [Classified(DataClassification.Protected)] public long? VideoId { get; set; }
+    [Classified(DataClassification.Protected)] public DateTime CreatedAt { get; set; }
+    [Classified(DataClassification.Protected)] public DateTime ExpiresAt { get; set; }
+}

@@ -20,6 +20,9 @@ public abstract class PlatformDbContext(DbContextOptions options) : DbContext(op
     public DbSet<LikeRecord> Likes => Set<LikeRecord>();
     public DbSet<BookmarkRecord> Bookmarks => Set<BookmarkRecord>();
     public DbSet<CommentRecord> Comments => Set<CommentRecord>();
+    public DbSet<MediaJobRecord> MediaJobs => Set<MediaJobRecord>();
+    public DbSet<VideoRenditionRecord> VideoRenditions => Set<VideoRenditionRecord>();
+    public DbSet<MediaUploadRecord> MediaUploads => Set<MediaUploadRecord>();
 
     /// <summary>Which full-text engine this provider offers.</summary>
     public abstract DatabaseKind Kind { get; }
@@ -117,6 +120,31 @@ public abstract class PlatformDbContext(DbContextOptions options) : DbContext(op
             comment.ToTable("Comments");
             comment.Property(c => c.Text).HasMaxLength(Platform.Engagement.CommentRules.MaxLength);
             comment.HasIndex(c => new { c.VideoId, c.ParentId, c.CreatedAt });
+        });
+
+        modelBuilder.Entity<MediaJobRecord>(job =>
+        {
+            job.ToTable("MediaJobs");
+            job.Property(j => j.LeaseOwner).HasMaxLength(100);
+            job.Property(j => j.LastError).HasMaxLength(1000);
+            job.HasIndex(j => j.VideoId).IsUnique();
+            job.HasIndex(j => new { j.State, j.NotBefore });
+        });
+
+        modelBuilder.Entity<VideoRenditionRecord>(rendition =>
+        {
+            rendition.ToTable("VideoRenditions");
+            rendition.HasKey(r => new { r.VideoId, r.Name });
+            rendition.Property(r => r.Name).HasMaxLength(100);
+            rendition.Property(r => r.ContentType).HasMaxLength(100);
+        });
+
+        modelBuilder.Entity<MediaUploadRecord>(upload =>
+        {
+            upload.ToTable("MediaUploads");
+            upload.Property(u => u.Id).HasMaxLength(32);
+            upload.Property(u => u.Caption).HasMaxLength(Platform.Videos.CaptionRules.MaxLength);
+            upload.HasIndex(u => u.ExpiresAt);
         });
     }
 

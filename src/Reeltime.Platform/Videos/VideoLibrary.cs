@@ -12,6 +12,18 @@ public sealed record VideoCounts(int Likes, int Comments, int Bookmarks, int Sha
 /// <summary>The caller's own relation to a video.</summary>
 public sealed record ViewerState(bool Liked, bool Bookmarked);
 
+/// <summary>Where a ready video plays from: HLS for adaptive players, one MP4 for everything else.</summary>
+public sealed record VideoPlayback(string? Hls, string Mp4)
+{
+    /// <summary>The URLs the media room publishes a ready video under; authorised per request.</summary>
+    public static VideoPlayback For(long videoId) =>
+        new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/api/videos/{videoId}/media/hls/master.m3u8"),
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/api/videos/{videoId}/media/video.mp4"));
+
+    /// <summary>The poster image of a ready video (JPEG; <c>poster.webp</c> beside it).</summary>
+    public static string PosterFor(long videoId) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/api/videos/{videoId}/media/poster.jpg");
+}
+
 /// <summary>A video as the caller may see it.</summary>
 public sealed record VideoView(
     long Id,
@@ -28,7 +40,9 @@ public sealed record VideoView(
     int Height,
     VideoCounts Counts,
     ViewerState Viewer,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    string? PosterUrl = null,
+    VideoPlayback? Playback = null);
 
 /// <summary>A new video's metadata.</summary>
 public sealed record NewVideo(string? Caption, string? Visibility);
@@ -59,7 +73,15 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
     }
 
     /// <summary>Records a new video with its hashtags and mentions, in the status the media room gives it.</summary>
-    public async Task<Outcome<long>> CreateAsync(long authorId, NewVideo video, VideoStatus status, CancellationToken cancellationToken)
+    /// <param name="authorId">The creator.</param>
+    /// <param name="video">Caption and visibility.</param>
+    /// <param name="status">The status it starts in.</param>
+    /// <param name="alongside">
+    /// Work that must commit or roll back with the video (the media room queues its job here), given the new id;
+    /// it runs on this library's database context, inside its transaction.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    public async Task<Outcome<long>> CreateAsync(long authorId, NewVideo video, VideoStatus status, Func<long, Task>? alongside, CancellationToken cancellationToken)
     {
         if (Check(video, out var caption, out var visibility) is { } failure)
         {
@@ -102,6 +124,11 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
         await db.Users.Where(u => u.Id == authorId).ExecuteUpdateAsync(u => u.SetProperty(x => x.VideoCount, x => x.VideoCount + 1), cancellationToken);
         var tagIds = record.Hashtags.Select(h => h.HashtagId).ToList();
         await db.Hashtags.Where(h => tagIds.Contains(h.Id)).ExecuteUpdateAsync(h => h.SetProperty(x => x.VideoCount, x => x.VideoCount + 1), cancellationToken);
+        if (alongside is not null)
+        {
+            await alongside(record.Id);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
         return record.Id;
@@ -187,6 +214,8 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
         await db.Comments.Where(c => ids.Contains(c.VideoId)).ExecuteDeleteAsync(cancellationToken);
         await db.VideoHashtags.Where(l => ids.Contains(l.VideoId)).ExecuteDeleteAsync(cancellationToken);
         await db.VideoMentions.Where(l => ids.Contains(l.VideoId)).ExecuteDeleteAsync(cancellationToken);
+        await db.VideoRenditions.Where(r => ids.Contains(r.VideoId)).ExecuteDeleteAsync(cancellationToken);
+        await db.MediaJobs.Where(j => ids.Contains(j.VideoId)).ExecuteDeleteAsync(cancellationToken);
         await db.Videos.Where(v => ids.Contains(v.Id)).ExecuteDeleteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ids;
@@ -261,6 +290,8 @@ internal static class VideoViews
             r.Video.Height,
             new VideoCounts(r.Video.LikeCount, r.Video.CommentCount, r.Video.BookmarkCount, r.Video.ShareCount),
             new ViewerState(liked.Contains(r.Video.Id), bookmarked.Contains(r.Video.Id)),
-            r.Video.CreatedAt)).ToList();
+            r.Video.CreatedAt,
+            r.Video.Status == VideoStatus.Ready ? VideoPlayback.PosterFor(r.Video.Id) : null,
+            r.Video.Status == VideoStatus.Ready ? VideoPlayback.For(r.Video.Id) : null)).ToList();
     }
 }

@@ -1,11 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using Reeltime.Media;
 using Reeltime.Platform;
 using Reeltime.Platform.Engagement;
-using Reeltime.Platform.Storage;
 using Reeltime.Platform.Videos;
 using Reeltime.Server.Authentication;
 
@@ -14,15 +10,12 @@ namespace Reeltime.Server.Apis;
 /// <summary>Videos: upload, lookup, delete, and engagement with them.</summary>
 internal static class VideosApi
 {
-    public sealed record VideoAccepted(long Id, string Status);
-
     public sealed record NewComment(string? Text, long? ParentId);
 
     public static IEndpointRouteBuilder MapVideosApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/videos").WithTags("Videos");
-        api.MapPost("/", UploadAsync).WithName("UploadVideo").WithSummary("Uploads a video (multipart: file, caption, visibility).")
-            .RequireAuthorization().DisableAntiforgery().WithMetadata(new RequestSizeLimitAttribute(ServerSetup.MaxUploadRequestBytes));
+        api.MapVideoMedia();
         api.MapGet("/{id:long}", GetAsync).WithName("GetVideo").WithSummary("A video, if the caller may see it.");
         api.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteVideo").WithSummary("The author deletes a video.").RequireAuthorization();
         api.MapPost("/{id:long}/like", LikeAsync).WithName("Like").WithSummary("Likes a video (idempotent).").RequireAuthorization();
@@ -35,59 +28,6 @@ internal static class VideosApi
         app.MapDelete("/api/comments/{id:long}", DeleteCommentAsync).WithTags("Videos").WithName("DeleteComment")
             .WithSummary("Deletes a comment: its author or the video's author may.").RequireAuthorization();
         return app;
-    }
-
-    private static async Task<Results<Accepted<VideoAccepted>, ProblemHttpResult>> UploadAsync(
-        HttpRequest request, ClaimsPrincipal user, VideoLibrary library, IObjectStore store, IOptions<MediaOptions> media, CancellationToken cancellationToken)
-    {
-        if (!request.HasFormContentType)
-        {
-            return Problems.Invalid("file", "Send the video as multipart/form-data with a 'file' part.");
-        }
-
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(cancellationToken);
-        }
-        catch (InvalidDataException)
-        {
-            return Problems.Invalid("file", $"The upload is malformed or larger than {media.Value.MaxUploadBytes / (1024 * 1024)} MiB.");
-        }
-
-        var file = form.Files.GetFile("file");
-        if (file is null || file.Length == 0)
-        {
-            return Problems.Invalid("file", "The upload has no 'file' part, or it is empty.");
-        }
-
-        var metadata = new NewVideo(form["caption"].ToString(), form["visibility"].ToString());
-        if (VideoLibrary.Check(metadata, out _, out _) is { } invalid)
-        {
-            return Problems.From(invalid);
-        }
-
-        var created = await library.CreateAsync(user.UserId(), metadata, VideoStatus.Uploaded, cancellationToken);
-        if (!created.Succeeded)
-        {
-            return Problems.From(created.Failure!);
-        }
-
-        var id = created.Value;
-        try
-        {
-            await using var content = file.OpenReadStream();
-            await store.PutAsync(MediaKeys.Original(id), content, media.Value.MaxUploadBytes, cancellationToken);
-        }
-        catch (UploadTooLargeException tooLarge)
-        {
-            await library.SetStatusAsync(id, VideoStatus.Failed, tooLarge.Message, null, null, null, null, CancellationToken.None);
-            return Problems.Invalid("file", tooLarge.Message);
-        }
-
-        // Until the media pipeline lands, the original is taken as it is.
-        await library.SetStatusAsync(id, VideoStatus.Ready, null, 100, null, null, null, cancellationToken);
-        return TypedResults.Accepted($"/api/videos/{id}", new VideoAccepted(id, "ready"));
     }
 
     private static async Task<Results<Ok<VideoView>, ProblemHttpResult>> GetAsync(long id, ClaimsPrincipal user, VideoLibrary library, CancellationToken cancellationToken)
@@ -143,10 +83,4 @@ internal static class VideosApi
         var outcome = await action;
         return outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Problems.From(outcome.Failure!);
     }
-}
-
-/// <summary>Where the media of a video is kept in the object store.</summary>
-internal static class MediaKeys
-{
-    public static string Original(long videoId) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"videos/{videoId}/original");
 }

@@ -9,6 +9,7 @@ using Reeltime.Platform.Storage;
 using Reeltime.Recommendation;
 using Reeltime.Server.Apis;
 using Reeltime.Server.Authentication;
+using Reeltime.Server.Demo;
 using Scalar.AspNetCore;
 
 namespace Reeltime.Server;
@@ -62,11 +63,11 @@ public static class ServerSetup
         services.AddSingleton(Options.Create(server));
         services.AddPlatform(configuration);
         services.AddFileEventLog(Path.Combine(data, "events"));
-        services.AddOptions<MediaOptions>().Bind(configuration.GetSection("Media"))
-            .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.")
-            .ValidateOnStart();
-        services.AddSingleton<IObjectStore>(new LocalDiskObjectStore(Path.Combine(data, "media")));
+        services.AddMedia(configuration, data);
+        services.AddOptions<MediaOptions>()
+            .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.");
         services.AddForYouEngine(configuration, data);
+        services.AddDemo(configuration, data);
         services.AddOptions<VideoRetentionOptions>().Bind(configuration.GetSection("Videos"))
             .Validate(o => o.DeletedGracePeriod >= TimeSpan.Zero && o.PurgeInterval > TimeSpan.Zero, "Videos:DeletedGracePeriod may not be negative and Videos:PurgeInterval must be positive.")
             .ValidateOnStart();
@@ -106,7 +107,7 @@ public static class ServerSetup
         });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 16);
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]).AddCheck<MediaHealthCheck>("media", tags: ["ready"]);
         return builder;
     }
 
@@ -134,12 +135,14 @@ public static class ServerSetup
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapVideosApi();
+        app.MapUploadsApi();
         app.MapFeedsApi();
         app.MapSearchApi();
         app.MapMeApi();
         app.MapEventsApi();
         app.MapFeedbackApi();
         app.MapFallback("/api/{**path}", () => Results.Problem(title: "There is no such API route.", statusCode: StatusCodes.Status404NotFound));
+        app.UseWebClient();
         return app;
     }
 
@@ -197,4 +200,11 @@ internal sealed class DatabaseHealthCheck(PlatformDbContext db) : IHealthCheck
         await db.Database.CanConnectAsync(cancellationToken)
             ? HealthCheckResult.Healthy($"{db.Kind} answers.")
             : HealthCheckResult.Unhealthy($"The {db.Kind} database does not answer.");
+}
+
+/// <summary>Ready when ffmpeg and ffprobe are there with the encoders the pipeline needs; otherwise says what is missing.</summary>
+internal sealed class MediaHealthCheck(Reeltime.Media.Jobs.MediaToolCheck tools) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await tools.ProblemAsync() is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy("ffmpeg and ffprobe are ready.");
 }

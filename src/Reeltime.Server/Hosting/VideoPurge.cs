@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Reeltime.Media;
 using Reeltime.Platform.Videos;
-using Reeltime.Server.Apis;
 
 namespace Reeltime.Server;
 
@@ -61,7 +60,7 @@ internal sealed partial class VideoPurge(
 
             foreach (var id in ids)
             {
-                await store.DeleteAsync(MediaKeys.Original(id), cancellationToken);
+                await store.DeleteAllAsync(MediaKeys.Video(id), cancellationToken);
             }
 
             total += ids.Count;

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using Reeltime.Evaluation;
+using Spectre.Console;
+
+namespace Reeltime.Cli;
+
+/// <summary><c>./reeltime eval</c>: PROTOCOL.md's offline evaluation on MovieLens 100K or a given split.</summary>
+internal static class EvalCommand
+{
+    public static int Run(Options options)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            // A log file has no terminal width; keep the table's 15 columns on one line each.
+            AnsiConsole.Profile.Width = 240;
+        }
+
+        if (options.String("chart") is { } existing)
+        {
+            // Redraws the chart of an earlier run from its results.json, without evaluating again.
+            var chartPath = Path.ChangeExtension(Path.GetFullPath(existing), ".png");
+            ResultsChart.Write(EvaluationReport.Read(existing), chartPath);
+            AnsiConsole.WriteLine(chartPath);
+            return 0;
+        }
+
+        var protocol = (options.String("protocol") ?? "general") switch
+        {
+            "general" => Protocol.General,
+            "sequential" => Protocol.Sequential,
+            var other => throw new UsageException($"--protocol is 'general' or 'sequential', not '{other}'."),
+        };
+        var protocolName = protocol == Protocol.General ? "general" : "sequential";
+        var models = (options.String("models") ?? "pop,itemknn,bpr,engine").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var m in models.Where(m => !ModelSelection.Known.Contains(m)))
+        {
+            throw new UsageException($"Unknown model '{m}'; known: {string.Join(",", ModelSelection.Known)}.");
+        }
+
+        var seed = options.Int("seed", 2020);
+        // By default under ./data (ignored by git), so a run does not leave files in the source tree.
+        var output = Path.GetFullPath(options.String("out") ?? Path.Combine("data", "eval", $"results-{protocolName}.json"));
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        // With --split-dir the data folder only lends the items' genres (u.item), so it may be absent.
+        var splitDirectory = options.String("split-dir");
+        var dataDirectory = options.String("data") ?? FindMovieLens();
+        if (dataDirectory is null && splitDirectory is null)
+        {
+            throw new UsageException("MovieLens 100K was not found at ../shared/data/ml-100k/ from the repository root; give --data DIR or --split-dir DIR.");
+        }
+
+        var genresFile = dataDirectory is null ? null : Path.Combine(dataDirectory, "u.item");
+        var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadGenres(genresFile) : null;
+        Split split;
+        string dataset;
+        if (splitDirectory is not null)
+        {
+            split = Split.Read(splitDirectory);
+            dataset = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetDirectoryName(Path.GetFullPath(splitDirectory))!))}/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(splitDirectory)))}";
+        }
+        else
+        {
+            var ratings = RatingFiles.Read(Path.Combine(dataDirectory!, "u.data"));
+            split = Split.Make(ratings, protocol, seed);
+            var written = Path.Combine(Path.GetDirectoryName(output)!, $"split-{protocolName}-seed{seed}");
+            split.Write(written);
+            dataset = $"ml-100k (own split, seed {seed})";
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]split written to {written}[/]");
+        }
+
+        var set = new EvaluationSet(dataset, protocol, split, genres);
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+            $"[bold]{protocolName}[/] on {dataset}: {set.UserIds.Length} users, {set.ItemCount} items, {split.Train.Count}/{split.Valid.Count}/{split.Test.Count} train/valid/test; {Environment.ProcessorCount} cores");
+
+        var verbose = options.String("verbose") is "true" or "1";
+
+        var clock = Stopwatch.StartNew();
+        EvaluationReport report;
+        if (Console.IsOutputRedirected)
+        {
+            // No live bar in a log file: one line per finished model (and per search step with --verbose).
+            report = OfflineEvaluation.Run(set, models, (_, _, line) =>
+            {
+                if (line is not null && (verbose || !line.StartsWith(' ')))
+                {
+                    AnsiConsole.WriteLine(line);
+                }
+            });
+        }
+        else
+        {
+            report = null!;
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    var tasks = models.ToDictionary(m => m, m => context.AddTask(m, autoStart: false, maxValue: 1));
+                    report = OfflineEvaluation.Run(set, models, (model, done, line) =>
+                    {
+                        var task = tasks[model];
+                        task.StartTask();
+                        task.Value = Math.Max(task.Value, done);
+                        if (line is not null && (verbose || !line.StartsWith(' ')))
+                        {
+                            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{line}[/]");
+                        }
+                    });
+                });
+        }
+
+        report.Write(output);
+        var chart = Path.ChangeExtension(output, ".png");
+        ResultsChart.Write(report, chart);
+        AnsiConsole.Write(Table(report));
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"results: {output}; chart: {chart}; {clock.Elapsed.TotalSeconds:F1} s in all");
+        return 0;
+    }
+
+    private static Table Table(EvaluationReport report)
+    {
+        var table = new Table().Title($"{report.Protocol} — {report.Dataset} — test (valid NDCG@10 in the last column)");
+        string[] columns = ["recall@10", "ndcg@10", "mrr@10", "hit@10", "precision@10", "recall@20", "ndcg@20", "mrr@20", "hit@20", "precision@20", "coverage@10"];
+        table.AddColumn("model");
+        foreach (var c in columns)
+        {
+            table.AddColumn(new TableColumn(c).RightAligned());
+        }
+
+        table.AddColumn(new TableColumn("train s").RightAligned());
+        table.AddColumn(new TableColumn("score s").RightAligned());
+        table.AddColumn(new TableColumn("valid ndcg@10").RightAligned());
+        foreach (var r in report.Results)
+        {
+            table.AddRow([
+                r.Model,
+                .. columns.Select(c => r.Test[c].ToString("F4", CultureInfo.InvariantCulture)),
+                r.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture),
+                r.ScoreSeconds.ToString("F2", CultureInfo.InvariantCulture),
+                r.Valid["ndcg@10"].ToString("F4", CultureInfo.InvariantCulture),
+            ]);
+        }
+
+        return table;
+    }
+
+    /// <summary>../shared/data/ml-100k from the working folder or from the repository root above it.</summary>
+    private static string? FindMovieLens()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "..", "shared", "data", "ml-100k");
+            if (File.Exists(Path.Combine(candidate, "u.data")))
+            {
+                return Path.GetFullPath(candidate);
+            }
+        }
+
+        return null;
+    }
+}

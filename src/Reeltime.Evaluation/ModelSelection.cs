@@ -1,0 +1,332 @@
+using System.Diagnostics;
+using System.Globalization;
+using Reeltime.Recommendation.Offline;
+
+namespace Reeltime.Evaluation;
+
+/// <summary>A model fitted on train with hyper-parameters chosen on valid.</summary>
+/// <param name="Name">The model's name in reports.</param>
+/// <param name="Scorer">The fitted scorer.</param>
+/// <param name="Settings">The chosen hyper-parameters, readable.</param>
+/// <param name="Valid">Its metrics on valid with those settings.</param>
+/// <param name="TrainSeconds">Wall time of the whole selection and fitting.</param>
+public sealed record TunedModel(string Name, IItemScorer Scorer, string Settings, Dictionary<string, double> Valid, double TrainSeconds);
+
+/// <summary>One hyper-parameter and the values tried; <paramref name="Start"/> is the index searched from.</summary>
+public sealed record Axis(string Name, double[] Values, int Start = 0);
+
+/// <summary>
+/// Chooses each model's hyper-parameters on the validation items by a fixed procedure — coordinate search
+/// over a small grid, maximising valid NDCG@10 — so that nothing is set by hand for one data set, and
+/// learns the engine's blend the same way. Test items are never looked at here.
+/// </summary>
+public sealed class ModelSelection(EvaluationSet set, Action<string>? report = null)
+{
+    /// <summary>Receives a line per step of the search (settable so that a caller can label lines per model).</summary>
+    public Action<string>? Report { get; set; } = report;
+
+    /// <summary>Models that can be asked for, in report order.</summary>
+    public static readonly string[] Known = ["pop", "itemknn", "bpr", "ease", "rp3beta", "userknn", "transition", "gap", "recentpop", "available", "tags", "engine"];
+
+    /// <summary>The sources the engine blends.</summary>
+    public static readonly string[] EngineSources = ["ease", "rp3beta", "itemknn", "userknn", "bpr", "transition", "gap", "recentpop", "available", "tags", "pop"];
+
+    private const string Objective = "ndcg@10";
+    private static readonly float[] BprRegularisation = [0.002f, 0.01f, 0.03f];
+    private readonly Dictionary<string, TunedModel> tuned = new(StringComparer.Ordinal);
+    private readonly int[] validUsers = set.Users(Stage.Valid);
+
+    /// <summary>Selects and fits <paramref name="name"/> (one of <see cref="Known"/>), reusing earlier work.</summary>
+    public TunedModel Tune(string name)
+    {
+        if (tuned.TryGetValue(name, out var done))
+        {
+            return done;
+        }
+
+        // The engine's time includes its sources' selection, also when they were selected earlier for their own rows.
+        var earlier = name == "engine" ? EngineSources.Where(tuned.ContainsKey).Sum(s => tuned[s].TrainSeconds) : 0;
+        var clock = Stopwatch.StartNew();
+        var (scorer, settings, valid) = name switch
+        {
+            "pop" => Popularity(),
+            "itemknn" => Search(
+                [new("neighbours", [50, 100, 200, 400, 800], 1), new("shrink", [0, 10, 50])],
+                p => new ItemKnnScorer((int)p[0], (float)p[1])),
+            "bpr" => BprRegularisation.Select(r => EarlyStopped(new BprScorer(Regularisation: r))).MaxBy(t => t.Item3[Objective]),
+            "ease" => Search(
+                [new("lambda", [10, 25, 50, 100, 200, 400, 800, 1600, 3200], 4), new("emphasis", [0, 0.05, 0.1, 0.2, 0.4, 0.8]), new("userWeightExponent", [0, 0.25])],
+                p => new EaseScorer(p[0], p[1], p[2])),
+            "rp3beta" => Search(
+                [new("alpha", [0.4, 0.6, 0.8, 1.0, 1.2], 3), new("beta", [0, 0.2, 0.35, 0.5, 0.7], 2), new("neighbours", [50, 100, 200, 400, 800], 2)],
+                p => new Rp3BetaScorer((float)p[0], (float)p[1], (int)p[2])),
+            "transition" => Search(
+                [
+                    new("window", [1, 2, 3, 5, 8, 13, 21], 3), new("stepDecay", [0.5, 0.7, 0.85, 1], 1), new("backward", [0, 0.25, 0.5, 1], 2),
+                    new("recent", [1, 3, 5, 10, 20, 40], 3), new("recencyDecay", [0.3, 0.5, 0.7, 0.85, 1], 2), new("normalisation", [0, 0.25, 0.5, 0.75, 1], 2),
+                ],
+                p => new TransitionScorer((int)p[0], (float)p[1], (float)p[2], (int)p[3], (float)p[4], (float)p[5])),
+
+            // Protocol B asks for the next item after the history, so only the past of the user's latest
+            // engagement may count as "recent"; protocol A's held-out items are spread over the user's whole
+            // active period, so the anchor is a hyper-parameter there.
+            "recentpop" => Search(
+                [
+                    new("halfLifeDays", [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128], 4),
+                    new("anchor", set.Protocol == Protocol.Sequential ? [(double)RecencyAnchor.Latest] : [(double)RecencyAnchor.Latest, (double)RecencyAnchor.Activity]),
+                ],
+                p => new RecentPopularityScorer(p[0], (RecencyAnchor)(int)p[1])),
+            "userknn" => Search(
+                [new("neighbours", [25, 50, 100, 200, 400], 2), new("sharpness", [1, 2, 3], 0)],
+                p => new UserKnnScorer((int)p[0], (float)p[1])),
+            "gap" => Search(
+                [new("window", [1, 2, 3, 5], 1), new("stepDecay", [0.3, 0.5, 0.8], 1), new("smoothing", [0, 5, 20], 1)],
+                p => new GapScorer((int)p[0], (float)p[1], (float)p[2])),
+            "available" => Search([new("anchor", [(double)RecencyAnchor.Available])], p => new RecentPopularityScorer(1, (RecencyAnchor)(int)p[0])),
+            "tags" => Search([new("smoothing", [1, 5, 20, 100], 1)], p => new TagAffinityScorer((float)p[0])),
+            "engine" => Blend(),
+            _ => throw new ArgumentException($"Unknown model '{name}'. Known: {string.Join(", ", Known)}.", nameof(name)),
+        };
+
+        var model = new TunedModel(name, scorer, settings, valid, earlier + clock.Elapsed.TotalSeconds);
+        tuned[name] = model;
+        Report?.Invoke($"{name}: {settings} → valid NDCG@10 {valid[Objective]:F4}");
+        return model;
+    }
+
+    private (IItemScorer, string, Dictionary<string, double>) Popularity()
+    {
+        var scorer = new PopularityScorer();
+        scorer.Fit(set.Train);
+        return (scorer, "-", Evaluator.Evaluate(scorer, set, Stage.Valid));
+    }
+
+    /// <summary>Coordinate search: each axis in turn, every value with the others held, until a pass changes nothing.</summary>
+    private (IItemScorer, string, Dictionary<string, double>) Search(Axis[] axes, Func<double[], IItemScorer> make)
+    {
+        var seen = new Dictionary<string, double>(StringComparer.Ordinal);
+        var position = axes.Select(a => a.Start).ToArray();
+        IItemScorer? best = null;
+        Dictionary<string, double>? bestMetrics = null;
+        var bestValue = double.NegativeInfinity;
+
+        double Try(int[] at)
+        {
+            var key = string.Join(',', at);
+            if (seen.TryGetValue(key, out var known))
+            {
+                return known;
+            }
+
+            var scorer = make([.. at.Select((v, a) => axes[a].Values[v])]);
+            scorer.Fit(set.Train);
+            var metrics = Evaluator.Evaluate(scorer, set, Stage.Valid);
+            var value = metrics[Objective];
+            seen[key] = value;
+            Report?.Invoke($"  {scorer.Name} {Describe(axes, at)}: {value:F4}");
+            if (value > bestValue)
+            {
+                (best, bestMetrics, bestValue) = (scorer, metrics, value);
+            }
+
+            return value;
+        }
+
+        var current = Try(position);
+        for (var pass = 0; pass < 4; pass++)
+        {
+            var moved = false;
+            for (var a = 0; a < axes.Length; a++)
+            {
+                for (var v = 0; v < axes[a].Values.Length; v++)
+                {
+                    var at = (int[])position.Clone();
+                    at[a] = v;
+                    var value = Try(at);
+                    if (value > current + 1e-9)
+                    {
+                        (position, current, moved) = (at, value, true);
+                    }
+                }
+            }
+
+            if (!moved)
+            {
+                break;
+            }
+        }
+
+        return (best!, Describe(axes, position), bestMetrics!);
+    }
+
+    /// <summary>BPR: train ten epochs at a time, keep the best on valid, stop after three checks without gain.</summary>
+    private (IItemScorer, string, Dictionary<string, double>) EarlyStopped(BprScorer bpr)
+    {
+        bpr.Start(set.Train);
+        var best = bpr.Snapshot();
+        Dictionary<string, double>? bestMetrics = null;
+        var bestValue = double.NegativeInfinity;
+        var stale = 0;
+        while (bpr.EpochsTrained < 400 && stale < 3)
+        {
+            bpr.Train(10);
+            var metrics = Evaluator.Evaluate(bpr, set, Stage.Valid);
+            Report?.Invoke($"  bpr epoch {bpr.EpochsTrained}: {metrics[Objective]:F4}");
+            if (metrics[Objective] > bestValue)
+            {
+                (best, bestMetrics, bestValue, stale) = (bpr.Snapshot(), metrics, metrics[Objective], 0);
+            }
+            else
+            {
+                stale++;
+            }
+        }
+
+        bpr.Restore(best);
+        return (bpr, string.Create(CultureInfo.InvariantCulture, $"factors={bpr.Factors}, regularisation={bpr.Regularisation}, epochs={bpr.EpochsTrained}"), bestMetrics!);
+    }
+
+    /// <summary>
+    /// The engine: every source tuned on its own, then the blend weights by coordinate search on valid
+    /// NDCG@10 over the sources' standardised scores (computed once per source).
+    /// </summary>
+    private (IItemScorer, string, Dictionary<string, double>) Blend()
+    {
+        var sources = EngineSources.Select(Tune).ToArray();
+        var raw = sources.Select(m => Evaluator.ScoreAll(m.Scorer, set, Stage.Valid, validUsers)).ToArray();
+        (ScoreScale Scale, double[] Weights, double Value)? best = null;
+        foreach (var scale in Enum.GetValues<ScoreScale>())
+        {
+            var (weights, value) = LearnWeights(sources, raw, scale);
+            Report?.Invoke($"  blend on {scale} scale: {value:F4} with {DescribeWeights(sources, weights)}");
+            if (best is null || value > best.Value.Value)
+            {
+                best = (scale, weights, value);
+            }
+        }
+
+        var (chosen, chosenWeights, _) = best!.Value;
+        var engine = new BlendedScorer(sources.Select((m, s) => (m.Scorer, (float)chosenWeights[s])), chosen);
+        var settings = $"{chosen} scale: " + DescribeWeights(sources, chosenWeights) + "; "
+            + string.Join("; ", sources.Where((_, s) => chosenWeights[s] != 0).Select(m => $"{m.Name}: {m.Settings}"));
+        return (engine, settings, Evaluator.Evaluate(engine, set, Stage.Valid));
+    }
+
+    /// <summary>Coordinate search of the blend weights on one scale, maximising valid NDCG@10.</summary>
+    private (double[] Weights, double Value) LearnWeights(TunedModel[] sources, float[][][] raw, ScoreScale scale)
+    {
+        var n = set.ItemCount;
+        var scaled = new float[sources.Length][][];
+        var excluded = new bool[validUsers.Length][];
+        var seen = new bool[validUsers.Length][];
+        for (var k = 0; k < validUsers.Length; k++)
+        {
+            excluded[k] = new bool[n];
+            set.MarkExcluded(validUsers[k], Stage.Valid, excluded[k]);
+            seen[k] = new bool[n];
+            foreach (var item in set.History(validUsers[k], Stage.Valid).Items)
+            {
+                seen[k][item] = true;
+            }
+        }
+
+        for (var s = 0; s < sources.Length; s++)
+        {
+            scaled[s] = new float[validUsers.Length][];
+            for (var k = 0; k < validUsers.Length; k++)
+            {
+                scaled[s][k] = (float[])raw[s][k].Clone();
+                BlendedScorer.Rescale(scaled[s][k], seen[k], scale);
+            }
+        }
+
+        var targets = validUsers.Select(u => set.Targets(u, Stage.Valid).ToHashSet()).ToArray();
+        double BlendValue(double[] weights)
+        {
+            var total = 0.0;
+            var gate = new object();
+            Parallel.For(
+                0,
+                validUsers.Length,
+                () => (Scores: new float[n], Sum: 0.0),
+                (k, _, local) =>
+                {
+                    Array.Clear(local.Scores);
+                    for (var s = 0; s < sources.Length; s++)
+                    {
+                        if (weights[s] != 0)
+                        {
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(scaled[s][k], (float)weights[s], local.Scores, local.Scores);
+                        }
+                    }
+
+                    var top = RankingMetrics.Top(local.Scores, excluded[k], 10);
+                    Span<double> sums = stackalloc double[RankingMetrics.Names.Length];
+                    RankingMetrics.Accumulate(top, targets[k], 10, sums);
+                    return (local.Scores, local.Sum + sums[1]);
+                },
+                local =>
+                {
+                    lock (gate)
+                    {
+                        total += local.Sum;
+                    }
+                });
+            return total / validUsers.Length;
+        }
+
+        var weights = new double[sources.Length];
+        weights[Array.IndexOf(sources, sources.MaxBy(m => m.Valid[Objective])!)] = 1;
+        var current = BlendValue(weights);
+
+        // Non-negative weights first; negative ones (a source used as a penalty, e.g. popularity) only once
+        // the positive blend has settled, so that an early penalty does not trap the search; then a finer
+        // multiplicative pass around the weights found.
+        double[] positive = [0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1, 1.4, 2];
+        double[] signed = [-0.5, -0.3, -0.2, -0.1, -0.05, .. positive];
+        foreach (var stage in new[] { 0, 1, 2 })
+        {
+            for (var pass = 0; pass < 4; pass++)
+            {
+                var moved = false;
+                for (var s = 0; s < sources.Length; s++)
+                {
+                    double[] values = stage switch
+                    {
+                        0 => positive,
+                        1 => signed,
+                        _ => weights[s] == 0 ? [] : [weights[s] * 0.7, weights[s] * 0.85, weights[s] * 1.15, weights[s] * 1.3],
+                    };
+                    foreach (var w in values)
+                    {
+                        var trial = (double[])weights.Clone();
+                        trial[s] = w;
+                        if (trial.All(x => x == 0))
+                        {
+                            continue;
+                        }
+
+                        var value = BlendValue(trial);
+                        if (value > current + 1e-6)
+                        {
+                            (weights, current, moved) = (trial, value, true);
+                        }
+                    }
+                }
+
+                if (!moved)
+                {
+                    break;
+                }
+            }
+        }
+
+        return (weights, current);
+    }
+
+    private static string DescribeWeights(TunedModel[] sources, double[] weights) =>
+        string.Join(' ', sources.Select((m, s) => (m.Name, W: weights[s])).Where(p => p.W != 0).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name}×{p.W:0.##}")));
+
+    private static string Describe(Axis[] axes, int[] at) =>
+        string.Join(", ", axes.Select((a, i) => string.Create(CultureInfo.InvariantCulture, $"{a.Name}={a.Values[at[i]]:0.###}")));
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Reeltime.Recommendation.Offline;
+
+namespace Reeltime.Evaluation.Tests;
+
+/// <summary>Seeded synthetic worlds with a known structure: the models must recover it.</summary>
+public class LearningTests
+{
+    /// <summary>300 users in 6 taste groups of 20 items each; 85% of a user's items come from their group.</summary>
+    private static List<Rating> Clustered(int seed)
+    {
+        var random = new Random(seed);
+        var ratings = new List<Rating>();
+        for (var u = 0; u < 300; u++)
+        {
+            var group = u % 6;
+            var items = new HashSet<int>();
+            while (items.Count < 25)
+            {
+                // Within a group, lower item numbers are more popular (squared uniform).
+                var pick = random.NextDouble() < 0.85
+                    ? (group * 20) + (int)(20 * Math.Pow(random.NextDouble(), 2))
+                    : (int)(120 * Math.Pow(random.NextDouble(), 3));
+                items.Add(pick);
+            }
+
+            var t = 1_000_000L + (u * 10_000);
+            ratings.AddRange(items.Select(i => new Rating(u + 1, i + 1, 4, t += 60)));
+        }
+
+        return ratings;
+    }
+
+    /// <summary>Users walk along a ring of 100 items one step at a time, from random starting points.</summary>
+    private static List<Rating> Chains(int seed)
+    {
+        var random = new Random(seed);
+        var ratings = new List<Rating>();
+        for (var u = 0; u < 200; u++)
+        {
+            var start = random.Next(100);
+            var t = 1_000_000L + (u * 10_000);
+            for (var k = 0; k < 20; k++)
+            {
+                ratings.Add(new Rating(u + 1, ((start + k) % 100) + 1, 4, t += 60));
+            }
+        }
+
+        return ratings;
+    }
+
+    private static double TestNdcg(IItemScorer scorer, EvaluationSet set)
+    {
+        scorer.Fit(set.Train);
+        return Evaluator.Evaluate(scorer, set, Stage.Test)["ndcg@10"];
+    }
+
+    [Fact]
+    public void Ease_bpr_and_knn_learn_taste_groups_that_popularity_cannot()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(1), Protocol.General, 2020));
+
+        var pop = TestNdcg(new PopularityScorer(), set);
+        var ease = TestNdcg(new EaseScorer(Lambda: 20), set);
+        var bpr = TestNdcg(new BprScorer(Factors: 16, Epochs: 40), set);
+        var itemKnn = TestNdcg(new ItemKnnScorer(Neighbours: 40), set);
+
+        Assert.True(ease > 1.5 * pop, $"EASE {ease:F3} vs popularity {pop:F3}");
+        Assert.True(bpr > 1.3 * pop, $"BPR {bpr:F3} vs popularity {pop:F3}");
+        Assert.True(itemKnn > 1.3 * pop, $"ItemKNN {itemKnn:F3} vs popularity {pop:F3}");
+    }
+
+    [Fact]
+    public void Transition_learns_what_comes_next()
+    {
+        var set = new EvaluationSet("chains", Protocol.Sequential, Split.Make(Chains(2), Protocol.Sequential, 1));
+
+        var pop = TestNdcg(new PopularityScorer(), set);
+        var next = TestNdcg(new TransitionScorer(Window: 1, Backward: 0, Recent: 1), set);
+
+        Assert.True(next > 0.9, $"transition NDCG@10 {next:F3}");
+        Assert.True(pop < 0.2, $"popularity NDCG@10 {pop:F3}");
+    }
+
+    [Fact]
+    public void Gap_scorer_names_the_item_missing_between_two_neighbours()
+    {
+        var set = new EvaluationSet("chains", Protocol.General, Split.Make(Chains(3), Protocol.General, 5));
+        var gap = TestNdcg(new GapScorer(Window: 1, StepDecay: 1, Smoothing: 0), set);
+        Assert.True(gap > 0.8, $"gap NDCG@10 {gap:F3}");
+    }
+
+    [Fact]
+    public void The_learned_blend_is_at_least_as_good_on_valid_as_its_best_source_and_the_report_has_the_protocol_keys()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
+
+        var report = OfflineEvaluation.Run(set, ["pop", "ease", "engine"]);
+
+        var engine = report.Results.Single(r => r.Model == "engine");
+        var bestSource = ModelSelection.EngineSources.Max(s => new ModelSelection(set).Tune(s).Valid["ndcg@10"]);
+        Assert.True(engine.Valid["ndcg@10"] >= bestSource - 1e-9, $"engine {engine.Valid["ndcg@10"]:F4} vs best source {bestSource:F4}");
+        Assert.True(engine.Test["ndcg@10"] > report.Results.Single(r => r.Model == "pop").Test["ndcg@10"]);
+
+        var path = Path.Combine(Path.GetTempPath(), "reeltime-results-" + Guid.NewGuid().ToString("N") + ".json");
+        try
+        {
+            report.Write(path);
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            var root = json.RootElement;
+            Assert.Equal("general", root.GetProperty("protocol").GetString());
+            Assert.Equal("clustered", root.GetProperty("dataset").GetString());
+            var first = root.GetProperty("results")[0];
+            Assert.Equal(["model", "valid", "test", "trainSeconds", "scoreSeconds"], first.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("pop", first.GetProperty("model").GetString());
+            Assert.True(first.GetProperty("test").GetProperty("coverage@10").GetDouble() > 0);
+            Assert.True(first.GetProperty("test").TryGetProperty("precision@20", out _));
+
+            var chart = Path.ChangeExtension(path, ".png");
+            ResultsChart.Write(report, chart);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(chart)[..4]);
+            File.Delete(chart);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

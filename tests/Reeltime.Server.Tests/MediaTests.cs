@@ -1,0 +1,231 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Reeltime.Server.Tests;
+
+/// <summary>The media pipeline through HTTP: renditions streamed with ranges to whoever may watch, status, resumable uploads.</summary>
+public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeServer>
+{
+    [Fact]
+    public async Task A_ready_video_plays_as_mp4_and_hls_with_ranges_etags_and_long_caching()
+    {
+        var ana = await server.NewUserAsync("streamer");
+        var id = await ana.UploadAsync("watch me #stream");
+        var video = await ana.Client.GetJsonAsync($"/api/videos/{id}");
+        var mp4 = video.GetProperty("playback").GetProperty("mp4").GetString()!;
+        var hls = video.GetProperty("playback").GetProperty("hls").GetString()!;
+        Assert.Equal($"/api/videos/{id}/media/poster.jpg", video.GetProperty("posterUrl").GetString());
+        Assert.InRange(video.GetProperty("durationMs").GetInt32(), 900, 1100);
+
+        var whole = await ana.Client.GetAsync(mp4);
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal("video/mp4", whole.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("bytes", whole.Headers.AcceptRanges.Single());
+        Assert.Contains("immutable", whole.Headers.CacheControl!.Extensions.Select(e => e.Name));
+        Assert.True(whole.Headers.CacheControl.Private);
+        var etag = whole.Headers.ETag!;
+        var bytes = await whole.Content.ReadAsByteArrayAsync();
+        Assert.Equal("ftyp", Encoding.ASCII.GetString(bytes, 4, 4));
+
+        using (var range = new HttpRequestMessage(HttpMethod.Get, mp4))
+        {
+            range.Headers.Range = new RangeHeaderValue(100, 199);
+            var partial = await ana.Client.SendAsync(range);
+            Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+            Assert.Equal($"bytes 100-199/{bytes.Length}", partial.Content.Headers.ContentRange!.ToString());
+            Assert.Equal(bytes[100..200], await partial.Content.ReadAsByteArrayAsync());
+        }
+
+        using (var ifRange = new HttpRequestMessage(HttpMethod.Get, mp4))
+        {
+            ifRange.Headers.Range = new RangeHeaderValue(0, 9);
+            ifRange.Headers.IfRange = new RangeConditionHeaderValue(etag);
+            Assert.Equal(HttpStatusCode.PartialContent, (await ana.Client.SendAsync(ifRange)).StatusCode);
+        }
+
+        using (var stale = new HttpRequestMessage(HttpMethod.Get, mp4))
+        {
+            stale.Headers.Range = new RangeHeaderValue(0, 9);
+            stale.Headers.IfRange = new RangeConditionHeaderValue(new EntityTagHeaderValue("\"something-else\""));
+            var full = await ana.Client.SendAsync(stale);
+            Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+            Assert.Equal(bytes.Length, (await full.Content.ReadAsByteArrayAsync()).Length);
+        }
+
+        using (var cached = new HttpRequestMessage(HttpMethod.Get, mp4))
+        {
+            cached.Headers.IfNoneMatch.Add(etag);
+            Assert.Equal(HttpStatusCode.NotModified, (await ana.Client.SendAsync(cached)).StatusCode);
+        }
+
+        using (var unsatisfiable = new HttpRequestMessage(HttpMethod.Get, mp4))
+        {
+            unsatisfiable.Headers.Range = new RangeHeaderValue(bytes.Length + 10, bytes.Length + 20);
+            Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, (await ana.Client.SendAsync(unsatisfiable)).StatusCode);
+        }
+
+        var master = await ana.Client.GetAsync(hls);
+        Assert.Equal("application/vnd.apple.mpegurl", master.Content.Headers.ContentType?.MediaType);
+        var variant = (await master.Content.ReadAsStringAsync()).Split('\n').First(l => l.EndsWith("index.m3u8", StringComparison.Ordinal));
+        var variantUrl = $"/api/videos/{id}/media/hls/{variant}";
+        var playlist = await ana.Client.GetStringAsync(variantUrl);
+        var segment = playlist.Split('\n').First(l => l.EndsWith(".m4s", StringComparison.Ordinal));
+        var folder = variantUrl[..variantUrl.LastIndexOf('/')];
+        var fetched = await ana.Client.GetAsync($"{folder}/{segment}");
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        Assert.Equal("video/iso.segment", fetched.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.GetAsync($"{folder}/init.mp4")).StatusCode);
+
+        var poster = await ana.Client.GetAsync($"/api/videos/{id}/media/poster.webp");
+        Assert.Equal("image/webp", poster.Content.Headers.ContentType?.MediaType);
+        using var head = new HttpRequestMessage(HttpMethod.Head, mp4);
+        var headed = await ana.Client.SendAsync(head);
+        Assert.Equal(HttpStatusCode.OK, headed.StatusCode);
+        Assert.Equal(bytes.Length, headed.Content.Headers.ContentLength);
+    }
+
+    [Fact]
+    public async Task Renditions_are_served_only_to_who_may_watch_the_video()
+    {
+        var ana = await server.NewUserAsync("mediaowner");
+        var fan = await server.NewUserAsync("mediafan");
+        var stranger = await server.NewUserAsync("mediastranger");
+        await fan.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        var friends = await ana.UploadAsync("for followers", "followers");
+        var mine = await ana.UploadAsync("just me", "private");
+        var open = await ana.UploadAsync("for all");
+        string[] files = ["video.mp4", "poster.jpg", "hls/master.m3u8", "hls/144p/init.mp4"];
+
+        foreach (var file in files)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await ana.Client.GetAsync($"/api/videos/{friends}/media/{file}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await fan.Client.GetAsync($"/api/videos/{friends}/media/{file}")).StatusCode);
+            await (await stranger.Client.GetAsync($"/api/videos/{friends}/media/{file}")).AssertProblemAsync(HttpStatusCode.NotFound);
+            await (await server.Visitor().GetAsync($"/api/videos/{friends}/media/{file}")).AssertProblemAsync(HttpStatusCode.NotFound);
+            Assert.Equal(HttpStatusCode.OK, (await ana.Client.GetAsync($"/api/videos/{mine}/media/{file}")).StatusCode);
+            await (await fan.Client.GetAsync($"/api/videos/{mine}/media/{file}")).AssertProblemAsync(HttpStatusCode.NotFound);
+            Assert.Equal(HttpStatusCode.OK, (await server.Visitor().GetAsync($"/api/videos/{open}/media/{file}")).StatusCode);
+        }
+
+        // Blocking, and deleting, take effect on the very next request.
+        await ana.Client.PostAsync($"/api/users/{fan.Username}/block", null);
+        await (await fan.Client.GetAsync($"/api/videos/{open}/media/video.mp4")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await ana.Client.DeleteAsync($"/api/videos/{open}");
+        await (await ana.Client.GetAsync($"/api/videos/{open}/media/video.mp4")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await server.Visitor().GetAsync($"/api/videos/{open}/media/video.mp4")).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("original")]
+    [InlineData("..%2Foriginal")]
+    [InlineData("hls/..%2F..%2Foriginal")]
+    [InlineData("%2E%2E/%2E%2E/%2E%2E/reeltime.db")]
+    [InlineData("video.mp4.tmp")]
+    [InlineData("hls/144p/../../original")]
+    public async Task Nothing_but_published_renditions_can_be_asked_for(string name)
+    {
+        var ana = await server.NewUserAsync("traverser");
+        var id = await ana.UploadAsync("traverse me");
+        var response = await ana.Client.GetAsync($"/api/videos/{id}/media/{name}");
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{name}: {(int)response.StatusCode}");
+    }
+
+    [Fact]
+    public async Task A_refused_upload_fails_with_a_reason_only_its_author_sees()
+    {
+        var ana = await server.NewUserAsync("refused");
+        var other = await server.NewUserAsync("onlooker");
+        var id = await ana.UploadFileAsync(Encoding.UTF8.GetBytes("#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n"), "a playlist in disguise");
+        var video = await ana.WaitForVideoAsync(id);
+        Assert.Equal("failed", video.GetProperty("status").GetString());
+        Assert.Equal("This file is not a video we can read: upload an MP4, MOV, WebM or MKV file.", video.GetProperty("statusReason").GetString());
+        Assert.Equal(JsonValueKind.Null, video.GetProperty("playback").ValueKind);
+        await other.Client.GetJsonAsync($"/api/videos/{id}", HttpStatusCode.NotFound);
+        await (await ana.Client.GetAsync($"/api/videos/{id}/media/video.mp4")).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        using var empty = new MultipartFormDataContent { { new ByteArrayContent([]), "file", "empty.mp4" }, { new StringContent("nothing"), "caption" } };
+        var refused = await (await ana.Client.PostAsync("/api/videos", empty)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("The file is empty.", refused.GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task Status_and_progress_stream_as_server_sent_events_until_ready()
+    {
+        var ana = await server.NewUserAsync("eventful");
+        var id = await ana.UploadFileAsync(await TestClip.BytesAsync(), "events", "private");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/videos/{id}/events");
+        using var response = await ana.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        var events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e.Split('\n')).ToList();
+        Assert.All(events, e => Assert.Equal("event: status", e[0]));
+        var last = JsonDocument.Parse(events[^1][1]["data: ".Length..]).RootElement;
+        Assert.Equal("ready", last.GetProperty("status").GetString());
+        Assert.Equal(100, last.GetProperty("progress").GetInt32());
+        var stranger = await server.NewUserAsync("sseintruder");
+        await (await stranger.Client.GetAsync($"/api/videos/{id}/events")).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_resumable_upload_carries_on_from_where_it_stopped()
+    {
+        var ana = await server.NewUserAsync("resumer");
+        var eve = await server.NewUserAsync("uploadthief");
+        var clip = await TestClip.BytesAsync();
+
+        using var options = new HttpRequestMessage(HttpMethod.Options, "/api/uploads");
+        var discovered = await ana.Client.SendAsync(options);
+        Assert.Equal("1.0.0", discovered.Headers.GetValues("Tus-Version").Single());
+        Assert.Contains("creation", discovered.Headers.GetValues("Tus-Extension").Single(), StringComparison.Ordinal);
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/uploads");
+        create.Headers.Add("Tus-Resumable", "1.0.0");
+        create.Headers.Add("Upload-Length", clip.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        create.Headers.Add("Upload-Metadata", $"caption {Convert.ToBase64String(Encoding.UTF8.GetBytes("resumed #tus"))},visibility {Convert.ToBase64String("public"u8.ToArray())}");
+        var created = await ana.Client.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location!.ToString();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await PatchAsync(ana, location, 0, clip[..1000])).StatusCode);
+
+        // The connection drops; the client asks where it was, and a stale offset is refused.
+        Assert.Equal("1000", (await HeadAsync(ana, location)).Headers.GetValues("Upload-Offset").Single());
+        await (await PatchAsync(ana, location, 0, clip[..1000])).AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(HttpStatusCode.NotFound, (await HeadAsync(eve, location)).StatusCode);
+        await (await PatchAsync(eve, location, 1000, clip[1000..])).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        var finished = await PatchAsync(ana, location, 1000, clip[1000..]);
+        Assert.Equal(HttpStatusCode.NoContent, finished.StatusCode);
+        Assert.Equal(clip.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), finished.Headers.GetValues("Upload-Offset").Single());
+        var id = long.Parse(finished.Headers.GetValues("Reeltime-Video-Id").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        var video = await ana.WaitForVideoAsync(id);
+        Assert.Equal("ready", video.GetProperty("status").GetString());
+        Assert.Equal("resumed #tus", video.GetProperty("caption").GetString());
+    }
+
+    [Fact]
+    public async Task The_server_is_ready_only_with_ffmpeg()
+    {
+        var ready = await server.Visitor().GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> PatchAsync(TestUser user, string location, long offset, byte[] chunk)
+    {
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(chunk) };
+        patch.Headers.Add("Tus-Resumable", "1.0.0");
+        patch.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        patch.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+        return await user.Client.SendAsync(patch);
+    }
+
+    private static async Task<HttpResponseMessage> HeadAsync(TestUser user, string location)
+    {
+        using var head = new HttpRequestMessage(HttpMethod.Head, location);
+        head.Headers.Add("Tus-Resumable", "1.0.0");
+        return await user.Client.SendAsync(head);
+    }
+}

@@ -1,0 +1,263 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace Reeltime.Web.Tests;
+
+/// <summary>The web client in a real browser against the real server.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper output)
+{
+    private const string Password = "correct horse battery";
+
+    [Fact]
+    public async Task A_person_signs_up_uploads_a_clip_that_plays_and_another_likes_and_comments()
+    {
+        var page = await site.NewPageAsync();
+        var username = await SignUpAsync(page, "maker");
+
+        // Upload through the page: byte progress, then processing, then ready.
+        await page.GotoAsync("/upload");
+        await page.Locator("input[type=file]").SetInputFilesAsync(await Clips.PathAsync("0x2a9d8f", 3));
+        await page.GetByLabel("Caption").FillAsync("My first clip #firstclip");
+        await BrowserSite.ScreenshotAsync(page, "upload");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Post" }).ClickAsync();
+        var status = page.Locator(".status");
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 120_000 });
+        var videoId = long.Parse(await page.Locator("form.upload-form").GetAttributeAsync("data-video-id") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(videoId > 0);
+
+        // It plays: time advances and frames have a size.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Watch it" }).ClickAsync();
+        var video = page.Locator($"article[data-video-id='{videoId}'] video");
+        await page.WaitForFunctionAsync("id => { const v = document.querySelector(`article[data-video-id='${id}'] video`); return v && v.currentTime > 0.3 && v.videoWidth > 0; }", videoId,
+            new() { Timeout = 30_000 });
+        Assert.True(await video.EvaluateAsync<int>("v => v.videoWidth") > 0);
+        await BrowserSite.ScreenshotAsync(page, "video");
+
+        // Another person likes and comments.
+        var other = await site.NewPageAsync(1280, 800);
+        await SignUpAsync(other, "fan");
+        await other.GotoAsync($"/video/{videoId}");
+        var slide = other.Locator($"article[data-video-id='{videoId}']");
+        await slide.GetByRole(AriaRole.Button, new() { Name = "Like" }).ClickAsync();
+        await Assertions.Expect(slide.Locator(".action.heart .count")).ToHaveTextAsync("1");
+        await Assertions.Expect(slide.Locator(".action.heart")).ToHaveAttributeAsync("aria-pressed", "true");
+        await slide.GetByRole(AriaRole.Button, new() { Name = "Comments" }).ClickAsync();
+        var sheet = other.Locator("dialog.comments-sheet");
+        await sheet.GetByLabel("Comment").FillAsync("Lovely colours");
+        await sheet.GetByRole(AriaRole.Button, new() { Name = "Post" }).ClickAsync();
+        await Assertions.Expect(sheet.Locator(".comment-text")).ToHaveTextAsync("Lovely colours");
+        await Assertions.Expect(slide.Locator(".action.comment .count")).ToHaveTextAsync("1");
+        await BrowserSite.ScreenshotAsync(other, "comments");
+
+        // The author sees both, and may delete the comment on their video.
+        using var api = new HttpClient { BaseAddress = site.Address };
+        var counts = (await api.GetFromJsonAsync<JsonElement>($"/api/videos/{videoId}")).GetProperty("counts");
+        Assert.Equal(1, counts.GetProperty("likes").GetInt32());
+        Assert.Equal(1, counts.GetProperty("comments").GetInt32());
+        await page.GotoAsync($"/@{username}");
+        await Assertions.Expect(page.Locator($".grid a[href='/video/{videoId}']")).ToBeVisibleAsync();
+        await BrowserSite.ScreenshotAsync(page, "profile");
+    }
+
+    [Fact]
+    public async Task A_caption_with_markup_is_shown_as_text_and_runs_nothing()
+    {
+        var (client, _) = await site.NewUserAsync("xss");
+        const string caption = "<img src=x onerror=alert(1)> #xss";
+        var id = await BrowserSite.UploadAsync(client, await Clips.MakeAsync("0xe76f51"), caption);
+        await BrowserSite.WaitReadyAsync(client, [id]);
+
+        var page = await site.NewPageAsync();
+        var dialogs = 0;
+        page.Dialog += (_, dialog) =>
+        {
+            dialogs++;
+            _ = dialog.DismissAsync();
+        };
+        await page.GotoAsync($"/video/{id}");
+        var shown = page.Locator($"article[data-video-id='{id}'] .caption");
+        await Assertions.Expect(shown).ToContainTextAsync("<img src=x onerror=alert(1)>");
+        Assert.Equal(0, await shown.Locator("img").CountAsync());
+        Assert.Equal(1, await shown.Locator("a.tag[href='/tag/xss']").CountAsync());
+        await page.WaitForTimeoutAsync(500);
+        Assert.Equal(0, dialogs);
+    }
+
+    [Fact]
+    public async Task Not_interested_in_a_creator_hides_their_videos()
+    {
+        var (bore, boreName) = await site.NewUserAsync("bore");
+        var (other, _) = await site.NewUserAsync("other");
+        var clip = await Clips.MakeAsync("0x8d99ae");
+        var ids = new List<(HttpClient, long)>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add((bore, await BrowserSite.UploadAsync(bore, clip, $"Same again {i} #samey")));
+            ids.Add((other, await BrowserSite.UploadAsync(other, clip, $"Something else {i} #varied")));
+        }
+
+        await BrowserSite.WaitReadyAsync(ids);
+        var first = ids[0].Item2;
+        var page = await site.NewPageAsync();
+        await SignUpAsync(page, "picky");
+        await page.GotoAsync($"/video/{first}");
+        var slide = page.Locator($"article[data-video-id='{first}']");
+        await slide.GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
+        await BrowserSite.ScreenshotAsync(page, "not-interested");
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = $"This creator (@{boreName})" }).ClickAsync();
+        await Assertions.Expect(page.Locator($"article[data-author='{boreName}']")).ToHaveCountAsync(0);
+
+        // The next pages of For You leave the creator out.
+        var authors = await page.EvaluateAsync<string[]>(@"async () => {
+            const names = []; let cursor = null;
+            for (let i = 0; i < 3; i++) {
+              const r = await fetch('/api/feed/for-you?count=10' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+              const p = await r.json();
+              names.push(...p.items.map(x => x.video.author.username));
+              cursor = p.nextCursor; if (!cursor) break;
+            }
+            return names; }");
+        Assert.NotEmpty(authors);
+        Assert.DoesNotContain(boreName, authors);
+    }
+
+    [Fact]
+    public async Task A_person_who_watches_one_topic_sees_it_dominate_within_three_pages()
+    {
+        // A catalogue of six topics by twelve creators: 20 #chess videos and 10 of each other topic.
+        string[] topics = ["chess", "surfing", "baking", "knitting", "drums", "origami"];
+        string[] colours = ["0x6d6875", "0x0077b6", "0xf4a261", "0xb5838d", "0xd62828", "0x2b9348"];
+        var ids = new List<(HttpClient, long)>();
+        for (var t = 0; t < topics.Length; t++)
+        {
+            var clip = await Clips.MakeAsync(colours[t], 1.5);
+            for (var c = 0; c < 2; c++)
+            {
+                var (client, _) = await site.NewUserAsync(topics[t][..4]);
+                for (var i = 0; i < (t == 0 ? 10 : 5); i++)
+                {
+                    ids.Add((client, await BrowserSite.UploadAsync(client, clip, $"{topics[t]} number {i} #{topics[t]}")));
+                }
+            }
+        }
+
+        await BrowserSite.WaitReadyAsync(ids);
+        var page = await site.NewPageAsync();
+        await SignUpAsync(page, "chessfan");
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator(".feed article").First).ToBeVisibleAsync();
+
+        // Swipe through three pages of the feed as a person would: watch each #chess video to its end
+        // and into a replay, swipe past every other video at once (a skip).
+        for (var step = 0; step < 24; step++)
+        {
+            var active = page.Locator("article.playing");
+            await Assertions.Expect(active).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+            var caption = await active.Locator(".caption").TextContentAsync() ?? "";
+            if (caption.Contains("#chess", StringComparison.Ordinal))
+            {
+                await page.WaitForFunctionAsync("() => { const v = document.querySelector('article.playing video'); return v && v.currentTime > 0 && v.currentTime < 0.6 && v.played.length && v.played.end(v.played.length - 1) > 1.3; }",
+                    null, new() { Timeout = 15_000, PollingInterval = 50 });
+            }
+
+            await page.Keyboard.PressAsync("ArrowDown");
+            await page.WaitForTimeoutAsync(250);
+        }
+
+        // Per page the feed loaded for this person: the share of #chess, and whether it was the page's most
+        // frequent topic (six topics: an even spread would give each about a sixth).
+        var pages = await page.EvaluateAsync<JsonElement>(@"() => {
+            const pages = {};
+            for (const a of document.querySelectorAll('.feed article')) {
+              const p = (pages[a.dataset.page] ??= { all: 0, tags: {} });
+              p.all++;
+              for (const t of a.querySelectorAll('.caption a.tag')) p.tags[t.textContent] = (p.tags[t.textContent] ?? 0) + 1;
+            }
+            return Object.keys(pages).sort((x, y) => x - y).map(k => {
+              const p = pages[k], chess = p.tags['#chess'] ?? 0;
+              return { share: chess / p.all, top: Object.values(p.tags).every(n => n <= chess) };
+            }); }");
+        var shares = pages.EnumerateArray().Select(p => (Share: p.GetProperty("share").GetDouble(), Top: p.GetProperty("top").GetBoolean())).ToList();
+        output.WriteLine($"share of #chess per page: {string.Join(", ", shares.Select(s => s.Share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)))} (the catalogue has 20 of 70, 29%)");
+        Assert.True(shares.Count >= 3, $"the feed loaded only {shares.Count} pages");
+        Assert.True(shares.Skip(1).Take(2).Any(p => p.Share >= 0.4 && p.Top), $"#chess did not dominate by the third page: {string.Join(", ", shares)}");
+
+        await page.GotoAsync("/settings");
+        await Assertions.Expect(page.Locator(".interests")).ToContainTextAsync("#chess", new() { Timeout = 15_000 });
+        await BrowserSite.ScreenshotAsync(page, "settings");
+    }
+
+    [Fact]
+    public async Task The_main_pages_render_at_phone_and_desktop_sizes_and_the_first_video_plays_quickly()
+    {
+        var (client, creator) = await site.NewUserAsync("shots");
+        var clip = await Clips.MakeAsync("0x9b5de5");
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await BrowserSite.UploadAsync(client, clip, $"Screenshot clip {i} #screens @{creator}"));
+        }
+
+        await BrowserSite.WaitReadyAsync(client, ids);
+        foreach (var (width, height) in new[] { (390, 844), (1280, 800) })
+        {
+            // A visitor: For You plays without signing in.
+            var page = await site.NewPageAsync(width, height);
+            await page.GotoAsync("/");
+            await page.WaitForFunctionAsync("() => performance.getEntriesByName('first-play').length > 0", null, new() { Timeout = 30_000 });
+            var firstPlayMs = await page.EvaluateAsync<double>("() => performance.getEntriesByName('first-play')[0].startTime");
+            output.WriteLine($"{width}x{height}: navigation to first video playing: {firstPlayMs:F0} ms");
+            await File.AppendAllTextAsync(Path.Combine(BrowserSite.ScreenshotFolder, "..", "web-figures.txt"),
+                $"{DateTimeOffset.UtcNow:O} {width}x{height} first-play-ms {firstPlayMs:F0}\n");
+            await BrowserSite.ScreenshotAsync(page, "for-you");
+            await page.Locator("article.playing").GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
+            await Assertions.Expect(page.Locator("dialog.why-sheet")).ToBeVisibleAsync();
+            await BrowserSite.ScreenshotAsync(page, "why-this-video");
+            await page.Keyboard.PressAsync("Escape");
+
+            await page.GotoAsync("/tag/screens");
+            await Assertions.Expect(page.Locator(".grid .tile")).ToHaveCountAsync(3);
+            await BrowserSite.ScreenshotAsync(page, "hashtag");
+
+            await page.GotoAsync("/search");
+            await page.GetByRole(AriaRole.Combobox, new() { Name = "Search" }).PressSequentiallyAsync("scree");
+            await Assertions.Expect(page.Locator(".suggestions a[href='/tag/screens']")).ToBeVisibleAsync();
+            await BrowserSite.ScreenshotAsync(page, "search");
+
+            await page.GotoAsync("/signup");
+            await BrowserSite.ScreenshotAsync(page, "sign-up");
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_page_sends_a_strict_content_security_policy_and_deep_links_load_the_client()
+    {
+        using var api = new HttpClient { BaseAddress = site.Address };
+        var response = await api.GetAsync("/tag/anything");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotMatch(InlineScript(), html);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/no-such-route")).StatusCode);
+    }
+
+    private static async Task<string> SignUpAsync(IPage page, string prefix)
+    {
+        var username = prefix + Guid.NewGuid().ToString("N")[..6];
+        await page.GotoAsync("/signup");
+        await page.GetByLabel("Username").FillAsync(username);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Profile", Exact = true })).ToBeVisibleAsync();
+        return username;
+    }
+
+    [GeneratedRegex("<script(?![^>]*\\bsrc=)[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex InlineScript();
+}

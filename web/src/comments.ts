@@ -1,0 +1,103 @@
+import { del, get, post, q, type Comment, type Page, type Video } from "./api";
+import { clear, h, toast } from "./dom";
+import { currentUser } from "./session";
+import { openSheet } from "./sheet";
+
+/** The comments drawer: read, post, reply and delete one's own. */
+export function openComments(video: Video, onCount: (delta: number) => void): void {
+  const list = h("ol", { class: "comments", "aria-live": "polite" });
+  const more = h("button", { type: "button", class: "link-button", hidden: true }, "More comments");
+  let cursor: string | null = null;
+  let replyTo: Comment | null = null;
+
+  const replyLabel = h("div", { class: "reply-label", hidden: true });
+  const input = h("textarea", { name: "text", rows: 1, maxlength: 500, placeholder: "Add a comment…", "aria-label": "Comment" });
+  const send = h("button", { type: "submit", class: "primary" }, "Post");
+  const form = h("form", { class: "comment-form" }, replyLabel, h("div", { class: "row" }, input, send));
+
+  const me = currentUser();
+  if (!me) {
+    clear(form);
+    form.append(h("p", { class: "muted" }, h("a", { href: `/signin?next=${q(location.pathname)}` }, "Sign in"), " to comment."));
+  }
+
+  function setReply(comment: Comment | null): void {
+    replyTo = comment;
+    clear(replyLabel);
+    replyLabel.hidden = !comment;
+    if (comment) {
+      replyLabel.append(`Replying to @${comment.author.username} `,
+        h("button", { type: "button", class: "link-button", onclick: () => setReply(null) }, "Cancel"));
+      input.focus();
+    }
+  }
+
+  function row(c: Comment, parentList: HTMLElement): HTMLElement {
+    const replies = h("ol", { class: "replies" });
+    const actions = h("div", { class: "comment-actions" });
+    if (me && c.parentId === null) actions.append(h("button", { type: "button", class: "link-button", onclick: () => setReply(c) }, "Reply"));
+    if (c.replyCount > 0) {
+      const show = h("button", { type: "button", class: "link-button" }, `View ${c.replyCount} ${c.replyCount === 1 ? "reply" : "replies"}`);
+      show.addEventListener("click", async () => {
+        show.remove();
+        const page = await get<Page<Comment>>(`/api/videos/${video.id}/comments?parentId=${c.id}&count=50`);
+        for (const r of page.items) replies.append(row(r, replies));
+      });
+      actions.append(show);
+    }
+    const item = h("li", { class: "comment", "data-comment-id": c.id },
+      h("a", { class: "comment-author", href: `/@${q(c.author.username)}` }, `@${c.author.username}`),
+      h("p", { class: "comment-text" }, c.text),
+      actions, replies);
+    if (me && (me.id === c.author.id || me.id === video.author.id)) {
+      actions.append(h("button", {
+        type: "button", class: "link-button danger", "aria-label": "Delete comment",
+        onclick: async () => {
+          try {
+            await del(`/api/comments/${c.id}`);
+            item.remove();
+            if (parentList === list) onCount(-1);
+            toast("Comment deleted");
+          } catch (e) { toast((e as Error).message); }
+        },
+      }, "Delete"));
+    }
+    return item;
+  }
+
+  async function load(): Promise<void> {
+    const page = await get<Page<Comment>>(`/api/videos/${video.id}/comments?count=30${cursor ? `&cursor=${q(cursor)}` : ""}`);
+    for (const c of page.items) list.append(row(c, list));
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    if (!list.children.length) list.append(h("li", { class: "muted empty" }, "No comments yet. Be the first."));
+  }
+  more.addEventListener("click", () => void load());
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    send.disabled = true;
+    try {
+      const created = await post<Comment>(`/api/videos/${video.id}/comments`, { text, parentId: replyTo?.id ?? null });
+      list.querySelector(".empty")?.remove();
+      if (replyTo) {
+        const parent = list.querySelector(`[data-comment-id="${replyTo.id}"] .replies`);
+        parent?.append(row(created, parent as HTMLElement));
+      } else {
+        list.append(row(created, list));
+        onCount(1);
+      }
+      input.value = "";
+      setReply(null);
+    } catch (err) {
+      toast((err as Error).message);
+    } finally {
+      send.disabled = false;
+    }
+  });
+
+  openSheet(`Comments`, h("div", { class: "comments-body" }, list, more, form), "comments-sheet");
+  void load().catch((e) => toast((e as Error).message));
+}

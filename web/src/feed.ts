@@ -1,0 +1,402 @@
+import { del, post, playbackUrl, q, type FeedItem, type Page, type Video } from "./api";
+import { captionNodes } from "./caption";
+import { openComments } from "./comments";
+import { formatCount, h, icon, reducedMotion, toast } from "./dom";
+import { navigate } from "./router";
+import { currentUser } from "./session";
+import { openSheet } from "./sheet";
+import { track, ViewTracker, type Surface } from "./telemetry";
+
+export type Source = (cursor: string | null) => Promise<Page<FeedItem>>;
+
+const UNMUTED_KEY = "rt_unmuted";
+let muted = localStorage.getItem(UNMUTED_KEY) !== "1";
+const PRELOAD_AHEAD = 2;
+
+function requireSignIn(): boolean {
+  if (currentUser()) return true;
+  navigate(`/signin?next=${q(location.pathname)}`);
+  return false;
+}
+
+/** One video of the feed: the player, its overlay and its actions. */
+class Slide {
+  readonly el: HTMLElement;
+  readonly video: HTMLVideoElement;
+  readonly tracker: ViewTracker;
+  private readonly muteButton: HTMLButtonElement;
+  private readonly counts: Record<"likes" | "comments" | "bookmarks" | "shares", HTMLElement> = {} as never;
+  private loaded = false;
+
+  constructor(readonly item: FeedItem, private readonly feed: Feed) {
+    const v = item.video;
+    this.tracker = new ViewTracker(v.id, feed.surface);
+    this.video = h("video", {
+      class: "player", playsinline: true, loop: true, preload: "none", "aria-label": `Video by @${v.author.username}`,
+      poster: v.posterUrl ?? null,
+    });
+    this.video.muted = muted;
+    this.video.disablePictureInPicture = true;
+
+    const stage = h("div", { class: "stage" }, this.video);
+    stage.addEventListener("click", () => this.tap());
+
+    this.muteButton = h("button", { type: "button", class: "mute-pill", "aria-pressed": String(!muted) });
+    this.muteButton.addEventListener("click", (e) => { e.stopPropagation(); feed.setMuted(!muted); });
+    this.renderMute();
+
+    const me = currentUser();
+    const follow = me && me.id !== v.author.id
+      ? h("button", { type: "button", class: "follow", "aria-label": `Follow @${v.author.username}` }, icon("plus"))
+      : null;
+    follow?.addEventListener("click", async () => {
+      try {
+        const r = await post<{ state: string }>(`/api/users/${q(v.author.username)}/follow`);
+        follow.classList.add("done");
+        follow.setAttribute("aria-label", r.state === "requested" ? "Follow requested" : `Following @${v.author.username}`);
+        follow.disabled = true;
+        toast(r.state === "requested" ? "Follow requested" : `Following @${v.author.username}`);
+      } catch (e) { toast((e as Error).message); }
+    });
+
+    const like = this.action("heart", "likes", v.viewer.liked ? "Unlike" : "Like", v.viewer.liked, () => this.like());
+    const comment = this.action("comment", "comments", "Comments", false, () => openComments(v, (d) => this.bump("comments", d)));
+    const bookmark = this.action("bookmark", "bookmarks", v.viewer.bookmarked ? "Remove bookmark" : "Bookmark", v.viewer.bookmarked, () => this.bookmark());
+    const share = this.action("share", "shares", "Share", false, () => this.share());
+    const why = h("button", { type: "button", class: "action", "aria-label": "Why this video" }, icon("info"), h("span", {}, "Why"));
+    why.addEventListener("click", () => this.why());
+    const more = h("button", { type: "button", class: "action", "aria-label": "More options", "aria-haspopup": "dialog" }, icon("more"));
+    more.addEventListener("click", () => this.notInterested());
+
+    const title = v.author.displayName ? `${v.author.displayName}` : `@${v.author.username}`;
+    const info = h("div", { class: "info" },
+      h("a", { class: "creator", href: `/@${q(v.author.username)}` }, title),
+      h("p", { class: "caption" }, ...captionNodes(v.caption)));
+
+    const overlay = h("div", { class: "overlay" }, info);
+    // Links in the overlay navigate; they must not also pause or unmute the video beneath.
+    overlay.addEventListener("click", (e) => e.stopPropagation());
+    stage.append(overlay, this.muteButton);
+    this.el = h("article", { class: "slide", "aria-label": `Video by @${v.author.username}`, "data-video-id": v.id, "data-author": v.author.username, tabindex: -1 },
+      stage,
+      h("div", { class: "actions", role: "group", "aria-label": "Video actions" },
+        h("a", { class: "avatar", href: `/@${q(v.author.username)}`, "aria-label": `@${v.author.username}'s profile` }, v.author.username.slice(0, 1).toUpperCase()),
+        follow, like, comment, bookmark, share, why, more));
+
+    this.video.addEventListener("timeupdate", () => this.tracker.time(this.video.currentTime, this.video.duration));
+    this.video.addEventListener("playing", () => {
+      this.el.classList.add("playing");
+      this.tracker.play(this.video.currentTime);
+      // Time from navigation to the first video playing: the benchmark and browser tests read this mark.
+      if (!performance.getEntriesByName("first-play").length) performance.mark("first-play");
+    });
+    this.video.addEventListener("pause", () => this.el.classList.remove("playing"));
+    this.video.addEventListener("error", () => {
+      if (this.loaded) this.el.classList.add("failed");
+    });
+  }
+
+  private action(name: string, count: keyof Slide["counts"], label: string, pressed: boolean, onClick: () => void): HTMLButtonElement {
+    const n = h("span", { class: "count" }, formatCount(this.item.video.counts[count]));
+    this.counts[count] = n;
+    const b = h("button", { type: "button", class: `action ${name}`, "aria-label": label, "aria-pressed": count === "likes" || count === "bookmarks" ? String(pressed) : null }, icon(name), n);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  private bump(count: keyof Slide["counts"], delta: number): void {
+    this.item.video.counts[count] = Math.max(0, this.item.video.counts[count] + delta);
+    this.counts[count].textContent = formatCount(this.item.video.counts[count]);
+  }
+
+  private setCounts(c: Video["counts"]): void {
+    this.item.video.counts = c;
+    for (const key of Object.keys(this.counts) as (keyof Slide["counts"])[]) this.counts[key].textContent = formatCount(c[key]);
+  }
+
+  async like(): Promise<void> {
+    if (!requireSignIn()) return;
+    const v = this.item.video;
+    const button = this.el.querySelector<HTMLButtonElement>(".action.heart")!;
+    const liked = !v.viewer.liked;
+    v.viewer.liked = liked;
+    button.setAttribute("aria-pressed", String(liked));
+    button.setAttribute("aria-label", liked ? "Unlike" : "Like");
+    try {
+      this.setCounts(liked ? await post(`/api/videos/${v.id}/like`) : await del(`/api/videos/${v.id}/like`));
+    } catch (e) {
+      v.viewer.liked = !liked;
+      button.setAttribute("aria-pressed", String(!liked));
+      toast((e as Error).message);
+    }
+  }
+
+  private async bookmark(): Promise<void> {
+    if (!requireSignIn()) return;
+    const v = this.item.video;
+    const button = this.el.querySelector<HTMLButtonElement>(".action.bookmark")!;
+    const on = !v.viewer.bookmarked;
+    v.viewer.bookmarked = on;
+    button.setAttribute("aria-pressed", String(on));
+    try {
+      this.setCounts(on ? await post(`/api/videos/${v.id}/bookmark`) : await del(`/api/videos/${v.id}/bookmark`));
+      toast(on ? "Saved to bookmarks" : "Removed from bookmarks");
+    } catch (e) {
+      v.viewer.bookmarked = !on;
+      button.setAttribute("aria-pressed", String(!on));
+      toast((e as Error).message);
+    }
+  }
+
+  private async share(): Promise<void> {
+    const url = `${location.origin}/video/${this.item.video.id}`;
+    try {
+      if (navigator.share) await navigator.share({ url, title: "Reeltime" });
+      else { await navigator.clipboard.writeText(url); toast("Link copied"); }
+      track("share", this.item.video.id, this.feed.surface);
+      this.bump("shares", 1);
+    } catch { /* the person cancelled the share sheet */ }
+  }
+
+  private why(): void {
+    const reasons = this.item.reasons;
+    const body = h("div", { class: "why" });
+    if (!reasons.length) body.append(h("p", {}, "This video is here because it is recent."));
+    const list = h("ul", { class: "reasons" });
+    for (const r of reasons) {
+      const signals = r.signals?.length
+        ? h("dl", { class: "signals" }, ...r.signals.flatMap((s) => [h("dt", {}, s.name), h("dd", {}, s.value.toFixed(2))]))
+        : null;
+      list.append(h("li", {}, h("p", {}, r.text), r.source ? h("p", { class: "muted" }, `Source: ${r.source}`) : null, signals));
+    }
+    body.append(list, h("p", { class: "muted" }, "Change what the feed learns in ", h("a", { href: "/settings" }, "Settings"), "."));
+    openSheet("Why this video", body, "why-sheet");
+  }
+
+  private notInterested(): void {
+    const v = this.item.video;
+    const body = h("div", { class: "menu", role: "menu" });
+    const dialog = openSheet("Not interested", body, "menu-sheet");
+    const choose = async (scope: "video" | "creator" | "hashtag", hashtag?: string) => {
+      if (!requireSignIn()) { dialog.close(); return; }
+      try {
+        await post("/api/feedback/not-interested", { videoId: v.id, scope, hashtag: hashtag ?? null });
+        dialog.close();
+        this.feed.hide(scope === "creator" ? (s) => s.item.video.author.id === v.author.id
+          : scope === "hashtag" ? (s) => s.item.video.hashtags.includes(hashtag!)
+          : (s) => s.item.video.id === v.id);
+        toast(scope === "creator" ? `You will see less from @${v.author.username}` : scope === "hashtag" ? `You will see less of #${hashtag}` : "You will see fewer videos like this");
+      } catch (e) { toast((e as Error).message); }
+    };
+    const item = (label: string, onClick: () => void) => {
+      const b = h("button", { type: "button", role: "menuitem", class: "menu-item" }, label);
+      b.addEventListener("click", onClick);
+      return b;
+    };
+    body.append(item("This video", () => void choose("video")));
+    if (currentUser()?.id !== v.author.id) body.append(item(`This creator (@${v.author.username})`, () => void choose("creator")));
+    for (const tag of v.hashtags.slice(0, 5)) body.append(item(`This hashtag (#${tag})`, () => void choose("hashtag", tag)));
+    (body.firstElementChild as HTMLElement | null)?.focus();
+  }
+
+  private tap(): void {
+    if (muted) { this.feed.setMuted(false); return; }
+    this.togglePlay();
+  }
+
+  togglePlay(): void {
+    if (this.video.paused) void this.play(); else this.video.pause();
+  }
+
+  renderMute(): void {
+    this.video.muted = muted;
+    this.muteButton.replaceChildren(icon(muted ? "muted" : "sound"), h("span", {}, muted ? "Tap to unmute" : ""));
+    this.muteButton.setAttribute("aria-label", muted ? "Unmute" : "Mute");
+    this.muteButton.setAttribute("aria-pressed", String(!muted));
+    this.muteButton.classList.toggle("on", !muted);
+  }
+
+  /** Gives the element its source so the browser starts fetching. */
+  load(): void {
+    if (this.loaded || this.item.video.status !== "ready") return;
+    this.loaded = true;
+    this.video.preload = "auto";
+    this.video.src = playbackUrl(this.item.video);
+  }
+
+  /** Frees the decoder and buffers of a video far off-screen. */
+  release(): void {
+    if (!this.loaded) return;
+    this.loaded = false;
+    this.video.pause();
+    this.video.removeAttribute("src");
+    this.video.preload = "none";
+    this.video.load();
+  }
+
+  async play(): Promise<void> {
+    this.load();
+    this.video.muted = muted;
+    try {
+      await this.video.play();
+    } catch (e) {
+      // Browsers refuse sound before the person has interacted with the page: fall back to muted.
+      if ((e as DOMException).name === "NotAllowedError" && !this.video.muted) {
+        this.video.muted = true;
+        muted = true;
+        this.renderMute();
+        await this.video.play().catch(() => {});
+      }
+    }
+  }
+
+  pause(): void {
+    this.video.pause();
+  }
+}
+
+/** A full-height vertical feed with scroll snapping; the slide most in view plays. */
+export class Feed {
+  readonly el: HTMLElement;
+  private readonly slides: Slide[] = [];
+  private cursor: string | null = null;
+  private done = false;
+  private loading: Promise<void> | null = null;
+  private active = -1;
+  private readonly observer: IntersectionObserver;
+  private readonly seen = new Set<number>();
+  private wheelLock = 0;
+  private pages = 0;
+
+  constructor(private readonly source: Source, readonly surface: Surface, private readonly emptyText: string) {
+    this.el = h("div", { class: "feed", role: "feed", "aria-busy": "true", "aria-label": "Videos" });
+    this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), { root: this.el, threshold: [0, 0.5, 0.75] });
+    this.el.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
+  }
+
+  async start(): Promise<void> {
+    await this.more();
+  }
+
+  private more(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    this.loading ??= (async () => {
+      try {
+        const page = await this.source(this.cursor);
+        this.cursor = page.nextCursor;
+        this.done = !page.nextCursor || page.items.length === 0;
+        this.pages++;
+        for (const item of page.items) {
+          // A feed may repeat a video across pages; show it once.
+          if (this.seen.has(item.video.id)) continue;
+          this.seen.add(item.video.id);
+          const slide = new Slide(item, this);
+          slide.el.dataset.page = String(this.pages);
+          this.slides.push(slide);
+          this.el.append(slide.el);
+          this.observer.observe(slide.el);
+        }
+        if (this.slides.length === 0) this.el.append(h("div", { class: "empty-feed" }, h("p", {}, this.emptyText)));
+        if (this.active < 0 && this.slides.length) this.activate(0);
+      } catch (e) {
+        toast((e as Error).message);
+      } finally {
+        this.el.setAttribute("aria-busy", "false");
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  private onIntersect(entries: IntersectionObserverEntry[]): void {
+    for (const entry of entries) {
+      const slide = this.slides.find((s) => s.el === entry.target);
+      if (!slide) continue;
+      if (entry.intersectionRatio >= 0.5) slide.tracker.impression();
+      if (entry.intersectionRatio >= 0.75) this.activate(this.slides.indexOf(slide));
+    }
+  }
+
+  private activate(index: number): void {
+    if (index === this.active || index < 0) return;
+    const previous = this.slides[this.active];
+    if (previous) { previous.pause(); previous.tracker.leave(); }
+    this.active = index;
+    this.slides.forEach((s, i) => {
+      if (i >= index - 1 && i <= index + PRELOAD_AHEAD) s.load();
+      else s.release();
+    });
+    const current = this.slides[index];
+    current.tracker.impression();
+    void current.play();
+    if (index >= this.slides.length - 3) void this.more();
+  }
+
+  /** Moves to the next (1) or previous (-1) video. */
+  step(delta: number): void {
+    const target = this.slides[Math.max(0, Math.min(this.slides.length - 1, this.active + delta))];
+    if (!target) return;
+    target.el.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "start" });
+    this.activate(this.slides.indexOf(target));
+  }
+
+  private onWheel(e: WheelEvent): void {
+    // One video per wheel gesture: a trackpad's inertia would otherwise fly past several.
+    if (Math.abs(e.deltaY) < 4) return;
+    e.preventDefault();
+    const now = performance.now();
+    if (now < this.wheelLock) return;
+    this.wheelLock = now + 450;
+    this.step(e.deltaY > 0 ? 1 : -1);
+  }
+
+  /** Keyboard: ↑/↓ move, space plays or pauses, m mutes, l likes. */
+  key(e: KeyboardEvent): boolean {
+    const current = this.slides[this.active];
+    switch (e.key) {
+      case "ArrowDown": case "PageDown": case "j": this.step(1); return true;
+      case "ArrowUp": case "PageUp": case "k": this.step(-1); return true;
+      case " ": current?.togglePlay(); return true;
+      case "m": case "M": this.setMuted(!muted); return true;
+      case "l": case "L": void current?.like(); return true;
+      default: return false;
+    }
+  }
+
+  setMuted(value: boolean): void {
+    muted = value;
+    localStorage.setItem(UNMUTED_KEY, value ? "0" : "1");
+    for (const s of this.slides) s.renderMute();
+    const current = this.slides[this.active];
+    if (current && current.video.paused) void current.play();
+  }
+
+  /** Removes the slides a "not interested" answer covers, and moves on. */
+  hide(match: (s: Slide) => boolean): void {
+    const current = this.slides[this.active];
+    for (let i = this.slides.length - 1; i >= 0; i--) {
+      const s = this.slides[i];
+      if (!match(s)) continue;
+      if (s === current) { s.pause(); s.tracker.leave(); }
+      s.release();
+      this.observer.unobserve(s.el);
+      s.el.remove();
+      this.slides.splice(i, 1);
+    }
+    this.active = -1;
+    const next = current && this.slides.includes(current) ? this.slides.indexOf(current) : 0;
+    if (this.slides.length) {
+      this.slides[Math.min(next, this.slides.length - 1)].el.scrollIntoView({ block: "start" });
+      this.activate(Math.min(next, this.slides.length - 1));
+    } else {
+      void this.more();
+    }
+  }
+
+  destroy(): void {
+    const current = this.slides[this.active];
+    current?.tracker.leave();
+    this.observer.disconnect();
+    for (const s of this.slides) s.release();
+  }
+}

@@ -1,0 +1,66 @@
+import { clear, h, icon } from "./dom";
+import * as pages from "./pages";
+import { route, startRouter, type Page } from "./router";
+import { currentUser, loadSession, onSessionChange } from "./session";
+import { startTelemetry } from "./telemetry";
+import "./styles.css";
+
+const app = document.getElementById("app")!;
+const main = h("main", { id: "main", tabindex: -1 });
+const nav = h("nav", { class: "bar", "aria-label": "Main" });
+app.append(nav, main);
+
+function renderNav(): void {
+  const me = currentUser();
+  const link = (href: string, label: string, extra = "") => {
+    const here = location.pathname === href || (href !== "/" && location.pathname.startsWith(href));
+    return h("a", { href, class: `bar-link ${extra}`.trim(), "aria-current": here ? "page" : null }, label);
+  };
+  nav.replaceChildren(
+    h("a", { href: "/", class: "brand", "aria-label": "Reeltime home" }, "Reeltime"),
+    link("/", "Home"),
+    link("/search", "Search"),
+    h("a", { href: "/upload", class: "bar-link upload", "aria-label": "Upload" }, icon("plus")),
+    me ? link(`/@${encodeURIComponent(me.username)}`, "Profile") : link("/signin", "Sign in"),
+    me ? link("/settings", "Settings", "wide-only") : link("/signup", "Sign up", "wide-only"));
+}
+
+let generation = 0;
+async function show(page: Page, params: Record<string, string>, query: URLSearchParams): Promise<void> {
+  const mine = ++generation;
+  pages.leavePage();
+  document.querySelectorAll("dialog[open]").forEach((d) => (d as HTMLDialogElement).close());
+  renderNav();
+  const el = await page(params, query);
+  if (mine !== generation) return;
+  clear(main);
+  main.append(el);
+  document.body.classList.toggle("on-feed", !!el.classList.contains("feed-page"));
+  const title = el.querySelector("h1")?.textContent;
+  document.title = title ? `${title} · Reeltime` : "Reeltime";
+}
+
+document.addEventListener("keydown", (e) => {
+  const target = e.target as HTMLElement;
+  if (e.ctrlKey || e.metaKey || e.altKey || document.querySelector("dialog[open]")) return;
+  if (target.closest("input, textarea, select, [contenteditable]")) return;
+  // Space on a focused button presses it; the feed's shortcuts apply elsewhere.
+  if (e.key === " " && target.closest("button, a")) return;
+  if (pages.activeFeed?.key(e)) e.preventDefault();
+});
+
+route("/", pages.forYouPage);
+route("/following", pages.followingPage);
+route("/video/:id", pages.videoPage);
+route("/tag/:tag", pages.hashtagPage);
+route("/@:username", pages.profilePage);
+route("/search", pages.searchPage);
+route("/upload", pages.uploadPage);
+route("/signin", pages.signInPage);
+route("/signup", pages.signUpPage);
+route("/settings", pages.settingsPage);
+route("/.*", () => pages.notFound());
+
+startTelemetry();
+onSessionChange(renderNav);
+loadSession().catch(() => {}).finally(() => startRouter((page, params, query) => void show(page, params, query)));

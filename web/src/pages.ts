@@ -1,0 +1,384 @@
+import { ApiError, del, get, patch, post, problemOf, q, writeHeaders, type FeedItem, type Interests, type Me, type Page, type Profile, type SearchResults, type Video } from "./api";
+import { clear, formatCount, h, toast } from "./dom";
+import { Feed } from "./feed";
+import { navigate } from "./router";
+import { currentUser, refresh, signIn, signOut, signUp } from "./session";
+
+/** The feed that is on screen, which keyboard shortcuts drive; null on other pages. */
+export let activeFeed: Feed | null = null;
+
+export function leavePage(): void {
+  activeFeed?.destroy();
+  activeFeed = null;
+}
+
+const asItems = (page: Page<Video>): Page<FeedItem> => ({ items: page.items.map((video) => ({ video, reasons: [] })), nextCursor: page.nextCursor });
+const cursorPart = (cursor: string | null) => (cursor ? `&cursor=${q(cursor)}` : "");
+
+function tabs(current: "for-you" | "following"): HTMLElement {
+  const tab = (href: string, label: string, on: boolean) => h("a", { href, class: on ? "tab on" : "tab", "aria-current": on ? "page" : null }, label);
+  return h("nav", { class: "feed-tabs", "aria-label": "Feeds" }, tab("/following", "Following", current === "following"), tab("/", "For You", current === "for-you"));
+}
+
+function feedPage(feed: Feed, header: HTMLElement | null): HTMLElement {
+  activeFeed = feed;
+  void feed.start();
+  return h("section", { class: "feed-page" }, header, feed.el);
+}
+
+export function forYouPage(): HTMLElement {
+  const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8${cursorPart(c)}`), "for-you", "No videos yet. Upload the first one!");
+  return feedPage(feed, tabs("for-you"));
+}
+
+export function followingPage(): HTMLElement {
+  if (!currentUser()) return signInPrompt("Sign in to see videos from accounts you follow.");
+  const feed = new Feed(async (c) => asItems(await get<Page<Video>>(`/api/feed/following?count=8${cursorPart(c)}`)), "following",
+    "Follow creators to see their videos here.");
+  return feedPage(feed, tabs("following"));
+}
+
+/** One video (a shared link or a grid tile), then the For You feed after it. */
+export function videoPage(params: Record<string, string>): HTMLElement {
+  const id = Number(params.id);
+  let first = true;
+  const feed = new Feed(async (c) => {
+    if (first) {
+      first = false;
+      const video = await get<Video>(`/api/videos/${id}`);
+      return { items: [{ video, reasons: [] }], nextCursor: "start" };
+    }
+    return get<Page<FeedItem>>(`/api/feed/for-you?count=8${c && c !== "start" ? `&cursor=${q(c)}` : ""}`);
+  }, "for-you", "This video is not available.");
+  return feedPage(feed, null);
+}
+
+function signInPrompt(text: string): HTMLElement {
+  return h("section", { class: "page narrow" }, h("h1", {}, "Reeltime"), h("p", {}, text),
+    h("p", {}, h("a", { class: "button primary", href: `/signin?next=${q(location.pathname)}` }, "Sign in"), " ",
+      h("a", { class: "button", href: `/signup?next=${q(location.pathname)}` }, "Sign up")));
+}
+
+function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: string): HTMLElement {
+  const list = h("ul", { class: "grid", "aria-label": "Videos" });
+  const more = h("button", { type: "button", class: "button", hidden: true }, "Load more");
+  let cursor: string | null = null;
+  const fill = async () => {
+    const page = await load(cursor);
+    for (const v of page.items) {
+      const tile = h("a", { href: `/video/${v.id}`, class: "tile", "aria-label": `${v.caption || "Video"} by @${v.author.username}` });
+      if (v.posterUrl && v.status === "ready") tile.append(h("img", { src: v.posterUrl, alt: "", loading: "lazy", width: 180, height: 320 }));
+      else tile.append(h("span", { class: "tile-status" }, v.status));
+      tile.append(h("span", { class: "tile-likes" }, `♥ ${formatCount(v.counts.likes)}`));
+      list.append(h("li", {}, tile));
+    }
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    if (!list.children.length) list.replaceWith(h("p", { class: "muted" }, empty));
+  };
+  more.addEventListener("click", () => void fill());
+  void fill().catch((e) => toast((e as Error).message));
+  return h("div", {}, list, more);
+}
+
+export async function profilePage(params: Record<string, string>): Promise<HTMLElement> {
+  const username = params.username;
+  let profile: Profile;
+  try {
+    profile = await get<Profile>(`/api/users/${q(username)}`);
+  } catch (e) {
+    return notFound((e as Error).message);
+  }
+  const me = currentUser();
+  const followers = h("strong", {}, formatCount(profile.followerCount));
+  const head = h("header", { class: "profile-head" },
+    h("div", { class: "avatar big", "aria-hidden": "true" }, profile.username.slice(0, 1).toUpperCase()),
+    h("h1", {}, profile.displayName ?? `@${profile.username}`),
+    h("p", { class: "muted" }, `@${profile.username}`),
+    h("ul", { class: "stats" },
+      h("li", {}, h("strong", {}, formatCount(profile.followingCount)), " Following"),
+      h("li", {}, followers, " Followers"),
+      h("li", {}, h("strong", {}, formatCount(profile.videoCount)), " Videos")),
+    profile.bio ? h("p", { class: "bio" }, profile.bio) : null);
+  if (me && me.id !== profile.id) {
+    let following = profile.relationship === "following" || profile.relationship === "requested";
+    const button = h("button", { type: "button", class: following ? "button" : "button primary" }, following ? "Following" : "Follow");
+    button.addEventListener("click", async () => {
+      try {
+        if (following) await del(`/api/users/${q(username)}/follow`);
+        else await post(`/api/users/${q(username)}/follow`);
+        following = !following;
+        button.textContent = following ? "Following" : "Follow";
+        button.className = following ? "button" : "button primary";
+        profile.followerCount += following ? 1 : -1;
+        followers.textContent = formatCount(profile.followerCount);
+      } catch (e) { toast((e as Error).message); }
+    });
+    head.append(button);
+  } else if (me && me.id === profile.id) {
+    head.append(h("a", { class: "button", href: "/settings" }, "Settings"));
+  } else if (!me) {
+    head.append(h("a", { class: "button primary", href: `/signin?next=${q(location.pathname)}` }, "Sign in to follow"));
+  }
+  return h("section", { class: "page" }, head,
+    grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet."));
+}
+
+export function hashtagPage(params: Record<string, string>): HTMLElement {
+  const tag = params.tag;
+  return h("section", { class: "page" },
+    h("header", { class: "profile-head" }, h("div", { class: "avatar big", "aria-hidden": "true" }, "#"), h("h1", {}, `#${tag}`)),
+    grid((c) => get<Page<Video>>(`/api/hashtags/${q(tag)}/videos?count=24${cursorPart(c)}`), "No videos with this hashtag yet."));
+}
+
+export function searchPage(_: Record<string, string>, query: URLSearchParams): HTMLElement {
+  const input = h("input", { type: "search", name: "q", placeholder: "Search videos, people and #hashtags", "aria-label": "Search", autocomplete: "off", role: "combobox", "aria-expanded": "false", "aria-controls": "search-suggestions", value: query.get("q") ?? "" });
+  const suggestions = h("ul", { id: "search-suggestions", class: "suggestions", role: "listbox", "aria-label": "Suggestions" });
+  const results = h("div", { class: "results", "aria-live": "polite" });
+  let timer = 0;
+  let generation = 0;
+
+  const show = async (text: string, full: boolean) => {
+    const mine = ++generation;
+    if (!text.trim()) { clear(suggestions); clear(results); input.setAttribute("aria-expanded", "false"); return; }
+    let r: SearchResults;
+    try { r = await get<SearchResults>(`/api/search?q=${q(text)}&count=${full ? 24 : 6}`); } catch (e) { if (full) toast((e as Error).message); return; }
+    if (mine !== generation) return; // an older answer arriving late
+    clear(suggestions);
+    for (const t of r.hashtags) suggestions.append(h("li", { role: "option" }, h("a", { href: `/tag/${q(t.name)}` }, `#${t.name}`, h("span", { class: "muted" }, ` ${formatCount(t.videoCount)} videos`))));
+    for (const u of r.users) suggestions.append(h("li", { role: "option" }, h("a", { href: `/@${q(u.username)}` }, `@${u.username}`, h("span", { class: "muted" }, ` ${u.displayName ?? ""}`))));
+    input.setAttribute("aria-expanded", String(suggestions.children.length > 0));
+    clear(results);
+    if (r.videos.length) {
+      results.append(h("h2", {}, "Videos"), h("ul", { class: "grid" }, ...r.videos.map((v) => h("li", {},
+        h("a", { href: `/video/${v.id}`, class: "tile", "aria-label": `${v.caption || "Video"} by @${v.author.username}` },
+          v.posterUrl ? h("img", { src: v.posterUrl, alt: "", loading: "lazy", width: 180, height: 320 }) : null,
+          h("span", { class: "tile-caption" }, v.caption))))));
+    } else if (full) {
+      results.append(h("p", { class: "muted" }, "No videos match."));
+    }
+  };
+  input.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => void show(input.value, false), 150);
+  });
+  const form = h("form", { class: "search-form", role: "search" }, input, h("button", { type: "submit", class: "button primary" }, "Search"));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    history.replaceState(null, "", `/search?q=${q(input.value)}`);
+    void show(input.value, true);
+  });
+  if (input.value) void show(input.value, true);
+  queueMicrotask(() => input.focus());
+  return h("section", { class: "page" }, h("h1", { class: "visually-hidden" }, "Search"), form, suggestions, results);
+}
+
+function field(label: string, input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement, hint?: string): HTMLElement {
+  const id = `f-${input.name}`;
+  input.id = id;
+  return h("div", { class: "field" }, h("label", { for: id }, label), input, hint ? h("small", { class: "muted" }, hint) : null);
+}
+
+function authPage(kind: "signin" | "signup", query: URLSearchParams): HTMLElement {
+  const next = query.get("next") ?? "/";
+  const safeNext = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  const username = h("input", { name: "username", autocomplete: "username", required: true, minlength: 3, maxlength: 30 });
+  const password = h("input", { name: "password", type: "password", autocomplete: kind === "signup" ? "new-password" : "current-password", required: true });
+  const email = h("input", { name: "email", type: "email", autocomplete: "email" });
+  const error = h("p", { class: "error", role: "alert" });
+  const submit = h("button", { type: "submit", class: "button primary wide" }, kind === "signup" ? "Sign up" : "Sign in");
+  const form = h("form", { class: "auth-form", novalidate: true },
+    field("Username", username),
+    field("Password", password, kind === "signup" ? "At least 8 characters." : undefined),
+    kind === "signup" ? field("Email (optional)", email) : null,
+    error, submit);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    error.textContent = "";
+    submit.disabled = true;
+    try {
+      if (kind === "signup") await signUp(username.value.trim(), password.value, email.value.trim() || null);
+      else await signIn(username.value.trim(), password.value);
+      navigate(safeNext, true);
+    } catch (err) {
+      error.textContent = err instanceof ApiError && err.errors ? Object.values(err.errors).flat().join(" ") || err.message : (err as Error).message;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  const other = kind === "signup"
+    ? h("p", {}, "Have an account? ", h("a", { href: `/signin?next=${q(safeNext)}` }, "Sign in"))
+    : h("p", {}, "New here? ", h("a", { href: `/signup?next=${q(safeNext)}` }, "Sign up"));
+  queueMicrotask(() => username.focus());
+  return h("section", { class: "page narrow" }, h("h1", {}, kind === "signup" ? "Sign up for Reeltime" : "Sign in to Reeltime"), form, other);
+}
+
+export const signInPage = (_: Record<string, string>, query: URLSearchParams) => authPage("signin", query);
+export const signUpPage = (_: Record<string, string>, query: URLSearchParams) => authPage("signup", query);
+
+export function uploadPage(): HTMLElement {
+  if (!currentUser()) return signInPrompt("Sign in to upload videos.");
+  const file = h("input", { type: "file", name: "file", accept: "video/*", class: "visually-hidden" });
+  const drop = h("label", { class: "drop", for: "f-file", tabindex: 0 }, h("strong", {}, "Select a video"), h("span", { class: "muted" }, "or drag and drop it here (MP4, MOV or WebM)"));
+  file.id = "f-file";
+  const chosen = h("p", { class: "muted" });
+  const caption = h("textarea", { name: "caption", rows: 3, maxlength: 2200, placeholder: "Describe your video. #hashtags @mentions" });
+  const tagSuggestions = h("ul", { class: "chips", "aria-label": "Hashtag suggestions" });
+  const visibility = h("select", { name: "visibility" }, h("option", { value: "public" }, "Everyone"), h("option", { value: "followers" }, "Followers"), h("option", { value: "private" }, "Only me"));
+  const bar = h("progress", { max: 100, value: 0, "aria-label": "Upload progress" });
+  const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  const submit = h("button", { type: "submit", class: "button primary wide" }, "Post");
+  let selected: File | null = null;
+
+  const choose = (f: File | undefined) => {
+    if (!f) return;
+    selected = f;
+    chosen.textContent = `${f.name} · ${(f.size / 1024 / 1024).toFixed(1)} MB`;
+  };
+  file.addEventListener("change", () => choose(file.files?.[0]));
+  drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); file.click(); } });
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); choose(e.dataTransfer?.files[0]); });
+
+  // Hashtag suggestions for the word being typed, from search.
+  let timer = 0;
+  caption.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    const word = /#([\p{L}\p{N}_]+)$/u.exec(caption.value.slice(0, caption.selectionStart ?? caption.value.length));
+    if (!word) { clear(tagSuggestions); return; }
+    timer = window.setTimeout(async () => {
+      try {
+        const r = await get<SearchResults>(`/api/search?q=${q(word[1])}&type=hashtags&count=6`);
+        clear(tagSuggestions);
+        for (const t of r.hashtags) {
+          const b = h("button", { type: "button", class: "chip" }, `#${t.name}`);
+          b.addEventListener("click", () => {
+            const at = caption.selectionStart ?? caption.value.length;
+            const before = caption.value.slice(0, at).replace(/#[\p{L}\p{N}_]*$/u, `#${t.name} `);
+            caption.value = before + caption.value.slice(at);
+            clear(tagSuggestions);
+            caption.focus();
+          });
+          tagSuggestions.append(h("li", {}, b));
+        }
+      } catch { /* suggestions are optional */ }
+    }, 150);
+  });
+
+  const form = h("form", { class: "upload-form" }, file, drop, chosen,
+    field("Caption", caption), tagSuggestions, field("Who can watch", visibility), bar, status, submit);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!selected) { status.textContent = "Choose a video first."; return; }
+    submit.disabled = true;
+    const data = new FormData();
+    data.append("caption", caption.value);
+    data.append("visibility", visibility.value);
+    data.append("file", selected);
+    // XHR rather than fetch: fetch cannot report upload progress.
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/videos");
+    for (const [k, v] of Object.entries(writeHeaders(false))) xhr.setRequestHeader(k, v);
+    xhr.upload.addEventListener("progress", (p) => {
+      if (!p.lengthComputable) return;
+      bar.value = Math.round((p.loaded / p.total) * 100);
+      status.textContent = `Uploading… ${bar.value}%`;
+    });
+    xhr.addEventListener("load", async () => {
+      if (xhr.status !== 202 && xhr.status !== 201) {
+        const err = await problemOf(new Response(xhr.responseText, { status: xhr.status, headers: { "Content-Type": "application/json" } }));
+        status.textContent = err.message;
+        submit.disabled = false;
+        return;
+      }
+      const { id } = JSON.parse(xhr.responseText) as { id: number };
+      form.dataset.videoId = String(id);
+      await followProcessing(id, bar, status);
+    });
+    xhr.addEventListener("error", () => { status.textContent = "The upload failed. Check the connection and try again."; submit.disabled = false; });
+    xhr.send(data);
+  });
+  return h("section", { class: "page narrow" }, h("h1", {}, "Upload video"), form);
+}
+
+/** Polls the video until it is ready or failed; the server also offers SSE, but a poll survives proxies. */
+async function followProcessing(id: number, bar: HTMLProgressElement, status: HTMLElement): Promise<void> {
+  bar.value = 0;
+  for (;;) {
+    let v: Video;
+    try { v = await get<Video>(`/api/videos/${id}`); } catch (e) { status.textContent = (e as Error).message; return; }
+    if (v.status === "ready") {
+      bar.value = 100;
+      clear(status);
+      status.append("Your video is ready. ", h("a", { href: `/video/${id}`, class: "ready-link" }, "Watch it"));
+      status.dataset.state = "ready";
+      return;
+    }
+    if (v.status === "failed" || v.status === "rejected") {
+      status.textContent = `Processing failed: ${v.statusReason ?? "unknown reason"}`;
+      status.dataset.state = "failed";
+      return;
+    }
+    bar.value = v.progress ?? 0;
+    status.textContent = `Processing… ${v.progress ?? 0}%`;
+    await new Promise((r) => setTimeout(r, 700));
+  }
+}
+
+export async function settingsPage(): Promise<HTMLElement> {
+  const me = currentUser();
+  if (!me) return signInPrompt("Sign in to change your settings.");
+  const personal = h("input", { type: "checkbox", name: "personalization", role: "switch" });
+  personal.checked = me.personalization;
+  personal.addEventListener("change", async () => {
+    try {
+      refresh(await patch<Me>("/api/me/settings", { personalization: personal.checked }));
+      toast(personal.checked ? "Personalised For You is on" : "Personalised For You is off");
+    } catch (e) { personal.checked = !personal.checked; toast((e as Error).message); }
+  });
+  const interestsBox = h("div", { class: "interests" });
+  const renderInterests = async () => {
+    clear(interestsBox);
+    const i = await get<Interests>("/api/me/interests");
+    const list = (title: string, items: { name: string }[], remove: ((name: string) => string) | null, prefix: string) => {
+      const ul = h("ul", { class: "chips" });
+      for (const it of items) {
+        const li = h("li", { class: "chip" }, `${prefix}${it.name}`);
+        if (remove) {
+          const b = h("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${prefix}${it.name}` }, "×");
+          b.addEventListener("click", async () => { try { await del(remove(it.name)); li.remove(); } catch (e) { toast((e as Error).message); } });
+          li.append(b);
+        }
+        ul.append(li);
+      }
+      return h("div", {}, h("h3", {}, title), items.length ? ul : h("p", { class: "muted" }, "Nothing yet."));
+    };
+    interestsBox.append(
+      list("Hashtags", i.hashtags, (n) => `/api/me/interests/hashtags/${q(n)}`, "#"),
+      list("Creators", i.creators, (n) => `/api/me/interests/creators/${q(n)}`, "@"),
+      list("Not interested", [...i.notInterestedHashtags.map((x) => ({ name: `#${x.name}` })), ...i.notInterestedCreators.map((x) => ({ name: `@${x.name}` }))], null, ""),
+      h("p", { class: "muted" }, `Learned from ${i.recentWatches} recent views.`));
+  };
+  void renderInterests().catch((e) => toast((e as Error).message));
+  const reset = h("button", { type: "button", class: "button danger" }, "Reset interests");
+  reset.addEventListener("click", async () => {
+    if (!confirm("Forget everything the For You feed has learned about you?")) return;
+    try { await del("/api/me/interests"); toast("Interests reset"); await renderInterests(); } catch (e) { toast((e as Error).message); }
+  });
+  const out = h("button", { type: "button", class: "button" }, "Sign out");
+  out.addEventListener("click", async () => { await signOut(); navigate("/"); });
+  return h("section", { class: "page narrow" },
+    h("h1", {}, "Settings"),
+    h("section", { class: "card" }, h("h2", {}, "For You"),
+      h("label", { class: "switch" }, personal, h("span", {}, "Personalise my For You feed")),
+      h("p", { class: "muted" }, "When off, For You shows popular and recent videos, the same for everyone."),
+      reset),
+    h("section", { class: "card" }, h("h2", {}, "Your interests"), h("p", { class: "muted" }, "What the feed believes you like. Remove anything you disagree with."), interestsBox),
+    h("section", { class: "card" }, h("h2", {}, "Account"), h("p", {}, `Signed in as @${me.username}`),
+      h("p", { class: "muted" }, "Your data, its export and erasure will live in the privacy centre."), out));
+}
+
+export function notFound(message = "There is nothing here."): HTMLElement {
+  return h("section", { class: "page narrow" }, h("h1", {}, "Not found"), h("p", {}, message), h("a", { href: "/", class: "button" }, "Go to For You"));
+}
