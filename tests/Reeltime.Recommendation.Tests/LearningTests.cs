@@ -189,6 +189,28 @@ public sealed class LearningTests
         Assert.Equal(VideoStats.Stopped, stage(2));
     }
 
+    [Fact]
+    public void A_skip_is_never_counted_as_a_long_watch_even_late_in_a_clip()
+    {
+        var world = new SyntheticWorld(5, videos: 20, creators: 5, options: new EngineOptions { Dimensions = 8, FreshStages = [20, 200], FreshStageBars = [0.8f, 1f] });
+        var events = new List<WatchEvent>();
+        var t = world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        for (var viewer = 1; viewer <= 30; viewer++)
+        {
+            events.Add(new WatchEvent(WatchEventType.Served, viewer, 1, 0, 0, 0, 0, t, t, FeedSurface.ForYou));
+            events.Add(new WatchEvent(WatchEventType.Served, viewer, 2, 0, 0, 0, 0, t, t, FeedSurface.ForYou));
+            events.Add(new WatchEvent(WatchEventType.Progress, viewer, 1, 0, 0, 19_000, 19_000, t, t, FeedSurface.ForYou));
+
+            // The client says "skip" at 95 % of the clip: the viewer swiped away, whatever the position.
+            events.Add(new WatchEvent(WatchEventType.Skip, viewer, 2, 0, 0, 19_000, 19_000, t, t, FeedSurface.ForYou));
+        }
+
+        world.Apply(events);
+        var stage = StageOf(world.Engine);
+        Assert.Equal(1, stage(1));
+        Assert.Equal(VideoStats.Stopped, stage(2));
+    }
+
     private static Func<long, int> StageOf(ForYouEngine engine) => videoId => engine.StageOf(videoId);
 
     private static string Hash(ForYouEngine engine)

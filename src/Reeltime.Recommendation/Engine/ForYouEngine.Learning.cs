@@ -233,6 +233,12 @@ public sealed partial class ForYouEngine
             _ => 0f,
         };
         var skipped = e.Type == WatchEventType.Skip || (e.Type != WatchEventType.Progress && ratio < 1 && (watchedMs < Labels.SkipUnderMs || ratio < Labels.SkipUnderRatio));
+        if (e.Type == WatchEventType.Skip)
+        {
+            // The viewer said they left: however short the clip, a skip is never read as a long watch.
+            ratio = Math.Min(ratio, Labels.LongWatchRatio - 0.01f);
+        }
+
         if (profile is null)
         {
             if (ratio >= Labels.LongWatchRatio)
