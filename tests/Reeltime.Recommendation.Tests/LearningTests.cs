@@ -142,6 +142,23 @@ public sealed class LearningTests
     }
 
     [Fact]
+    public void Following_feeds_the_following_source_and_unfollowing_stops_it()
+    {
+        var world = new SyntheticWorld(6);
+        world.Session(1, lovedTopic: 2);
+        var creator = world.CreatorOf.First(c => world.TopicOf[c.Key] == 4).Value;
+        var t = world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+        world.Apply([new WatchEvent(WatchEventType.Follow, 1, 0, creator, 0, 0, 0, t, t, FeedSurface.Unknown)]);
+        var following = world.Engine.Recommend(new RecommendationRequest(1, 60));
+        Assert.Contains(following, r => (r.Sources & CandidateSource.Following) != 0 && world.CreatorOf[r.VideoId] == creator);
+
+        world.Apply([new WatchEvent(WatchEventType.Unfollow, 1, 0, creator, 0, 0, 0, t, t, FeedSurface.Unknown)]);
+        var after = world.Engine.Recommend(new RecommendationRequest(1, 60));
+        Assert.DoesNotContain(after, r => (r.Sources & CandidateSource.Following) != 0);
+    }
+
+    [Fact]
     public void Pages_respect_creator_spacing_and_never_repeat_what_was_served()
     {
         var world = new SyntheticWorld(9, videos: 300, creators: 12);

@@ -32,7 +32,7 @@ public sealed class EventsAndHttpTests(ReeltimeServer server) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task Likes_and_follows_reach_the_log_too()
+    public async Task Likes_follows_and_unfollows_reach_the_log_too()
     {
         var ana = await server.NewUserAsync("logged");
         var ben = await server.NewUserAsync("logger");
@@ -41,11 +41,16 @@ public sealed class EventsAndHttpTests(ReeltimeServer server) : IClassFixture<Re
         var before = log.NextOffset;
         await ben.Client.PostAsync($"/api/videos/{id}/like", null);
         await ben.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        await ben.Client.DeleteAsync($"/api/users/{ana.Username}/follow");
+        await ben.Client.DeleteAsync($"/api/users/{ana.Username}/follow");
         var buffer = new LoggedEvent[64];
         var read = await log.ReadAsync(before, buffer);
         var mine = buffer.Take(read).Where(e => e.Event.UserId == ben.Id).ToList();
         Assert.Contains(mine, e => e.Event.Type == WatchEventType.Like && e.Event.VideoId == id && e.Event.CreatorId == ana.Id);
         Assert.Contains(mine, e => e.Event.Type == WatchEventType.Follow && e.Event.CreatorId == ana.Id);
+
+        // Unfollowing twice is one change of the graph, so one event.
+        Assert.Single(mine, e => e.Event.Type == WatchEventType.Unfollow && e.Event.CreatorId == ana.Id);
     }
 
     [Fact]

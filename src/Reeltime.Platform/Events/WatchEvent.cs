@@ -43,6 +43,8 @@ public enum WatchEventType : byte
     InterestRemoved = 39,
     /// <summary>The viewer reset everything the recommender learned about them.</summary>
     InterestsReset = 40,
+    /// <summary>The viewer stopped following a creator (creator id in <see cref="WatchEvent.CreatorId"/>), or a block ended the follow.</summary>
+    Unfollow = 41,
 }
 
 /// <summary>Where in the product the event happened.</summary>

@@ -105,7 +105,11 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
             return Failure.NotFound("The user");
         }
 
-        await RemoveFollowAsync(followerId, target.Id, cancellationToken);
+        if (await RemoveFollowAsync(followerId, target.Id, cancellationToken))
+        {
+            await AppendGraphEventAsync(WatchEventType.Unfollow, followerId, target.Id, cancellationToken);
+        }
+
         return Done.Value;
     }
 
@@ -169,9 +173,19 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"""INSERT INTO "Blocks" ("BlockerId", "BlockedId", "CreatedAt") VALUES ({blockerId}, {target.Id}, {now}) ON CONFLICT DO NOTHING""",
             cancellationToken);
-        await RemoveFollowAsync(blockerId, target.Id, cancellationToken);
-        await RemoveFollowAsync(target.Id, blockerId, cancellationToken);
+        var blockerFollowed = await RemoveFollowAsync(blockerId, target.Id, cancellationToken);
+        var targetFollowed = await RemoveFollowAsync(target.Id, blockerId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (blockerFollowed)
+        {
+            await AppendGraphEventAsync(WatchEventType.Unfollow, blockerId, target.Id, cancellationToken);
+        }
+
+        if (targetFollowed)
+        {
+            await AppendGraphEventAsync(WatchEventType.Unfollow, target.Id, blockerId, cancellationToken);
+        }
+
         return Done.Value;
     }
 
@@ -222,7 +236,8 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         return rows == 1;
     }
 
-    private async Task RemoveFollowAsync(long followerId, long followeeId, CancellationToken cancellationToken)
+    /// <returns>Whether an accepted follow was removed (a withdrawn request is not one).</returns>
+    private async Task<bool> RemoveFollowAsync(long followerId, long followeeId, CancellationToken cancellationToken)
     {
         var owned = db.Database.CurrentTransaction is null;
         await using var transaction = owned ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
@@ -237,6 +252,8 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         {
             await transaction.CommitAsync(cancellationToken);
         }
+
+        return removed > 0 && wasAccepted;
     }
 
     private async Task AdjustFollowCountsAsync(long followerId, long followeeId, int delta, CancellationToken cancellationToken)
@@ -245,10 +262,13 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         await db.Users.Where(u => u.Id == followeeId).ExecuteUpdateAsync(u => u.SetProperty(x => x.FollowerCount, x => x.FollowerCount + delta), cancellationToken);
     }
 
-    private async Task AppendFollowEventAsync(long followerId, long followeeId, CancellationToken cancellationToken)
+    private Task AppendFollowEventAsync(long followerId, long followeeId, CancellationToken cancellationToken) =>
+        AppendGraphEventAsync(WatchEventType.Follow, followerId, followeeId, cancellationToken);
+
+    private async Task AppendGraphEventAsync(WatchEventType type, long followerId, long followeeId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        WatchEvent[] follow = [new(WatchEventType.Follow, followerId, 0, followeeId, 0, 0, 0, now, now, FeedSurface.Unknown)];
-        await events.AppendAsync(follow, cancellationToken);
+        WatchEvent[] change = [new(type, followerId, 0, followeeId, 0, 0, 0, now, now, FeedSurface.Unknown)];
+        await events.AppendAsync(change, cancellationToken);
     }
 }

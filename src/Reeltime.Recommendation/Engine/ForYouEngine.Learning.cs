@@ -85,6 +85,14 @@ public sealed partial class ForYouEngine
                 }
 
                 return;
+            case WatchEventType.Unfollow:
+                if (e.UserId != 0 && _catalog.TryGetCreator(e.CreatorId, out var unfollowed))
+                {
+                    // Only the following source forgets; what the viewer watched of the creator still counts.
+                    Profile(e.UserId).Followed.Remove(unfollowed);
+                }
+
+                return;
         }
 
         if (!_catalog.TryGetIndex(e.VideoId, out var video))
