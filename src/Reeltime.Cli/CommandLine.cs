@@ -20,6 +20,10 @@ internal static class CommandLine
           bench media [--seconds 30] [--runs 2] [--work DIR]
                       the media pipeline on 1080x1920 30 fps H.264 and HEVC clips against bare ffmpeg,
                       and clips per minute at the default concurrency (needs ffmpeg)
+          bench engine [--videos 1000000] [--users 100000] [--requests 20000] [--events 1000000]
+                      [--breadth 160] [--cores 1]
+                      the For You engine in-process: feed request p50/p99, events/s into the model, event to
+                      next request, resident memory, HNSW recall@100 and speed against the exact scan
           eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]
                       [--seed 2020] [--out data/eval/results-PROTOCOL.json] [--data DIR] [--verbose true]
                       offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
@@ -46,6 +50,7 @@ internal static class CommandLine
                 ("bench", "feed") => await FeedBenchmark.RunAsync(After(2)),
                 ("simulate", _) => await SimulateCommand.RunAsync(After(1)),
                 ("bench", "media") => await MediaBenchmark.RunAsync(After(2)),
+                ("bench", "engine") => await EngineBenchmark.RunAsync(After(2)),
                 _ => Fail(Usage),
             };
         }

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using HdrHistogram;
+using Reeltime.Platform.Events;
+using Reeltime.Recommendation.Engine;
+using Reeltime.Simulation;
+
+namespace Reeltime.Cli;
+
+/// <summary>
+/// The For You engine's figures at scale, in-process, on one core: the distribution of whole feed requests
+/// (BenchmarkDotNet reports means of batches, not the per-request tail the issue asks about), events per second
+/// into the model, how soon an event shows in the next request, resident memory, and ANN recall and speed
+/// against the exact scan.
+/// </summary>
+internal static class EngineBenchmark
+{
+    public static Task<int> RunAsync(Options options)
+    {
+        var videos = options.Int("videos", 1_000_000);
+        var users = options.Int("users", 100_000);
+        var requests = options.Int("requests", 20_000);
+        var events = options.Int("events", 1_000_000);
+        var breadth = options.Int("breadth", 160);
+        var cores = options.Int("cores", 1);
+        if (cores < Environment.ProcessorCount && OperatingSystem.IsLinux())
+        {
+            // "On one core": the whole process, GC included, gets the first core(s) only.
+            Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << cores) - 1);
+        }
+
+        Print($"engine bench: {videos:N0} videos, {users:N0} users, 64 dims, {cores} core(s) of {Environment.ProcessorCount}, server GC {System.Runtime.GCSettings.IsServerGC}");
+        var clock = TimeProvider.System;
+        var catalogue = new CatalogueAtScale(videos, users);
+        var engine = catalogue.Build(new EngineOptions { Dimensions = 64 }, clock, line => Print("  " + line));
+        Memory("after build");
+
+        Feed(engine, users, requests);
+        Ingest(engine, catalogue, events, clock);
+        Influence(engine, users, clock);
+        Memory("after the run");
+        engine.Dispose();
+        engine = null;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+        Ann(videos, breadth);
+        return Task.FromResult(0);
+    }
+
+    private static void Feed(ForYouEngine engine, int users, int requests)
+    {
+        // Warm the code paths first, then time each request on its own.
+        for (var i = 0; i < 500; i++)
+        {
+            engine.Recommend(new RecommendationRequest(1 + (i * 104_729 % users), 35, Seed: i));
+        }
+
+        var latencies = new LongHistogram(TimeStamp.Seconds(10), 3);
+        var returned = 0L;
+        var gcBefore = GC.CollectionCount(0);
+        for (var i = 0; i < requests; i++)
+        {
+            var user = 1 + (i * 7_919 % users);
+            var start = Stopwatch.GetTimestamp();
+            returned += engine.Recommend(new RecommendationRequest(user, 35, Seed: 1_000 + i)).Count;
+            latencies.RecordValue(Stopwatch.GetTimestamp() - start);
+        }
+
+        Print($"feed request ({requests:N0} requests, one at a time, 35 ranked videos asked, {returned / (double)requests:0.0} returned): " +
+              $"p50 {Ms(latencies, 50):0.000} ms, p90 {Ms(latencies, 90):0.000} ms, p99 {Ms(latencies, 99):0.000} ms, p99.9 {Ms(latencies, 99.9):0.000} ms, max {Ms(latencies, 100):0.000} ms; " +
+              $"{GC.CollectionCount(0) - gcBefore} gen-0 collections");
+    }
+
+    private static void Ingest(ForYouEngine engine, CatalogueAtScale catalogue, int count, TimeProvider clock)
+    {
+        const int Batch = 4_096;
+        var first = engine.AppliedOffset;
+        var all = catalogue.Events(count, first, 99, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var watch = Stopwatch.StartNew();
+        for (var start = 0; start < all.Length; start += Batch)
+        {
+            engine.Apply(all.AsSpan(start, Math.Min(Batch, all.Length - start)).ToArray());
+        }
+
+        watch.Stop();
+        Print($"events into the model: {count:N0} events in batches of {Batch:N0} in {watch.Elapsed.TotalSeconds:0.00} s = {count / watch.Elapsed.TotalSeconds:N0} events/s");
+    }
+
+    private static void Influence(ForYouEngine engine, int users, TimeProvider clock)
+    {
+        // "Not interested" in the creator of the top video: the time from handing the event to the engine
+        // until a feed request no longer shows that creator (in the server the log tail adds its wake-up).
+        var samples = new List<double>();
+        var offset = engine.AppliedOffset;
+        for (var i = 0; i < 200; i++)
+        {
+            var user = 1 + (i * 31_337 % users);
+            var page = engine.Recommend(new RecommendationRequest(user, 35, Seed: i));
+            if (page.Count == 0)
+            {
+                continue;
+            }
+
+            var creator = 1 + (page[0].VideoId % CatalogueAtScale.Creators);
+            var t = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var start = Stopwatch.GetTimestamp();
+            engine.Apply([new LoggedEvent(offset++, new WatchEvent(WatchEventType.NotInterestedInSubject, user, page[0].VideoId, creator, 0, 0, 0, t, t, FeedSurface.ForYou))]);
+            var after = engine.Recommend(new RecommendationRequest(user, 35, Seed: i));
+            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (after.Any(r => 1 + (r.VideoId % CatalogueAtScale.Creators) == creator))
+            {
+                Print($"  the creator of video {page[0].VideoId} was still in the next page of viewer {user}");
+                continue;
+            }
+
+            samples.Add(elapsed);
+        }
+
+        samples.Sort();
+        Print($"event to next feed request: {samples.Count} of 200 'not interested' events honoured by the very next request; " +
+              $"apply + request median {samples[samples.Count / 2]:0.000} ms, max {samples[^1]:0.000} ms");
+    }
+
+    private static void Ann(int count, int breadth)
+    {
+        const int Dim = 64;
+        var random = new Random(42);
+        var centers = Enumerable.Range(0, 2_000).Select(_ => Enumerable.Range(0, Dim).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()).ToArray();
+        var index = new HnswIndex(Dim, degree: 16, buildBreadth: 100, seed: 1, initialCapacity: count);
+        var vector = new float[Dim];
+        var watch = Stopwatch.StartNew();
+        for (var node = 0; node < count; node++)
+        {
+            var center = centers[random.Next(centers.Length)];
+            for (var d = 0; d < Dim; d++)
+            {
+                vector[d] = center[d] + (((float)random.NextDouble() - 0.5f) * 0.5f);
+            }
+
+            index.Upsert(node, vector);
+        }
+
+        Print($"ANN: HNSW over {count:N0} clustered vectors × {Dim} built in {watch.Elapsed.TotalSeconds:N0} s");
+        var queries = Enumerable.Range(0, 500).Select(_ =>
+        {
+            var center = centers[random.Next(centers.Length)];
+            return center.Select(c => c + (((float)random.NextDouble() - 0.5f) * 0.5f)).ToArray();
+        }).ToArray();
+        int[] ids = new int[100], exact = new int[100];
+        float[] sims = new float[100], exactSims = new float[100];
+        var hits = 0;
+        List<double> approximate = [], scan = [];
+        foreach (var query in queries)
+        {
+            var start = Stopwatch.GetTimestamp();
+            index.Search(query, breadth, ids, sims);
+            approximate.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            start = Stopwatch.GetTimestamp();
+            index.ExactSearch(query, exact, exactSims);
+            scan.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            hits += ids.Intersect(exact).Count();
+        }
+
+        approximate.Sort();
+        scan.Sort();
+        var a = approximate[approximate.Count / 2];
+        var e = scan[scan.Count / 2];
+        Print($"ANN: recall@100 {hits / (queries.Length * 100.0):0.0000} over {queries.Length} queries at breadth {breadth}; " +
+              $"median {a:0.000} ms per query against {e:0.000} ms for the exact scan = {e / a:0.0}× faster");
+        Memory("after the ANN index");
+    }
+
+    private static void Memory(string when)
+    {
+        GC.Collect();
+        var status = File.Exists("/proc/self/status") ? File.ReadAllLines("/proc/self/status") : [];
+        string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?[(name.Length + 1)..].Trim() ?? "?";
+        Print($"memory {when}: resident {Field("VmRSS")}, peak resident {Field("VmHWM")}, managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024):N0} MB");
+    }
+
+    private static double Ms(LongHistogram histogram, double percentile) =>
+        histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
+
+    private static void Print(string line) => Console.WriteLine(line.ToString(CultureInfo.InvariantCulture));
+}
