@@ -40,7 +40,7 @@ public sealed record CatalogueAtScale(int Videos, int Users)
             engine.UpsertVideos(page);
         }
 
-        log($"catalogue and index of {Videos:N0} videos built in {watch.Elapsed.TotalSeconds:N0} s");
+        log($"catalogue and index of {Videos:N0} videos built in {watch.Elapsed.TotalSeconds:N0} s; managed heap {GC.GetTotalMemory(true) / (1024 * 1024):N0} MB");
         watch.Restart();
         var offset = 0L;
         for (var batch = 0; batch < Math.Max(1, Users / 2_000); batch++)
@@ -49,7 +49,7 @@ public sealed record CatalogueAtScale(int Videos, int Users)
             offset += 30_000;
         }
 
-        log($"{offset:N0} warm-up events applied in {watch.Elapsed.TotalSeconds:N0} s; {engine.Statistics()}");
+        log($"{offset:N0} warm-up events applied in {watch.Elapsed.TotalSeconds:N0} s; managed heap {GC.GetTotalMemory(true) / (1024 * 1024):N0} MB; {engine.Statistics()}");
         return engine;
     }
 

@@ -181,7 +181,9 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
               return { share: chess / p.all, top: Object.values(p.tags).every(n => n <= chess) };
             }); }");
         var shares = pages.EnumerateArray().Select(p => (Share: p.GetProperty("share").GetDouble(), Top: p.GetProperty("top").GetBoolean())).ToList();
-        output.WriteLine($"share of #chess per page: {string.Join(", ", shares.Select(s => s.Share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)))} (the catalogue has 20 of 70, 29%)");
+        var perPage = string.Join(", ", shares.Select(s => s.Share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)));
+        output.WriteLine($"share of #chess per page: {perPage} (the catalogue has 20 of 70, 29%)");
+        await File.AppendAllTextAsync(Path.Combine(BrowserSite.ScreenshotFolder, "..", "web-figures.txt"), $"{DateTimeOffset.UtcNow:O} learning chess-share-per-page {perPage}\n");
         Assert.True(shares.Count >= 3, $"the feed loaded only {shares.Count} pages");
         Assert.True(shares.Skip(1).Take(2).Any(p => p.Share >= 0.4 && p.Top), $"#chess did not dominate by the third page: {string.Join(", ", shares)}");
 

@@ -84,6 +84,11 @@ internal sealed class CoWatchGraph(double halfLifeMs)
 
         if (list.Count < Width)
         {
+            if (list.Count == list.Ids.Length)
+            {
+                list.Grow(Math.Min(Width, list.Count * 2));
+            }
+
             list.Ids[list.Count] = to;
             list.Weights[list.Count++] = weight;
             return;
@@ -141,6 +146,7 @@ internal sealed class CoWatchGraph(double halfLifeMs)
             var video = reader.ReadInt32();
             EnsureCapacity(video + 1);
             var list = new Neighbours { AtMs = reader.ReadInt64(), Count = reader.ReadInt32() };
+            list.Grow(Math.Clamp(list.Count, Neighbours.InitialWidth, Width));
             for (var j = 0; j < list.Count; j++)
             {
                 list.Ids[j] = reader.ReadInt32();
@@ -151,11 +157,23 @@ internal sealed class CoWatchGraph(double halfLifeMs)
         }
     }
 
+    // Lists start small and double up to Width: most videos of a large catalogue have a handful of
+    // co-watched neighbours, and full-width lists for all of them would cost about 300 bytes each.
     private sealed class Neighbours
     {
-        public readonly int[] Ids = new int[Width];
-        public readonly float[] Weights = new float[Width];
+        public const int InitialWidth = 4;
+        public int[] Ids = new int[InitialWidth];
+        public float[] Weights = new float[InitialWidth];
         public int Count;
         public long AtMs;
+
+        public void Grow(int width)
+        {
+            if (width > Ids.Length)
+            {
+                Array.Resize(ref Ids, width);
+                Array.Resize(ref Weights, width);
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Reeltime.Platform.Events;
 
@@ -41,6 +42,7 @@ public sealed partial class ForYouEngine : IDisposable
     private volatile Board _board = Board.Empty;
     private long _eventsSinceBoard;
     private long _boardBuiltAtMs;
+    private long _boardIntervalMs = 500;
     private long _lastEventMs;
     private long _appliedOffset;
     private TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -172,6 +174,7 @@ public sealed partial class ForYouEngine : IDisposable
         _lock.EnterWriteLock();
         try
         {
+            var started = Stopwatch.GetTimestamp();
             foreach (ref readonly var logged in events)
             {
                 if (logged.Offset < _appliedOffset)
@@ -184,7 +187,7 @@ public sealed partial class ForYouEngine : IDisposable
                 Interlocked.Exchange(ref _appliedOffset, logged.Offset + 1);
             }
 
-            FinishBatch(events.Length);
+            FinishBatch(events.Length, Stopwatch.GetElapsedTime(started));
         }
         finally
         {
@@ -464,13 +467,19 @@ public sealed partial class ForYouEngine : IDisposable
         }
     }
 
-    private void FinishBatch(int events)
+    private void FinishBatch(int events, TimeSpan applying)
     {
-        // Refresh a bounded number of moved vectors in the index per batch, so ingestion keeps its pace.
+        // Moved vectors are re-inserted into the index in the time left over, not one per few events: a
+        // re-insert into a million-node graph costs a few hundred microseconds, so a count budget would let
+        // the index refresh, not learning, set the ingestion rate. The refresh gets a quarter of the batch's
+        // own time (at least a millisecond), and the queue drains when events are few; retrieval scores its
+        // candidates with the current vectors anyway, so a lagging index position costs little.
         Span<float> vector = stackalloc float[_dim];
-        var budget = Math.Max(64, events / 4);
-        while (budget-- > 0 && _dirty.TryDequeue(out var video))
+        var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(1, applying.TotalMilliseconds / 4) * Stopwatch.Frequency / 1000);
+        var refreshed = 0;
+        while ((refreshed < 8 || Stopwatch.GetTimestamp() < deadline) && _dirty.TryDequeue(out var video))
         {
+            refreshed++;
             _isDirty[video] = false;
             ItemVector(video, vector);
             var norm = TensorPrimitives.Norm(vector);
@@ -482,10 +491,15 @@ public sealed partial class ForYouEngine : IDisposable
 
         _eventsSinceBoard += events;
         var wall = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        if (_eventsSinceBoard >= 50_000 || wall - _boardBuiltAtMs >= 500 || (_catalog.Count < 200_000 && _eventsSinceBoard > 0))
+        if ((_eventsSinceBoard > 0 && wall - _boardBuiltAtMs >= _boardIntervalMs) || (_catalog.Count < 200_000 && _eventsSinceBoard > 0))
         {
+            // The board is a scan of the whole catalogue (a few hundred milliseconds at a million videos):
+            // it is rebuilt at most every half second and never takes more than a tenth of the writer's time,
+            // so trending lists lag by seconds under heavy load while learning keeps its pace.
+            var started = Stopwatch.GetTimestamp();
             RebuildBoard(_lastEventMs);
             _boardBuiltAtMs = wall;
+            _boardIntervalMs = Math.Max(500, (long)(10 * Stopwatch.GetElapsedTime(started).TotalMilliseconds));
         }
 
     }

@@ -6,9 +6,20 @@ namespace Reeltime.Recommendation.Engine;
 internal struct RecentWatch
 {
     public int Video;
-    public float WatchRatio;
-    public long AtMs;
+
+    // Half precision and this field order pack an entry into 16 bytes instead of 24: a hundred thousand
+    // viewers with full histories of 200 then hold 320 MB, not 480 MB.
+    private Half _watchRatio;
+
     public WatchFlags Flags;
+
+    public long AtMs;
+
+    public float WatchRatio
+    {
+        readonly get => (float)_watchRatio;
+        set => _watchRatio = (Half)value;
+    }
 }
 
 /// <summary>What happened during one view; each flag is counted as a label once per view.</summary>
@@ -91,10 +102,15 @@ internal sealed class UserProfile(long userId, int dim)
 {
     public const int RecentCapacity = 200;
     public const int MaxInterests = 256;
+    private const int InitialRecent = 8;
 
     public long UserId { get; } = userId;
 
-    public RecentWatch[] Recent { get; } = new RecentWatch[RecentCapacity];
+    /// <summary>
+    /// The ring of recent watches. It starts small and doubles up to <see cref="RecentCapacity"/>, so the many
+    /// viewers with short histories do not each hold 200 entries; it only wraps once it is full.
+    /// </summary>
+    public RecentWatch[] Recent { get; private set; } = new RecentWatch[InitialRecent];
 
     /// <summary>Index of the oldest entry of the ring.</summary>
     public int RecentStart { get; set; }
@@ -149,6 +165,14 @@ internal sealed class UserProfile(long userId, int dim)
         }
 
         int slot;
+        if (RecentCount == Recent.Length && RecentCount < RecentCapacity)
+        {
+            // Not wrapped yet (RecentStart is 0 until the ring is full), so growing keeps the order.
+            var grown = Recent;
+            Array.Resize(ref grown, Math.Min(RecentCapacity, Recent.Length * 2));
+            Recent = grown;
+        }
+
         if (RecentCount < RecentCapacity)
         {
             slot = (RecentStart + RecentCount) % RecentCapacity;
@@ -239,6 +263,7 @@ internal sealed class UserProfile(long userId, int dim)
         Bias = default;
         RecentStart = 0;
         RecentCount = 0;
+        Recent = new RecentWatch[InitialRecent];
         Array.Clear(ShortTerm);
         Watches = 0;
     }
@@ -312,6 +337,7 @@ internal sealed class UserProfile(long userId, int dim)
     {
         var profile = new UserProfile(reader.ReadInt64(), dim);
         var recent = reader.ReadInt32();
+        profile.Recent = new RecentWatch[Math.Clamp(recent, InitialRecent, RecentCapacity)];
         for (var i = 0; i < recent; i++)
         {
             profile.Recent[i] = new RecentWatch { Video = reader.ReadInt32(), WatchRatio = reader.ReadSingle(), AtMs = reader.ReadInt64(), Flags = (WatchFlags)reader.ReadByte() };
