@@ -43,7 +43,11 @@ internal static class EngineBenchmark
         engine = null;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
-        Ann(videos, breadth);
+        if (options.String("ann") != "no")
+        {
+            Ann(videos, breadth);
+        }
+
         return Task.FromResult(0);
     }
 

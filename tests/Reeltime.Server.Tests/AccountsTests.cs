@@ -122,6 +122,23 @@ public sealed class AccountsTests(ReeltimeServer server) : IClassFixture<Reeltim
     }
 
     [Fact]
+    public async Task A_telemetry_beacon_may_carry_the_csrf_token_in_its_address_and_nothing_else_may()
+    {
+        var user = await server.NewUserAsync("beacon");
+        var browser = server.CreateClient();
+        var login = await browser.PostAsJsonAsync("/api/auth/login", new { username = user.Username, password = user.Password });
+        var csrf = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString();
+        var t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var batch = new { events = new[] { new { type = "play", videoId = 1, clientTime = t } } };
+
+        Assert.Equal(HttpStatusCode.Accepted, (await browser.PostAsJsonAsync($"/api/events?csrf={Uri.EscapeDataString(csrf!)}", batch)).StatusCode);
+        await (await browser.PostAsJsonAsync("/api/events?csrf=not-the-token", batch)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await browser.PostAsJsonAsync("/api/events", batch)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        var elsewhere = await browser.PatchAsJsonAsync($"/api/me/settings?csrf={Uri.EscapeDataString(csrf!)}", new { bio = "forged" });
+        await elsewhere.AssertProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task Protected_routes_need_a_session()
     {
         var visitor = server.Visitor();

@@ -30,6 +30,14 @@ public sealed class BrowserSite : IAsyncLifetime
     /// <summary>Where screenshots go: artifacts/screenshots/ (git-ignored).</summary>
     public static string ScreenshotFolder => Path.Combine(RepositoryRoot, "artifacts", "screenshots");
 
+    /// <summary>Appends one line of measured figures to artifacts/web-figures.txt (beside the screenshots).</summary>
+    public static async Task RecordFigureAsync(string line)
+    {
+        var folder = Path.Combine(RepositoryRoot, "artifacts");
+        Directory.CreateDirectory(folder);
+        await File.AppendAllTextAsync(Path.Combine(folder, "web-figures.txt"), $"{DateTimeOffset.UtcNow:O} {line}\n");
+    }
+
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(Path.Combine(RepositoryRoot, "web", "dist", "index.html")),

@@ -125,6 +125,44 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Watch_events_still_queued_when_the_page_is_hidden_leave_as_a_beacon()
+    {
+        var (creator, _) = await site.NewUserAsync("beam");
+        var id = await BrowserSite.UploadAsync(creator, await Clips.MakeAsync("0x3a86ff", 4), "Beacon clip #beacon");
+        await BrowserSite.WaitReadyAsync([(creator, id)]);
+        var page = await site.NewPageAsync();
+        await SignUpAsync(page, "leaver");
+
+        // The ordinary flushes fail (as on a flaky network), so the client keeps its events queued.
+        var beacons = new List<IRequest>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/api/events?csrf=", StringComparison.Ordinal))
+            {
+                beacons.Add(request);
+            }
+        };
+        await page.RouteAsync("**/api/events", route => route.AbortAsync());
+        await page.GotoAsync($"/video/{id}");
+        await page.WaitForFunctionAsync("() => { const v = document.querySelector('article.playing video'); return v && v.currentTime > 0.3; }", null, new() { Timeout = 30_000 });
+        await page.UnrouteAllAsync();
+
+        // The person switches away: the browser reports the page hidden.
+        for (var attempt = 0; attempt < 5 && beacons.Count == 0; attempt++)
+        {
+            await page.EvaluateAsync("() => { Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true }); document.dispatchEvent(new Event('visibilitychange')); }");
+            await page.WaitForTimeoutAsync(1_000);
+        }
+
+        Assert.NotEmpty(beacons);
+        var response = await beacons[0].ResponseAsync();
+        Assert.Equal(202, response?.Status);
+        // The queued impression and play (at least) were taken into the log.
+        var accepted = (await response!.JsonAsync())!.Value.GetProperty("accepted").GetInt32();
+        Assert.True(accepted >= 2, $"the beacon delivered {accepted} events");
+    }
+
+    [Fact]
     public async Task A_person_who_watches_one_topic_sees_it_dominate_within_three_pages()
     {
         // A catalogue of six topics by twelve creators: 20 #chess videos and 10 of each other topic.
@@ -183,7 +221,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         var shares = pages.EnumerateArray().Select(p => (Share: p.GetProperty("share").GetDouble(), Top: p.GetProperty("top").GetBoolean())).ToList();
         var perPage = string.Join(", ", shares.Select(s => s.Share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)));
         output.WriteLine($"share of #chess per page: {perPage} (the catalogue has 20 of 70, 29%)");
-        await File.AppendAllTextAsync(Path.Combine(BrowserSite.ScreenshotFolder, "..", "web-figures.txt"), $"{DateTimeOffset.UtcNow:O} learning chess-share-per-page {perPage}\n");
+        await BrowserSite.RecordFigureAsync($"learning chess-share-per-page {perPage}");
         Assert.True(shares.Count >= 3, $"the feed loaded only {shares.Count} pages");
         Assert.True(shares.Skip(1).Take(2).Any(p => p.Share >= 0.4 && p.Top), $"#chess did not dominate by the third page: {string.Join(", ", shares)}");
 
@@ -212,8 +250,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
             await page.WaitForFunctionAsync("() => performance.getEntriesByName('first-play').length > 0", null, new() { Timeout = 30_000 });
             var firstPlayMs = await page.EvaluateAsync<double>("() => performance.getEntriesByName('first-play')[0].startTime");
             output.WriteLine($"{width}x{height}: navigation to first video playing: {firstPlayMs:F0} ms");
-            await File.AppendAllTextAsync(Path.Combine(BrowserSite.ScreenshotFolder, "..", "web-figures.txt"),
-                $"{DateTimeOffset.UtcNow:O} {width}x{height} first-play-ms {firstPlayMs:F0}\n");
+            await BrowserSite.RecordFigureAsync($"{width}x{height} first-play-ms {firstPlayMs:F0}");
             await BrowserSite.ScreenshotAsync(page, "for-you");
             await page.Locator("article.playing").GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
             await Assertions.Expect(page.Locator("dialog.why-sheet")).ToBeVisibleAsync();

@@ -1,4 +1,4 @@
-import { writeHeaders } from "./api";
+import { csrfToken, writeHeaders } from "./api";
 
 // Watch telemetry, batched to POST /api/events. The engine learns from these, so they are what makes the
 // For You feed visibly adapt.
@@ -30,10 +30,18 @@ export function flush(leaving: boolean): Promise<void> {
   if (queue.length === 0) return Promise.resolve();
   const events = queue;
   queue = [];
-  // Not navigator.sendBeacon: a beacon cannot carry headers, and the server requires the X-CSRF-Token
-  // header on every cookie-authenticated write. fetch with keepalive also outlives the page (the browser
-  // finishes it after unload, up to 64 KiB in flight) and can carry that header, so it is used for both the
-  // periodic batches and the final flush when the page is hidden.
+  // As the page is hidden, navigator.sendBeacon is the delivery browsers guarantee. A beacon cannot set
+  // headers, so it carries the CSRF token in its address (the server accepts that on this route only).
+  // If the browser refuses the beacon (too large, or no beacon at all), fetch with keepalive takes over.
+  if (leaving && typeof navigator.sendBeacon === "function") {
+    const token = csrfToken();
+    const url = token ? `/api/events?csrf=${encodeURIComponent(token)}` : "/api/events";
+    try {
+      if (navigator.sendBeacon(url, new Blob([JSON.stringify({ events })], { type: "application/json" }))) return Promise.resolve();
+    } catch {
+      // Some browsers refuse a JSON-typed beacon outright; keepalive below does the same job.
+    }
+  }
   return fetch("/api/events", {
     method: "POST",
     credentials: "same-origin",

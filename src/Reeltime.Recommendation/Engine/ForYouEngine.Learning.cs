@@ -476,10 +476,10 @@ public sealed partial class ForYouEngine
     /// </summary>
     private void HashtagWeights(int video, ReadOnlySpan<int> tags, Span<float> weights)
     {
+        _catalog.HashtagRelevances(video, weights);
         var squares = 0f;
         for (var i = 0; i < tags.Length; i++)
         {
-            weights[i] = _catalog.HashtagRelevance(video, tags[i]);
             squares += weights[i] * weights[i];
         }
 

@@ -45,6 +45,12 @@ internal sealed class VideoCatalog
     private int[] _tagStart = new int[1024];
     private byte[] _tagCount = new byte[1024];
     private int[] _tagPool = new int[4096];
+
+    // HashtagRelevance per tag-pool slot, and the creator's video count it was computed at: the learner
+    // and the ranker ask for it on every event and candidate, and the creator-hashtag dictionary behind it
+    // is too large to stay in cache at a million videos.
+    private float[] _tagRelevance = new float[4096];
+    private int[] _relevanceAt = new int[1024];
     private int _tagPoolLength;
 
     private long[] _creatorIds = new long[256];
@@ -126,6 +132,7 @@ internal sealed class VideoCatalog
             Array.Resize(ref _recommendable, size);
             Array.Resize(ref _tagStart, size);
             Array.Resize(ref _tagCount, size);
+            Array.Resize(ref _relevanceAt, size);
         }
 
         var creator = InternCreator(video.CreatorId, video.CreatorName);
@@ -138,6 +145,7 @@ internal sealed class VideoCatalog
         if (_tagPoolLength + tags > _tagPool.Length)
         {
             Array.Resize(ref _tagPool, Math.Max(_tagPool.Length * 2, _tagPoolLength + tags));
+            Array.Resize(ref _tagRelevance, _tagPool.Length);
         }
 
         _tagStart[index] = _tagPoolLength;
@@ -166,6 +174,29 @@ internal sealed class VideoCatalog
         var creator = _creatorOf[video];
         _creatorHashtagVideos.TryGetValue(CreatorHashtagKey(creator, hashtag), out var carrying);
         return Math.Max(1, carrying) / (float)Math.Max(1, _creatorVideos[creator].Count);
+    }
+
+    /// <summary><see cref="HashtagRelevance"/> of each of the video's hashtags, in the order of <see cref="HashtagsOf"/>.</summary>
+    /// <remarks>
+    /// Cached per video until its creator's catalogue grows. Readers may fill the cache concurrently: they
+    /// all write the same values, and the version is published after them.
+    /// </remarks>
+    public void HashtagRelevances(int video, Span<float> relevances)
+    {
+        var start = _tagStart[video];
+        var count = _tagCount[video];
+        var version = _creatorVideos[_creatorOf[video]].Count;
+        if (Volatile.Read(ref _relevanceAt[video]) != version)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _tagRelevance[start + i] = HashtagRelevance(video, _tagPool[start + i]);
+            }
+
+            Volatile.Write(ref _relevanceAt[video], version);
+        }
+
+        _tagRelevance.AsSpan(start, Math.Min(count, relevances.Length)).CopyTo(relevances);
     }
 
     private static long CreatorHashtagKey(int creator, int hashtag) => ((long)creator << 32) | (uint)hashtag;

@@ -91,12 +91,27 @@ internal static class SessionClaims
 /// </summary>
 internal sealed class CsrfProtection(RequestDelegate next)
 {
+    /// <summary>
+    /// navigator.sendBeacon, which browsers guarantee to deliver as a page is hidden, cannot set headers: the
+    /// watch telemetry's final flush carries the same token in this query parameter instead. Only for
+    /// <c>POST /api/events</c>, whose worst forged outcome (needing the token anyway) is a watch event.
+    /// </summary>
+    public const string BeaconTokenParameter = "csrf";
+
+    private static bool IsBeacon(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.Equals("/api/events", StringComparison.OrdinalIgnoreCase);
+
     public async Task InvokeAsync(HttpContext context)
     {
         var session = context.Features.Get<SessionFeature>();
         if (session is { ViaCookie: true } && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method))
         {
             var header = context.Request.Headers[SessionAuthenticationHandler.CsrfHeaderName].ToString();
+            if (header.Length == 0 && IsBeacon(context.Request))
+            {
+                header = context.Request.Query[BeaconTokenParameter].ToString();
+            }
+
             if (header.Length == 0 || header.Length > 100 || !CryptographicOperations.FixedTimeEquals(AccountService.Hash(header), session.CsrfTokenHash))
             {
                 await Results.Problem(
