@@ -39,6 +39,13 @@ internal static class EngineBenchmark
         Ingest(engine, catalogue, events, clock);
         Influence(engine, users, clock);
         Memory("after the run");
+        if (options.Int("hold", 1) > 1)
+        {
+            // Time to attach a heap dump (dotnet-gcdump collect -p PID) while the engine is alive.
+            Print($"holding for {options.Int("hold", 1)} s, process {Environment.ProcessId}");
+            Thread.Sleep(TimeSpan.FromSeconds(options.Int("hold", 1)));
+        }
+
         engine.Dispose();
         engine = null;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);

@@ -77,6 +77,12 @@ public sealed class EngineOptions
     /// <summary>An impression with no outcome within this window is a negative for the ranker.</summary>
     public TimeSpan OutcomeWindow { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// At most this many impressions wait for their outcomes (each holds its ranker features, about 150 bytes);
+    /// past it the oldest becomes a training example early, so memory stays bounded under any load.
+    /// </summary>
+    public int MaxPendingImpressions { get; set; } = 250_000;
+
     /// <summary>Half-life of trending scores and of co-watch counts.</summary>
     public TimeSpan TrendingHalfLife { get; set; } = TimeSpan.FromHours(6);
 
@@ -198,6 +204,11 @@ public sealed class EngineOptions
         if (IndexDegree is < 4 or > 64 || IndexBuildBreadth < IndexDegree || IndexSearchBreadth < 10)
         {
             problems.Add("Engine:IndexDegree is between 4 and 64, IndexBuildBreadth at least the degree, IndexSearchBreadth at least 10.");
+        }
+
+        if (MaxPendingImpressions < 1_000)
+        {
+            problems.Add("Engine:MaxPendingImpressions is at least 1000.");
         }
 
         if (MaxSeenPerUser < 100 || CreatorWindow < 1 || HashtagCapPerTen is < 1 or > 10)

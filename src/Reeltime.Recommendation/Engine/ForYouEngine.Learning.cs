@@ -627,7 +627,7 @@ public sealed partial class ForYouEngine
     private void FinaliseImpressions(long now)
     {
         Span<float> labels = stackalloc float[Ranker.Tasks];
-        while (_impressions.TryTakeExpired(now - _outcomeWindowMs, 2_000_000, out var slot))
+        while (_impressions.TryTakeExpired(now - _outcomeWindowMs, Options.MaxPendingImpressions, out var slot))
         {
             var outcome = _impressions.OutcomeOf(slot);
             var ratio = _impressions.Ratio(slot);
