@@ -471,11 +471,11 @@ public sealed partial class ForYouEngine : IDisposable
     {
         // Moved vectors are re-inserted into the index in the time left over, not one per few events: a
         // re-insert into a million-node graph costs a few hundred microseconds, so a count budget would let
-        // the index refresh, not learning, set the ingestion rate. The refresh gets an eighth of the batch's
+        // the index refresh, not learning, set the ingestion rate. The refresh gets a tenth of the batch's
         // own time (at least a millisecond), and the queue drains when events are few; retrieval scores its
         // candidates with the current vectors anyway, so a lagging index position costs little.
         Span<float> vector = stackalloc float[_dim];
-        var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(1, applying.TotalMilliseconds / 8) * Stopwatch.Frequency / 1000);
+        var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(1, applying.TotalMilliseconds / 10) * Stopwatch.Frequency / 1000);
         var refreshed = 0;
         while ((refreshed < 8 || Stopwatch.GetTimestamp() < deadline) && _dirty.TryDequeue(out var video))
         {
@@ -494,12 +494,12 @@ public sealed partial class ForYouEngine : IDisposable
         if ((_eventsSinceBoard > 0 && wall - _boardBuiltAtMs >= _boardIntervalMs) || (_catalog.Count < 200_000 && _eventsSinceBoard > 0))
         {
             // The board is a scan of the whole catalogue (a few hundred milliseconds at a million videos):
-            // it is rebuilt at most every half second and never takes more than a tenth of the writer's time,
+            // it is rebuilt at most every half second and never takes more than a twentieth of the writer's time,
             // so trending lists lag by seconds under heavy load while learning keeps its pace.
             var started = Stopwatch.GetTimestamp();
             RebuildBoard(_lastEventMs);
             _boardBuiltAtMs = wall;
-            _boardIntervalMs = Math.Max(500, (long)(10 * Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            _boardIntervalMs = Math.Max(500, (long)(20 * Stopwatch.GetElapsedTime(started).TotalMilliseconds));
         }
 
     }
