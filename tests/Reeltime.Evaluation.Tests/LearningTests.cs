@@ -127,6 +127,19 @@ public class LearningTests
     }
 
     [Fact]
+    public void The_reranked_engine_is_at_least_as_good_on_valid_as_the_blend_it_reorders()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(7), Protocol.General, 2020));
+        var selection = new ModelSelection(set);
+
+        var blend = selection.Tune("engine").Valid["ndcg@10"];
+        var reranked = selection.Tune("rerank");
+
+        Assert.True(reranked.Valid["ndcg@10"] >= blend - 1e-9, $"rerank {reranked.Valid["ndcg@10"]:F4} vs blend {blend:F4}");
+        Assert.True(Evaluator.Evaluate(reranked.Scorer, set, Stage.Test)["ndcg@10"] > 0.2);
+    }
+
+    [Fact]
     public void Transition_learns_what_comes_next()
     {
         var set = new EvaluationSet("chains", Protocol.Sequential, Split.Make(Chains(2), Protocol.Sequential, 1));
