@@ -33,14 +33,14 @@ internal static class SimulateCommand
             }
         });
 
-        var table = new Table().AddColumns("policy", "s/impr", "s/session", "complete", "entropy", "fresh", "adapt", "adapted", "impr");
+        var table = new Table().AddColumns("policy", "s/impr", "s/session", "complete", "entropy", "fresh", "adapt", "median", "≤2", "≤3", "≤4", "adapted", "impr");
         foreach (var o in outcomes)
         {
-            table.AddRow(o.Policy, F(o.WatchSecondsPerImpression), F(o.WatchSecondsPerSession), F(o.CompletionRate), F(o.TopicEntropy), F(o.FreshReachShare), F(o.AdaptationPages), F(o.AdaptedShare), o.Impressions.ToString("N0", CultureInfo.InvariantCulture));
+            table.AddRow(o.Policy, F(o.WatchSecondsPerImpression), F(o.WatchSecondsPerSession), F(o.CompletionRate), F(o.TopicEntropy), F(o.FreshReachShare), F(o.AdaptationPages), F(o.AdaptationMedianPages), F(o.AdaptedWithin2Pages), F(o.AdaptedWithin3Pages), F(o.AdaptedWithin4Pages), F(o.AdaptedShare), o.Impressions.ToString("N0", CultureInfo.InvariantCulture));
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey]s/impr, s/session: mean seconds watched per video shown and per session; complete: completion rate; entropy: topics per session (bits); fresh: share of new uploads reaching a first audience; adapt: pages until a switched interest fills half a page (censored at probe + 1); adapted: share who got there[/]");
+        AnsiConsole.MarkupLine("[grey]s/impr, s/session: mean seconds watched per video shown and per session; complete: completion rate; entropy: topics per session (bits); fresh: share of new uploads reaching a first audience; adapt: pages until a switched interest fills half a page (mean, censored at probe + 1), median, and the shares adapted within 2, 3, 4 pages; adapted: share who got there[/]");
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "[grey]{0} users, {1} videos ({2} uploaded during the run), {3} days, seed {4}[/]",
             settings.Users, world.Videos.Count, settings.FreshVideos, settings.Days, settings.Seed);
 

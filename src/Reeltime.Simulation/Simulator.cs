@@ -13,6 +13,10 @@ namespace Reeltime.Simulation;
 /// <param name="AdaptedShare">Share of viewers whose feed adapted within the probe.</param>
 /// <param name="Impressions">Videos shown in all.</param>
 /// <param name="Sessions">Sessions in all.</param>
+/// <param name="AdaptationMedianPages">The median of the same pages (censored the same way).</param>
+/// <param name="AdaptedWithin2Pages">Share of viewers whose feed adapted within two pages of the switch.</param>
+/// <param name="AdaptedWithin3Pages">Share adapted within three pages.</param>
+/// <param name="AdaptedWithin4Pages">Share adapted within four pages.</param>
 public sealed record PolicyOutcome(
     string Policy,
     double WatchSecondsPerImpression,
@@ -23,7 +27,11 @@ public sealed record PolicyOutcome(
     double AdaptationPages,
     double AdaptedShare,
     long Impressions,
-    long Sessions);
+    long Sessions,
+    double AdaptationMedianPages,
+    double AdaptedWithin2Pages,
+    double AdaptedWithin3Pages,
+    double AdaptedWithin4Pages);
 
 /// <summary>
 /// Drives a policy with a synthetic audience and measures what viewers got from it. Viewers react to the
@@ -95,8 +103,11 @@ public sealed class Simulator(SyntheticWorld world)
         var reached = freshVideos.Count(v => impressionsOf.GetValueOrDefault(v.Id) >= settings.FirstAudienceImpressions);
         // Viewers who never adapted within the probe count as probe + 1 pages: censored, not excused.
         var probe = settings.AdaptationProbePages;
-        var pagesAfterSwitch = adaptation.Values.Select(p => p < 0 ? -p : probe + 1).DefaultIfEmpty(0).Average();
+        var pages = adaptation.Values.Select(p => p < 0 ? -p : probe + 1).Order().ToArray();
+        var pagesAfterSwitch = pages.DefaultIfEmpty(0).Average();
         var adaptedShare = adaptation.Count == 0 ? 0 : (double)adaptation.Values.Count(p => p < 0) / adaptation.Count;
+        double Within(int n) => pages.Length == 0 ? 0 : (double)pages.Count(p => p <= n) / pages.Length;
+        var median = pages.Length == 0 ? 0 : pages.Length % 2 == 1 ? pages[pages.Length / 2] : (pages[(pages.Length / 2) - 1] + pages[pages.Length / 2]) / 2.0;
         return new PolicyOutcome(
             policy.Name,
             tally.WatchMs / 1000.0 / Math.Max(1, tally.Impressions),
@@ -107,7 +118,11 @@ public sealed class Simulator(SyntheticWorld world)
             pagesAfterSwitch,
             adaptedShare,
             tally.Impressions,
-            tally.Sessions);
+            tally.Sessions,
+            median,
+            Within(2),
+            Within(3),
+            Within(4));
     }
 
     private async Task SessionAsync(

@@ -32,9 +32,11 @@ public sealed class EnginePolicyTests
             $"engine {engine.WatchSecondsPerImpression:F2} s vs popularity {popularity.WatchSecondsPerImpression:F2} s per impression");
         Assert.True(engine.CompletionRate > popularity.CompletionRate, $"completion: engine {engine.CompletionRate:F3} vs popularity {popularity.CompletionRate:F3}");
 
-        // Popularity never follows a viewer (about the censored 11); the engine finds the new taste within a few pages.
-        Assert.True(engine.AdaptationPages <= 5, $"the engine took {engine.AdaptationPages:F2} pages to follow a switch (popularity {popularity.AdaptationPages:F2})");
-        Assert.True(engine.AdaptedShare >= 0.9, $"{engine.AdaptedShare:P0} of viewers got a feed matching their new taste within the probe");
+        // Popularity never follows a viewer (about the censored 11); the engine finds the new taste within a few
+        // pages (about 3.4 on this world, most viewers within three).
+        Assert.True(engine.AdaptationPages <= 4, $"the engine took {engine.AdaptationPages:F2} pages to follow a switch (popularity {popularity.AdaptationPages:F2})");
+        Assert.True(engine.AdaptedWithin3Pages >= 0.5, $"{engine.AdaptedWithin3Pages:P0} of viewers got a feed matching their new taste within three pages");
+        Assert.True(engine.AdaptedShare >= 0.95, $"{engine.AdaptedShare:P0} of viewers got a feed matching their new taste within the probe");
 
         // New uploads still reach a first audience, which popularity never gives them.
         Assert.True(engine.FreshReachShare > popularity.FreshReachShare, $"fresh reach: engine {engine.FreshReachShare:P0} vs popularity {popularity.FreshReachShare:P0}");

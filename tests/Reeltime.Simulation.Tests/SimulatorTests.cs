@@ -67,6 +67,12 @@ public sealed class SimulatorTests
         Assert.True(oracle.CompletionRate > 5 * random.CompletionRate);
         Assert.True(oracle.AdaptationPages <= 1.5, $"the oracle follows a switch at once, took {oracle.AdaptationPages:F2} pages");
         Assert.Equal(Small.AdaptationProbePages + 1, random.AdaptationPages, precision: 1);
+
+        // The distribution: the oracle's median is its first page after the switch, random never gets there.
+        Assert.Equal(1, oracle.AdaptationMedianPages);
+        Assert.True(oracle.AdaptedWithin2Pages >= 0.9 && oracle.AdaptedWithin2Pages <= oracle.AdaptedWithin3Pages && oracle.AdaptedWithin3Pages <= oracle.AdaptedWithin4Pages);
+        Assert.Equal(Small.AdaptationProbePages + 1, random.AdaptationMedianPages);
+        Assert.True(random.AdaptedWithin4Pages < 0.05, $"random adapted within four pages for {random.AdaptedWithin4Pages:P0}");
         Assert.InRange(random.TopicEntropy, 1.0, Math.Log2(Small.Topics));
         Assert.True(oracle.TopicEntropy < random.TopicEntropy);
     }

@@ -8,11 +8,28 @@ public sealed partial class ForYouEngine
     private const int HashtagListLength = 200;
     private const float HashtagQualityWeight = 5;
 
-    // A session at least this dissatisfied broadens each block of ten to one video per hashtag, except
-    // hashtags whose session affinity shows they worked (at least this many log-odds).
+    // A session at least this dissatisfied broadens each block of ten to one video per subject, except
+    // subjects whose session affinity shows they worked.
     private const float BroadenWhenDissatisfied = 0.5f;
-    private const float WorkedThisSession = 0.3f;
-    private const float NoveltyBonus = 0.5f;
+    // Session evidence (log-odds of the fast part) at which a hashtag counts as having worked this session:
+    // about one watch to half or more of a video the session did not expect the viewer to watch.
+    private const float WorkedThisSession = 0.15f;
+
+    // While a session fails, the score gains: whatever has worked in the session, per log-odds of its session
+    // affinity (so anything that worked outranks anything untried), then novelty (an untried subject
+    // outranks one tried once), then the video's quality term in log-odds (a test of a subject should be one
+    // of its best videos, so that a miss says the subject does not appeal rather than the video).
+    private const float SessionLead = 20;
+    private const float NoveltyBonus = 3;
+    private const float QualityLead = 1;
+
+    // A failing session brings this many of each popular hashtag's best unseen videos, so the ranker can take
+    // the best test of each.
+    private const int FailingExplorePerHashtag = 10;
+
+    // A session's first page comes after time away, when tastes may have moved without a sign yet: it keeps
+    // the last four places of its first ten (the cheapest, by position bias) for exploration, one hashtag each.
+    private static readonly int[] OpeningExplorePositions = [6, 7, 8, 9];
 
     // Exploration: the spread of a hashtag's draw with no evidence (log-odds), and videos tried per hashtag.
     private const float ExploreSpread = 2;
@@ -95,8 +112,11 @@ public sealed partial class ForYouEngine
                 AddRecent(scratch, budgets.Recent);
             }
 
-            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now, dissatisfaction >= BroadenWhenDissatisfied ? NoveltyBonus : 0);
-            var picks = Rerank(scratch, request.Skip + request.Count, personal && profile!.Watches >= 5, personal ? profile : null, dissatisfaction, now);
+            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now, failing: dissatisfaction >= BroadenWhenDissatisfied);
+            // A session's first page (after more than two session half-lives without an event) keeps places for
+            // exploration: time away is when a taste moves without a sign, and the page is served blind.
+            var opening = personal && dissatisfaction < BroadenWhenDissatisfied && now - profile!.LastEventMs > (long)(Options.SessionHalfLife.TotalMilliseconds * 2);
+            var picks = Rerank(scratch, request.Skip + request.Count, personal && profile!.Watches >= 5, personal ? profile : null, dissatisfaction, opening, now);
             var results = new List<RankedVideo>(Math.Max(0, picks.Count - request.Skip));
             for (var i = request.Skip; i < picks.Count; i++)
             {
@@ -369,6 +389,15 @@ public sealed partial class ForYouEngine
         }
 
         draws.Sort(static (a, b) => b.Draw.CompareTo(a.Draw));
+        var perHashtagLimit = ExplorePerHashtag;
+        if (trust <= 1 - BroadenWhenDissatisfied)
+        {
+            // A failing session looks everywhere: every popular hashtag brings its best, so the page can
+            // try each one the session has not shown yet with one of its best videos.
+            perHashtagLimit = FailingExplorePerHashtag;
+            budget = Math.Max(budget, draws.Count * perHashtagLimit);
+        }
+
         var sinceMs = now - _seenWindowMs;
         var added = 0;
         for (var i = 0; i < draws.Count && added < budget; i++)
@@ -379,7 +408,7 @@ public sealed partial class ForYouEngine
             }
 
             var perHashtag = 0;
-            for (var j = 0; j < videos.Length && perHashtag < ExplorePerHashtag && added < budget; j++)
+            for (var j = 0; j < videos.Length && perHashtag < perHashtagLimit && added < budget; j++)
             {
                 if (profile is null || !profile.HasSeen(videos[j], sinceMs))
                 {
@@ -462,7 +491,7 @@ public sealed partial class ForYouEngine
         }
     }
 
-    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now, float noveltyBonus)
+    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now, bool failing)
     {
         Span<float> x = stackalloc float[F];
         Span<float> predictions = stackalloc float[Ranker.Tasks];
@@ -486,10 +515,13 @@ public sealed partial class ForYouEngine
             Features(personal, video, now, query, scratch.CoWatch[i], follows, x);
             _ranker.Predict(x, predictions);
             var score = Combine(predictions);
-            if (personal is not null && noveltyBonus > 0)
+            if (personal is not null && failing)
             {
-                // A failing session tries hashtags it has not shown yet before it retries ones it has.
-                score += noveltyBonus * SessionNovelty(personal, _catalog.HashtagsOf(video), now);
+                // A failing session follows what has just worked in it (the session part of the affinity model
+                // leads), and otherwise tries subjects it has not shown yet, each with one of its best videos,
+                // before it retries ones it has. What was believed before the session barely counts here.
+                var sessionAffinity = x[RankerFeatures.SessionAffinity] * 4;
+                score += (SessionLead * Math.Max(0, sessionAffinity)) + (NoveltyBonus * SessionNovelty(personal, video, now)) + (QualityLead * _stats.Quality[video]);
             }
 
             if ((scratch.Sources[i] & CandidateSource.Fresh) != 0)
@@ -550,30 +582,38 @@ public sealed partial class ForYouEngine
         return views < 5 ? 0 : Math.Clamp((0.3f - (enjoyed / (float)views)) / 0.3f, 0, 1);
     }
 
-    /// <summary>How new the video's hashtags are to this session, in (0, 1]: 1 when none was shown in it.</summary>
-    private float SessionNovelty(UserProfile profile, ReadOnlySpan<int> tags, long now)
+    /// <summary>
+    /// How new the video's subjects are to this session, in (0, 1]: 1 when none of its hashtags was shown in
+    /// it. Each hashtag counts by its relevance to the video (squared weights sum to one), so a video about
+    /// something untried is new even if a hashtag it carries in passing was shown.
+    /// </summary>
+    private float SessionNovelty(UserProfile profile, int video, long now)
     {
+        var tags = _catalog.HashtagsOf(video);
         if (tags.IsEmpty)
         {
             return 0;
         }
 
+        Span<float> weights = stackalloc float[tags.Length];
+        HashtagWeights(video, tags, weights);
         var novelty = 0f;
-        foreach (var tag in tags)
+        for (var i = 0; i < tags.Length; i++)
         {
-            var views = profile.HashtagAffinity.TryGetValue(tag, out var affinity) ? affinity.SessionViewsAt(now, _sessionHalfLifeMs) : 0;
-            novelty += 1 / MathF.Sqrt(1 + views);
+            var views = profile.HashtagAffinity.TryGetValue(tags[i], out var affinity) ? affinity.SessionViewsAt(now, _sessionHalfLifeMs) : 0;
+            novelty += weights[i] * weights[i] / (1 + views);
         }
 
-        return novelty / tags.Length;
+        return novelty;
     }
 
     /// <summary>
     /// Greedy re-ranking by score under diversity rules: at most one video per creator in any
     /// <see cref="EngineOptions.CreatorWindow"/> consecutive, a per-hashtag cap in each block of ten, and a
-    /// fresh video in each block of ten when one is available. Rules relax only when nothing else is left.
+    /// fresh video in each block of ten when one is available, and on a session's opening page exploration
+    /// places (<see cref="OpeningExplorePositions"/>). Rules relax only when nothing else is left.
     /// </summary>
-    private List<int> Rerank(ServeScratch scratch, int want, bool knownViewer, UserProfile? viewer, float dissatisfaction, long now)
+    private List<int> Rerank(ServeScratch scratch, int want, bool knownViewer, UserProfile? viewer, float dissatisfaction, bool opening, long now)
     {
         // While the session goes badly, each block of ten shows as many different hashtags as it can (one
         // video each), except those the session has just shown the viewer enjoys: a failing feed gathers
@@ -597,34 +637,41 @@ public sealed partial class ForYouEngine
         used.Clear();
         var cap = knownViewer ? Options.HashtagCapPerTen : Math.Min(Options.HashtagCapPerTen, 2);
         var blockTags = scratch.BlockTags;
+        var blockSubjects = scratch.BlockSubjects;
         var blockHasFresh = false;
         for (var position = 0; position < want && used.Count < order.Count; position++)
         {
             if (position % 10 == 0)
             {
                 blockTags.Clear();
+                blockSubjects.Clear();
                 blockHasFresh = false;
             }
 
             var chosen = -1;
-            if (position % 10 == 4 && !blockHasFresh)
+            if (opening && position < 10 && Array.IndexOf(OpeningExplorePositions, position) >= 0)
             {
-                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, broaden, now, requireFresh: true, hashtagRule: true, creatorRule: true);
+                chosen = FirstAllowed(scratch, order, picks, blockTags, blockSubjects, cap, broaden, now, requireFresh: false, hashtagRule: true, creatorRule: true, requireExplore: true);
+            }
+
+            if (chosen < 0 && position % 10 == 4 && !blockHasFresh)
+            {
+                chosen = FirstAllowed(scratch, order, picks, blockTags, blockSubjects, cap, broaden, now, requireFresh: true, hashtagRule: true, creatorRule: true);
             }
 
             if (chosen < 0)
             {
-                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, broaden, now, requireFresh: false, hashtagRule: true, creatorRule: true);
+                chosen = FirstAllowed(scratch, order, picks, blockTags, blockSubjects, cap, broaden, now, requireFresh: false, hashtagRule: true, creatorRule: true);
             }
 
             if (chosen < 0)
             {
-                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, broaden, now, requireFresh: false, hashtagRule: false, creatorRule: true);
+                chosen = FirstAllowed(scratch, order, picks, blockTags, blockSubjects, cap, broaden, now, requireFresh: false, hashtagRule: false, creatorRule: true);
             }
 
             if (chosen < 0)
             {
-                chosen = FirstAllowed(scratch, order, picks, blockTags, cap, broaden, now, requireFresh: false, hashtagRule: false, creatorRule: false);
+                chosen = FirstAllowed(scratch, order, picks, blockTags, blockSubjects, cap, broaden, now, requireFresh: false, hashtagRule: false, creatorRule: false);
             }
 
             if (chosen < 0)
@@ -639,12 +686,36 @@ public sealed partial class ForYouEngine
             {
                 blockTags[tag] = blockTags.GetValueOrDefault(tag) + 1;
             }
+
+            var subject = Subject(scratch.Videos[chosen]);
+            if (subject >= 0)
+            {
+                blockSubjects[subject] = blockSubjects.GetValueOrDefault(subject) + 1;
+            }
         }
 
         return picks;
     }
 
-    private int FirstAllowed(ServeScratch scratch, List<int> order, List<int> picks, Dictionary<int, int> blockTags, int cap, UserProfile? broaden, long now, bool requireFresh, bool hashtagRule, bool creatorRule)
+    /// <summary>What a video is about: its most relevant hashtag (-1 when it has none).</summary>
+    private int Subject(int video)
+    {
+        var best = -1;
+        var bestRelevance = 0f;
+        foreach (var tag in _catalog.HashtagsOf(video))
+        {
+            var relevance = _catalog.HashtagRelevance(video, tag);
+            if (relevance > bestRelevance)
+            {
+                best = tag;
+                bestRelevance = relevance;
+            }
+        }
+
+        return best;
+    }
+
+    private int FirstAllowed(ServeScratch scratch, List<int> order, List<int> picks, Dictionary<int, int> blockTags, Dictionary<int, int> blockSubjects, int cap, UserProfile? broaden, long now, bool requireFresh, bool hashtagRule, bool creatorRule, bool requireExplore = false)
     {
         // The fresh slot goes to the fresh video with the best score plus exploration bonus: the viewer's
         // predicted enjoyment targets the first audience, the Thompson draw spreads it over uncertain videos.
@@ -653,6 +724,13 @@ public sealed partial class ForYouEngine
         foreach (var candidate in order)
         {
             if (scratch.Used.Contains(candidate) || (requireFresh && (scratch.Sources[candidate] & CandidateSource.Fresh) == 0))
+            {
+                continue;
+            }
+
+            // An exploration place takes the best-scored video of a hashtag being explored whose subject the
+            // block has not shown yet: one answer per place.
+            if (requireExplore && ((scratch.Sources[candidate] & CandidateSource.Explore) == 0 || blockSubjects.ContainsKey(Subject(scratch.Videos[candidate]))))
             {
                 continue;
             }
@@ -687,17 +765,20 @@ public sealed partial class ForYouEngine
                 var over = false;
                 foreach (var tag in _catalog.HashtagsOf(video))
                 {
-                    var limit = cap;
-                    if (broaden is not null && !(broaden.HashtagAffinity.TryGetValue(tag, out var affinity) && affinity.FastAt(now, _sessionHalfLifeMs) >= WorkedThisSession))
-                    {
-                        limit = 1;
-                    }
-
-                    if (blockTags.GetValueOrDefault(tag) >= limit)
+                    if (blockTags.GetValueOrDefault(tag) >= cap)
                     {
                         over = true;
                         break;
                     }
+                }
+
+                // Broadening counts what each video is about (its most relevant hashtag), not every hashtag
+                // it carries: a second hashtag in passing must not keep a new subject off the page.
+                if (!over && broaden is not null)
+                {
+                    var subject = Subject(video);
+                    over = subject >= 0 && blockSubjects.GetValueOrDefault(subject) >= 1
+                        && !(broaden.HashtagAffinity.TryGetValue(subject, out var affinity) && affinity.FastAt(now, _sessionHalfLifeMs) >= WorkedThisSession);
                 }
 
                 if (over)
@@ -987,6 +1068,7 @@ public sealed partial class ForYouEngine
         public readonly List<int> Picks = [];
         public readonly HashSet<int> Used = [];
         public readonly Dictionary<int, int> BlockTags = [];
+        public readonly Dictionary<int, int> BlockSubjects = [];
 
         public static ServeScratch For(int videos, int dim)
         {
