@@ -104,11 +104,12 @@ internal static class DemoCatalogue
             + $"drawtext=fontfile='{font}':text='%{{eif\\:t\\:d}}s':fontsize=28:fontcolor=white:borderw=2:bordercolor=black:x=20:y=h-60,format=yuv420p";
         return
         [
-            "-hide_banner", "-nostdin", "-y", "-v", "error",
+            // One thread per clip: the seeder runs one clip per two cores, and the media pipeline needs the rest.
+            "-hide_banner", "-nostdin", "-y", "-v", "error", "-filter_threads", "1",
             "-f", "lavfi", "-i", $"{source},trim=duration={seconds}",
             "-f", "lavfi", "-i", $"sine=frequency={clip.Topic.Tone}:sample_rate=44100:duration={seconds}",
             "-vf", $"scale={Width}:{Height},{draw}",
-            "-t", seconds, "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-g", "30",
+            "-t", seconds, "-threads", "1", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-g", "30",
             "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", "-shortest", output,
         ];
     }

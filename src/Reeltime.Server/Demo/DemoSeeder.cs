@@ -78,14 +78,15 @@ internal sealed partial class DemoSeeder(IServiceScopeFactory scopes, IOptions<M
         var users = await CreateUsersAsync(cancellationToken);
         UsersCreated(log, users.Count, clock.Elapsed.TotalSeconds);
 
-        // Clips are drawn in parallel (one ffmpeg per core) and each is uploaded as soon as it exists, so
-        // the first videos reach the feed within seconds.
+        // Each clip is uploaded as soon as it exists, so the first videos reach the feed within seconds. Clips
+        // are drawn on half the cores: the media pipeline (niced, one job per two cores) needs the other half
+        // to keep pace, or a newcomer's first minute shows a dozen videos instead of most of them.
         Directory.CreateDirectory(clipFolder);
         var clips = DemoCatalogue.Clips();
         var videos = new List<long>(clips.Count);
         var done = 0;
         using var gate = new SemaphoreSlim(1);
-        await Parallel.ForEachAsync(clips, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount), CancellationToken = cancellationToken }, async (clip, ct) =>
+        await Parallel.ForEachAsync(clips, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / 2), CancellationToken = cancellationToken }, async (clip, ct) =>
         {
             var path = await DemoCatalogue.EnsureClipAsync(clip, media.Value.Ffmpeg, font, clipFolder, ct);
             var id = await UploadAsync(users[clip.Creator], clip, path, ct);
