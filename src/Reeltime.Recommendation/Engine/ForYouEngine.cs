@@ -171,6 +171,7 @@ public sealed partial class ForYouEngine : IDisposable
             return;
         }
 
+        bool boardDue;
         _lock.EnterWriteLock();
         try
         {
@@ -187,11 +188,29 @@ public sealed partial class ForYouEngine : IDisposable
                 Interlocked.Exchange(ref _appliedOffset, logged.Offset + 1);
             }
 
-            FinishBatch(events.Length, Stopwatch.GetElapsedTime(started));
+            boardDue = FinishBatch(events.Length, Stopwatch.GetElapsedTime(started));
         }
         finally
         {
             _lock.ExitWriteLock();
+        }
+
+        if (boardDue)
+        {
+            // The board only reads learned state, so it is rebuilt under the read lock: feed requests go on
+            // while it scans the catalogue, and no writer can change what it reads until it is done.
+            _lock.EnterReadLock();
+            try
+            {
+                var started = Stopwatch.GetTimestamp();
+                RebuildBoard(_lastEventMs);
+                _boardBuiltAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+                _boardIntervalMs = Math.Max(500, (long)(20 * Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
         }
 
         Interlocked.Exchange(ref _applied, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -467,7 +486,8 @@ public sealed partial class ForYouEngine : IDisposable
         }
     }
 
-    private void FinishBatch(int events, TimeSpan applying)
+    /// <returns>Whether the board is due for a rebuild.</returns>
+    private bool FinishBatch(int events, TimeSpan applying)
     {
         // Moved vectors are re-inserted into the index in the time left over, not one per few events: a
         // re-insert into a million-node graph costs a few hundred microseconds, so a count budget would let
@@ -489,19 +509,12 @@ public sealed partial class ForYouEngine : IDisposable
             }
         }
 
+        // The board is a scan of the whole catalogue (a few hundred milliseconds at a million videos): it is
+        // rebuilt at most every half second and never takes more than a twentieth of the writer's time, so
+        // trending lists lag by seconds under heavy load while learning keeps its pace.
         _eventsSinceBoard += events;
         var wall = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        if ((_eventsSinceBoard > 0 && wall - _boardBuiltAtMs >= _boardIntervalMs) || (_catalog.Count < 200_000 && _eventsSinceBoard > 0))
-        {
-            // The board is a scan of the whole catalogue (a few hundred milliseconds at a million videos):
-            // it is rebuilt at most every half second and never takes more than a twentieth of the writer's time,
-            // so trending lists lag by seconds under heavy load while learning keeps its pace.
-            var started = Stopwatch.GetTimestamp();
-            RebuildBoard(_lastEventMs);
-            _boardBuiltAtMs = wall;
-            _boardIntervalMs = Math.Max(500, (long)(20 * Stopwatch.GetElapsedTime(started).TotalMilliseconds));
-        }
-
+        return (_eventsSinceBoard > 0 && wall - _boardBuiltAtMs >= _boardIntervalMs) || (_catalog.Count < 200_000 && _eventsSinceBoard > 0);
     }
 
     // Every million events by offset (not by batch), so a replay expires at the same points.
