@@ -19,6 +19,23 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
         Assert.Equal(1, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("videoCount").GetInt32());
     }
 
+    [Fact]
+    public async Task Videos_that_bring_the_same_new_hashtag_at_the_same_moment_are_all_recorded()
+    {
+        var ana = await server.NewUserAsync("tagrace");
+        var tag = "race" + Guid.NewGuid().ToString("N")[..10];
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            await using var scope = server.Services.CreateAsyncScope();
+            var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+            return await library.CreateAsync(ana.Id, new Reeltime.Platform.Videos.NewVideo($"Take {i} #{tag}", "public"), Reeltime.Platform.Storage.VideoStatus.Ready, null, CancellationToken.None);
+        }));
+
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Failure?.ToString()));
+        var page = await ana.Client.GetJsonAsync($"/api/hashtags/{tag}/videos?count=20");
+        Assert.Equal(8, page.GetProperty("items").GetArrayLength());
+    }
+
     [Theory]
     [InlineData("<img src=x onerror=alert(1)> #xss")]
     [InlineData("'; DROP TABLE \"Videos\"; -- #sql")]

@@ -101,15 +101,12 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         foreach (var tag in parsed.Hashtags)
         {
-            var hashtag = await db.Hashtags.SingleOrDefaultAsync(h => h.Name == tag, cancellationToken);
-            if (hashtag is null)
-            {
-                hashtag = new HashtagRecord { Name = tag };
-                db.Hashtags.Add(hashtag);
-                await db.SaveChangesAsync(cancellationToken);
-            }
-
-            record.Hashtags.Add(new VideoHashtagRecord { HashtagId = hashtag.Id });
+            // Two uploads may bring the same new hashtag at once: insert it if absent (a concurrent insert
+            // makes this one wait, then do nothing), then read its id, so neither trips on the unique name.
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"""INSERT INTO "Hashtags" ("Name", "VideoCount") VALUES ({tag}, 0) ON CONFLICT ("Name") DO NOTHING""", cancellationToken);
+            var hashtagId = await db.Hashtags.Where(h => h.Name == tag).Select(h => h.Id).SingleAsync(cancellationToken);
+            record.Hashtags.Add(new VideoHashtagRecord { HashtagId = hashtagId });
         }
 
         if (parsed.Mentions.Count > 0)
