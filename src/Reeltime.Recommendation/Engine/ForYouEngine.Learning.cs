@@ -89,7 +89,7 @@ public sealed partial class ForYouEngine
                 if (e.UserId != 0 && _catalog.TryGetCreator(e.CreatorId, out var unfollowed))
                 {
                     // Only the following source forgets; what the viewer watched of the creator still counts.
-                    Profile(e.UserId).Followed.Remove(unfollowed);
+                    Profile(e.UserId).Unfollow(unfollowed);
                 }
 
                 return;
@@ -142,7 +142,7 @@ public sealed partial class ForYouEngine
             case WatchEventType.NotInterested:
                 if (profile is not null)
                 {
-                    profile.HiddenVideos.Add(video);
+                    profile.HideVideo(video);
                     Learn(profile, video, Labels.NotInterested, offset, now);
                 }
 
@@ -368,7 +368,7 @@ public sealed partial class ForYouEngine
 
     private void Followed(UserProfile profile, int creator, long offset, long now)
     {
-        profile.Followed.Add(creator);
+        profile.Follow(creator);
         profile.AddInterest(false, creator, 2, now, _interestHalfLifeMs);
 
         // A follow within the outcome window of watching one of the creator's videos is that video's label.
@@ -658,7 +658,7 @@ public sealed partial class ForYouEngine
             profile.Creators.Remove(creator);
             if (hide)
             {
-                profile.HiddenCreators.Add(creator);
+                profile.HideCreator(creator);
             }
 
             ProjectOut(profile, userRow, _creators, _creators.Find(creatorId));
@@ -673,7 +673,7 @@ public sealed partial class ForYouEngine
             profile.Hashtags.Remove(hashtag);
             if (hide)
             {
-                profile.HiddenHashtags.Add(hashtag);
+                profile.HideHashtag(hashtag);
             }
 
             ProjectOut(profile, userRow, _hashtags, _hashtags.Find(hashtagId));

@@ -259,7 +259,7 @@ public sealed partial class ForYouEngine : IDisposable
             {
                 if (_catalog.TryGetIndex(id, out var video))
                 {
-                    profile.MarkSeen(video, Math.Max(now, profile.Seen.GetValueOrDefault(video)), _seenWindowMs, Options.MaxSeenPerUser);
+                    profile.MarkSeen(video, Math.Max(now, profile.SeenAtMs(video)), _seenWindowMs, Options.MaxSeenPerUser);
                 }
             }
         }

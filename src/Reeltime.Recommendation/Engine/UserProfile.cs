@@ -121,8 +121,16 @@ internal sealed class UserProfile(long userId, int dim)
 
     public Dictionary<int, Interest> Creators { get; } = [];
 
-    /// <summary>Video index → when it was last served or watched (event time).</summary>
-    public Dictionary<int, long> Seen { get; } = [];
+    /// <summary>
+    /// Video index → when it was last served or watched (event time, whole seconds since <see cref="SeenEpochMs"/>).
+    /// Seconds in an int rather than milliseconds in a long make an entry 16 bytes instead of 24: the seen
+    /// filter is the part of a viewer's state that grows with every page, and a window of days needs no
+    /// finer clock.
+    /// </summary>
+    private readonly Dictionary<int, int> _seen = [];
+
+    /// <summary>2020-01-01 UTC: seen times count seconds from here, which an int holds from 1952 to 2088.</summary>
+    private const long SeenEpochMs = 1_577_836_800_000;
 
     /// <summary>The viewer's affinity model: hashtag → weight (see <see cref="Affinity"/>).</summary>
     public Dictionary<int, Affinity> HashtagAffinity { get; } = [];
@@ -133,14 +141,35 @@ internal sealed class UserProfile(long userId, int dim)
     /// <summary>The affinity model's bias: how much the viewer watches on in general, and in this session.</summary>
     public Affinity Bias;
 
-    public HashSet<int> HiddenVideos { get; } = [];
+    // Most viewers never refuse anything and many follow no one: these sets are made on first use, which
+    // saves four empty sets (about 250 bytes) for each of them.
+    private static readonly HashSet<int> NoIds = [];
+    private HashSet<int>? _hiddenVideos;
+    private HashSet<int>? _hiddenCreators;
+    private HashSet<int>? _hiddenHashtags;
+    private HashSet<int>? _followed;
 
-    public HashSet<int> HiddenCreators { get; } = [];
+    /// <summary>Videos the viewer said they are not interested in.</summary>
+    public IReadOnlySet<int> HiddenVideos => _hiddenVideos ?? NoIds;
 
-    public HashSet<int> HiddenHashtags { get; } = [];
+    /// <summary>Creators the viewer said they are not interested in.</summary>
+    public IReadOnlySet<int> HiddenCreators => _hiddenCreators ?? NoIds;
+
+    /// <summary>Hashtags the viewer said they are not interested in.</summary>
+    public IReadOnlySet<int> HiddenHashtags => _hiddenHashtags ?? NoIds;
 
     /// <summary>Creators followed, as learned from follow events.</summary>
-    public HashSet<int> Followed { get; } = [];
+    public IReadOnlySet<int> Followed => _followed ?? NoIds;
+
+    public void HideVideo(int video) => (_hiddenVideos ??= []).Add(video);
+
+    public void HideCreator(int creator) => (_hiddenCreators ??= []).Add(creator);
+
+    public void HideHashtag(int hashtag) => (_hiddenHashtags ??= []).Add(hashtag);
+
+    public void Follow(int creator) => (_followed ??= []).Add(creator);
+
+    public void Unfollow(int creator) => _followed?.Remove(creator);
 
     /// <summary>An exponential moving average of the vectors of videos the viewer liked watching.</summary>
     public float[] ShortTerm { get; } = new float[dim];
@@ -191,14 +220,22 @@ internal sealed class UserProfile(long userId, int dim)
 
     public void MarkSeen(int video, long atMs, long windowMs, int max)
     {
-        Seen[video] = atMs;
-        if (Seen.Count > max)
+        _seen[video] = ToSeenSeconds(atMs);
+        if (_seen.Count > max)
         {
             ForgetOldSeen(atMs - windowMs, max);
         }
     }
 
-    public bool HasSeen(int video, long sinceMs) => Seen.TryGetValue(video, out var at) && at >= sinceMs;
+    public bool HasSeen(int video, long sinceMs) => _seen.TryGetValue(video, out var at) && at >= ToSeenSeconds(sinceMs);
+
+    /// <summary>When <paramref name="video"/> was last served or watched, to the second; <see cref="long.MinValue"/> if never.</summary>
+    public long SeenAtMs(int video) => _seen.TryGetValue(video, out var at) ? FromSeenSeconds(at) : long.MinValue;
+
+    private static int ToSeenSeconds(long ms) =>
+        (int)Math.Clamp(Math.DivRem(ms - SeenEpochMs, 1000, out var rest) - (rest < 0 ? 1 : 0), int.MinValue, int.MaxValue);
+
+    private static long FromSeenSeconds(int seconds) => SeenEpochMs + (seconds * 1000L);
 
     public void AddInterest(bool hashtag, int key, float amount, long nowMs, double halfLifeMs)
     {
@@ -270,10 +307,11 @@ internal sealed class UserProfile(long userId, int dim)
 
     private void ForgetOldSeen(long sinceMs, int max)
     {
+        var since = ToSeenSeconds(sinceMs);
         List<int> old = [];
-        foreach (var (video, at) in Seen)
+        foreach (var (video, at) in _seen)
         {
-            if (at < sinceMs)
+            if (at < since)
             {
                 old.Add(video);
             }
@@ -281,16 +319,16 @@ internal sealed class UserProfile(long userId, int dim)
 
         foreach (var video in old)
         {
-            Seen.Remove(video);
+            _seen.Remove(video);
         }
 
-        if (Seen.Count > max)
+        if (_seen.Count > max)
         {
-            var byTime = new List<KeyValuePair<int, long>>(Seen);
+            var byTime = new List<KeyValuePair<int, int>>(_seen);
             byTime.Sort(static (a, b) => a.Value.CompareTo(b.Value));
-            for (var i = 0; i < Seen.Count - (max * 9 / 10); i++)
+            for (var i = 0; i < _seen.Count - (max * 9 / 10); i++)
             {
-                Seen.Remove(byTime[i].Key);
+                _seen.Remove(byTime[i].Key);
             }
         }
     }
@@ -313,11 +351,12 @@ internal sealed class UserProfile(long userId, int dim)
         WriteAffinities(writer, HashtagAffinity);
         WriteAffinities(writer, CreatorAffinity);
         WriteAffinity(writer, Bias);
-        writer.Write(Seen.Count);
-        foreach (var (video, at) in Seen.OrderBy(p => p.Key))
+        writer.Write(_seen.Count);
+        foreach (var (video, at) in _seen.OrderBy(p => p.Key))
         {
+            // Milliseconds on disk, as before the filter counted seconds: older snapshots stay readable.
             writer.Write(video);
-            writer.Write(at);
+            writer.Write(FromSeenSeconds(at));
         }
 
         WriteSet(writer, HiddenVideos);
@@ -352,13 +391,13 @@ internal sealed class UserProfile(long userId, int dim)
         var seen = reader.ReadInt32();
         for (var i = 0; i < seen; i++)
         {
-            profile.Seen[reader.ReadInt32()] = reader.ReadInt64();
+            profile._seen[reader.ReadInt32()] = ToSeenSeconds(reader.ReadInt64());
         }
 
-        ReadSet(reader, profile.HiddenVideos);
-        ReadSet(reader, profile.HiddenCreators);
-        ReadSet(reader, profile.HiddenHashtags);
-        ReadSet(reader, profile.Followed);
+        profile._hiddenVideos = ReadSet(reader);
+        profile._hiddenCreators = ReadSet(reader);
+        profile._hiddenHashtags = ReadSet(reader);
+        profile._followed = ReadSet(reader);
         for (var d = 0; d < dim; d++)
         {
             profile.ShortTerm[d] = reader.ReadSingle();
@@ -420,7 +459,7 @@ internal sealed class UserProfile(long userId, int dim)
     private static Affinity ReadAffinity(BinaryReader reader) =>
         new() { Slow = reader.ReadSingle(), Fast = reader.ReadSingle(), Views = reader.ReadSingle(), SessionViews = reader.ReadSingle(), AtMs = reader.ReadInt64() };
 
-    private static void WriteSet(BinaryWriter writer, HashSet<int> set)
+    private static void WriteSet(BinaryWriter writer, IReadOnlySet<int> set)
     {
         writer.Write(set.Count);
         foreach (var x in set.Order())
@@ -429,12 +468,20 @@ internal sealed class UserProfile(long userId, int dim)
         }
     }
 
-    private static void ReadSet(BinaryReader reader, HashSet<int> set)
+    private static HashSet<int>? ReadSet(BinaryReader reader)
     {
         var count = reader.ReadInt32();
+        if (count == 0)
+        {
+            return null;
+        }
+
+        var set = new HashSet<int>(count);
         for (var i = 0; i < count; i++)
         {
             set.Add(reader.ReadInt32());
         }
+
+        return set;
     }
 }
