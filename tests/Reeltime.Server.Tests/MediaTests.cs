@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 
 namespace Reeltime.Server.Tests;
 
@@ -207,10 +208,52 @@ public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
     }
 
     [Fact]
-    public async Task The_server_is_ready_only_with_ffmpeg()
+    public async Task The_server_is_ready_with_its_database_storage_and_ffmpeg()
     {
         var ready = await server.Visitor().GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("application/json", ready.Content.Headers.ContentType?.MediaType);
+        var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
+        var checks = body.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c, StringComparer.Ordinal);
+        Assert.Equal(["database", "media", "storage"], checks.Keys.Order(StringComparer.Ordinal));
+        Assert.All(checks.Values, c => Assert.Equal("healthy", c.GetProperty("status").GetString()));
+        Assert.Equal("ffmpeg and ffprobe are ready.", checks["media"].GetProperty("description").GetString());
+
+        // The storage check leaves nothing of its own behind.
+        Assert.Empty(Directory.EnumerateFiles(server.DataDirectory, ".ready-*", SearchOption.AllDirectories));
+        Assert.False(Directory.Exists(Path.Combine(server.DataDirectory, "media", "health")) && Directory.EnumerateFileSystemEntries(Path.Combine(server.DataDirectory, "media", "health")).Any());
+    }
+
+    [Fact]
+    public async Task Without_ffmpeg_the_server_lives_says_why_it_is_not_ready_and_holds_uploads_until_it_is()
+    {
+        await using var broken = await ReeltimeServer.StartAsync(s => s["Media:Ffmpeg"] = "/nonexistent/ffmpeg");
+        var ready = await broken.Visitor().GetAsync("/health/ready");
+        var text = await ready.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal("unhealthy", body.GetProperty("status").GetString());
+        var checks = body.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c, StringComparer.Ordinal);
+        Assert.Equal("unhealthy", checks["media"].GetProperty("status").GetString());
+        Assert.Equal("ffmpeg ('/nonexistent/ffmpeg') does not run: install ffmpeg (apt-get install ffmpeg) or set Media:Ffmpeg.", checks["media"].GetProperty("description").GetString());
+        Assert.Equal("healthy", checks["database"].GetProperty("status").GetString());
+        Assert.Equal("healthy", checks["storage"].GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await broken.Visitor().GetAsync("/health/live")).StatusCode);
+
+        // An upload is still taken: it is stored and its job waits in the durable queue until ffmpeg is
+        // there, rather than failing a creator's video for an operator's mistake.
+        var ana = await broken.NewUserAsync("patient");
+        var id = await ana.UploadFileAsync(await TestClip.BytesAsync(), "waits for ffmpeg");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var video = await ana.Client.GetJsonAsync($"/api/videos/{id}");
+        Assert.Equal("processing", video.GetProperty("status").GetString());
+        Assert.True(File.Exists(Path.Combine(broken.DataDirectory, "media", "videos", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "original")));
+        await using var scope = broken.Services.CreateAsyncScope();
+        var job = await scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>().MediaJobs.AsNoTracking().SingleAsync(j => j.VideoId == id);
+        Assert.Equal((Reeltime.Platform.Storage.MediaJobState.Queued, 0), (job.State, job.Attempts));
     }
 
     private static async Task<HttpResponseMessage> PatchAsync(TestUser user, string location, long offset, byte[] chunk)

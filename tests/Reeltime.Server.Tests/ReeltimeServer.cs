@@ -22,6 +22,18 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
     /// <summary>Settings a test class wants on top of the defaults.</summary>
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Serve on real Kestrel over loopback (for what the in-memory test server cannot do, such as a dropped connection).</summary>
+    public bool OverKestrel { get; init; }
+
+    /// <summary>Starts a server of a test's own with <paramref name="configure"/>'s settings; dispose it to drop its database and data.</summary>
+    public static async Task<ReeltimeServer> StartAsync(Action<Dictionary<string, string?>> configure, bool overKestrel = false)
+    {
+        var server = new ReeltimeServer { OverKestrel = overKestrel };
+        configure(server.Settings);
+        await server.InitializeAsync();
+        return server;
+    }
+
     public async Task InitializeAsync()
     {
         if (OnPostgres)
@@ -40,7 +52,15 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
         }
 
         // Start the host now, so that migrations run before the first test.
-        _ = Server;
+        if (OverKestrel)
+        {
+            UseKestrel(0);
+            StartServer();
+        }
+        else
+        {
+            _ = Server;
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -62,7 +82,10 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
         }
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    /// <summary>Stops the server, then drops its database and data directory.</summary>
+    public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         if (postgresDatabase is not null)

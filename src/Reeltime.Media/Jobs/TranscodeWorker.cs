@@ -45,7 +45,7 @@ public sealed partial class TranscodeWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        while (await tools.ProblemAsync() is { } problem)
+        while (await tools.ProblemAsync(stoppingToken) is { } problem)
         {
             LogToolsMissing(problem);
             await Task.Delay(TimeSpan.FromMinutes(1), clock, stoppingToken);

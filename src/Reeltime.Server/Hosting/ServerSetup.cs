@@ -107,7 +107,10 @@ public static class ServerSetup
         });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 16);
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]).AddCheck<MediaHealthCheck>("media", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
+            .AddCheck<MediaHealthCheck>("media", tags: ["ready"]);
         return builder;
     }
 
@@ -129,8 +132,8 @@ public static class ServerSetup
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Reeltime API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthAnswer.WriteAsync });
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthAnswer.WriteAsync });
 
         app.MapAuthApi();
         app.MapUsersApi();
@@ -202,9 +205,116 @@ internal sealed class DatabaseHealthCheck(PlatformDbContext db) : IHealthCheck
             : HealthCheckResult.Unhealthy($"The {db.Kind} database does not answer.");
 }
 
+/// <summary>
+/// Ready when the data directory, the scratch folders and the object store take a write: a full disk, a
+/// read-only mount or lost permissions would otherwise only show as failed uploads.
+/// </summary>
+internal sealed class StorageHealthCheck(IObjectStore store, Reeltime.Media.Jobs.MediaFolders folders, IOptions<ServerOptions> server) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        foreach (var (folder, what) in new[] { (Path.GetFullPath(server.Value.Data), "data directory"), (folders.UploadFolder, "upload folder"), (folders.WorkFolder, "media scratch folder") })
+        {
+            if (!await CanWriteAsync(folder, cancellationToken))
+            {
+                return HealthCheckResult.Unhealthy($"The {what} ({folder}) cannot be written to: check the disk's free space and the server's permissions.");
+            }
+        }
+
+        // A round trip through the store's own seam, so that the check holds for any store behind it.
+        var key = "health/probe-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            await store.PutAsync(key, new MemoryStream("ready"u8.ToArray()), 16, cancellationToken);
+            await using var stored = await store.OpenAsync(key, cancellationToken);
+            if (stored is null || stored.Length != 5)
+            {
+                return HealthCheckResult.Unhealthy("The media store does not give back what was written to it.");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return HealthCheckResult.Unhealthy("The media store cannot be written to: check the disk's free space and the server's permissions.");
+        }
+        finally
+        {
+            await DeleteQuietlyAsync(key);
+        }
+
+        return HealthCheckResult.Healthy("The data directory and the media store take writes.");
+    }
+
+    private static async Task<bool> CanWriteAsync(string folder, CancellationToken cancellationToken)
+    {
+        var probe = Path.Combine(folder, ".ready-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllBytesAsync(probe, "ready"u8.ToArray(), cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not written in the first place, which the answer already says.
+            }
+        }
+    }
+
+    private async Task DeleteQuietlyAsync(string key)
+    {
+        try
+        {
+            await store.DeleteAsync(key, CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The put failed, so there is nothing to delete.
+        }
+    }
+}
+
+/// <summary>
+/// The health endpoints' JSON: the overall status and, per check, its name, status and description. An
+/// exception's message is never written (it may name hosts, paths or worse); the server log has it.
+/// </summary>
+internal static class HealthAnswer
+{
+    /// <summary>One check's outcome as a client sees it.</summary>
+    public sealed record Check(string Name, string Status, string? Description);
+
+    /// <summary>The whole answer.</summary>
+    public sealed record Report(string Status, IReadOnlyList<Check> Checks);
+
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        var checks = report.Entries
+            .Select(e => new Check(e.Key, Name(e.Value.Status), e.Value.Exception is null ? e.Value.Description : "The check could not run; the server log says why."))
+            .ToList();
+        return context.Response.WriteAsJsonAsync(new Report(Name(report.Status), checks), context.RequestAborted);
+    }
+
+    private static string Name(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
+}
+
 /// <summary>Ready when ffmpeg and ffprobe are there with the encoders the pipeline needs; otherwise says what is missing.</summary>
 internal sealed class MediaHealthCheck(Reeltime.Media.Jobs.MediaToolCheck tools) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        await tools.ProblemAsync() is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy("ffmpeg and ffprobe are ready.");
+        await tools.ProblemAsync(cancellationToken) is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy("ffmpeg and ffprobe are ready.");
 }
