@@ -256,6 +256,126 @@ public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
         Assert.Equal((Reeltime.Platform.Storage.MediaJobState.Queued, 0), (job.State, job.Attempts));
     }
 
+    [Fact]
+    public async Task Uploads_over_a_lower_limit_are_refused_with_413_naming_it_and_leave_nothing_behind()
+    {
+        await using var strict = await ReeltimeServer.StartAsync(s => s["Media:MaxUploadBytes"] = "100000");
+        var ana = await strict.NewUserAsync("oversize");
+        const string refusal = "The file is larger than the limit of 97.7 KiB.";
+
+        // Within the request limit but over the file limit: refused while it streams in.
+        var streamed = await (await ana.Client.PostAsync("/api/videos", Form(new ByteArrayContent(new byte[300_000])))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(refusal, streamed.GetProperty("title").GetString());
+
+        // A declared length over the request limit: refused before a byte of it is read.
+        var declared = await (await ana.Client.PostAsync("/api/videos", Form(new ByteArrayContent(new byte[2_000_000])))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(refusal, declared.GetProperty("title").GetString());
+
+        // No declared length, a small file behind a huge other part: the body limit stops it.
+        using (var chunked = new MultipartFormDataContent())
+        {
+            chunked.Add(new StreamContent(new UnseekableStream(new byte[1_500_000])), "padding");
+            chunked.Add(new ByteArrayContent(await TestClip.BytesAsync()), "file", "clip.mp4");
+            Assert.Null(chunked.Headers.ContentLength);
+            var limited = await (await ana.Client.PostAsync("/api/videos", chunked)).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+            Assert.Equal(refusal, limited.GetProperty("title").GetString());
+        }
+
+        // A resumable upload declaring more than the limit is refused at creation; the limit itself is fine.
+        var tooLong = await (await CreateUploadAsync(ana, 100_001)).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(refusal, tooLong.GetProperty("title").GetString());
+        using (var discover = new HttpRequestMessage(HttpMethod.Options, "/api/uploads"))
+        {
+            Assert.Equal("100000", (await ana.Client.SendAsync(discover)).Headers.GetValues("Tus-Max-Size").Single());
+        }
+
+        var atLimit = await CreateUploadAsync(ana, 100_000);
+        Assert.Equal(HttpStatusCode.Created, atLimit.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync(atLimit.Headers.Location)).StatusCode);
+
+        // Nothing of the refused uploads is left in the upload or scratch folders, and no video was made.
+        Assert.Empty(Files(Path.Combine(strict.DataDirectory, "uploads")));
+        Assert.Empty(Files(Path.Combine(strict.DataDirectory, "media-work")));
+        Assert.Empty(Files(Path.Combine(strict.DataDirectory, "media", "videos")));
+        Assert.Empty((await ana.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+    }
+
+    [Fact]
+    public async Task A_limit_above_512_MiB_is_taken_and_the_upload_routes_follow_it()
+    {
+        await using var generous = await ReeltimeServer.StartAsync(s => s["Media:MaxUploadBytes"] = "629145600");
+        var ana = await generous.NewUserAsync("bigfile");
+        using (var discover = new HttpRequestMessage(HttpMethod.Options, "/api/uploads"))
+        {
+            Assert.Equal("629145600", (await ana.Client.SendAsync(discover)).Headers.GetValues("Tus-Max-Size").Single());
+        }
+
+        var created = await CreateUploadAsync(ana, 550L * 1024 * 1024);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location!.ToString();
+
+        // A chunk declaring 540 MiB passes the body limit (it would not under a fixed 512 MiB) and reaches
+        // the upload's own rule; one declaring more than the limit is refused with it.
+        var passed = await PatchDeclaringAsync(ana, location, 540L * 1024 * 1024);
+        await passed.AssertProblemAsync(HttpStatusCode.Conflict);
+        var refused = await (await PatchDeclaringAsync(ana, location, 602L * 1024 * 1024)).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal("The file is larger than the limit of 600 MiB.", refused.GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync(location)).StatusCode);
+    }
+
+    private static MultipartFormDataContent Form(HttpContent file)
+    {
+        file.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
+        return new MultipartFormDataContent { { new StringContent("too big"), "caption" }, { file, "file", "big.mp4" } };
+    }
+
+    private static IEnumerable<string> Files(string folder) => Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories) : [];
+
+    private static async Task<HttpResponseMessage> CreateUploadAsync(TestUser user, long length)
+    {
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/uploads");
+        create.Headers.Add("Tus-Resumable", "1.0.0");
+        create.Headers.Add("Upload-Length", length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        create.Headers.Add("Upload-Metadata", $"caption {Convert.ToBase64String("big #tus"u8.ToArray())}");
+        return await user.Client.SendAsync(create);
+    }
+
+    // A chunk at a wrong offset whose declared length is large: the server answers before reading it, so
+    // the bytes are produced only as far as the server asks for them.
+    private static async Task<HttpResponseMessage> PatchDeclaringAsync(TestUser user, string location, long declared)
+    {
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new DeclaredLengthContent(declared) };
+        patch.Headers.Add("Tus-Resumable", "1.0.0");
+        patch.Headers.Add("Upload-Offset", "1");
+        patch.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+        return await user.Client.SendAsync(patch);
+    }
+
+    /// <summary>Zeros of a declared length, written only as fast as they are read.</summary>
+    private sealed class DeclaredLengthContent(long length) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var chunk = new byte[64 * 1024];
+            for (long sent = 0; sent < length; sent += chunk.Length)
+            {
+                await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, length - sent)));
+            }
+        }
+
+        protected override bool TryComputeLength(out long size)
+        {
+            size = length;
+            return true;
+        }
+    }
+
+    /// <summary>Bytes whose length the client cannot know up front, so that they go chunked.</summary>
+    private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
     private static async Task<HttpResponseMessage> PatchAsync(TestUser user, string location, long offset, byte[] chunk)
     {
         using var patch = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(chunk) };

@@ -39,8 +39,8 @@ public static class ServerSetup
     /// <summary>The rate-limit policy of event batches.</summary>
     public const string EventsRateLimit = "events";
 
-    /// <summary>The largest upload request accepted (the media limit plus room for the form's other parts).</summary>
-    public const long MaxUploadRequestBytes = (512L * 1024 * 1024) + (1024 * 1024);
+    /// <summary>Room in an upload request for what is not the file: the form's other parts and its boundaries.</summary>
+    public const long UploadOverheadBytes = 1024 * 1024;
 
     /// <summary>The body limit of every other request.</summary>
     public const long MaxRequestBytes = 1024 * 1024;
@@ -64,8 +64,6 @@ public static class ServerSetup
         services.AddPlatform(configuration);
         services.AddFileEventLog(Path.Combine(data, "events"));
         services.AddMedia(configuration, data);
-        services.AddOptions<MediaOptions>()
-            .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.");
         services.AddForYouEngine(configuration, data);
         services.AddDemo(configuration, data);
         services.AddOptions<VideoRetentionOptions>().Bind(configuration.GetSection("Videos"))
@@ -99,7 +97,7 @@ public static class ServerSetup
                 context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? context.Connection.RemoteIpAddress?.ToString() ?? "local",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = server.EventBatchesPerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 }));
         });
-        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxUploadRequestBytes);
+        services.AddOptions<FormOptions>().Configure<IOptions<MediaOptions>>((o, media) => o.MultipartBodyLengthLimit = media.Value.MaxUploadBytes + UploadOverheadBytes);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = MaxRequestBytes;
@@ -171,9 +169,10 @@ public static class ServerSetup
 
         if (limit is { } max && context.Request.ContentLength > max)
         {
-            return Results.Problem(
-                title: $"The request body is too large; this endpoint takes at most {max / 1024:N0} KiB.",
-                statusCode: StatusCodes.Status413PayloadTooLarge).ExecuteAsync(context);
+            var title = context.GetEndpoint()?.Metadata.GetMetadata<UploadSizeLimit>() is { } upload
+                ? UploadTooLargeException.MessageFor(upload.MaxFileBytes)
+                : $"The request body is too large; this endpoint takes at most {ByteSize.InWords(max)}.";
+            return Results.Problem(title: title, statusCode: StatusCodes.Status413PayloadTooLarge).ExecuteAsync(context);
         }
 
         return next();
@@ -194,6 +193,22 @@ public static class ServerSetup
 
         return next();
     }
+}
+
+/// <summary>
+/// The request-body limit of a route that receives an upload: <c>Media:MaxUploadBytes</c> plus room for the
+/// rest of the form, read from the options on each request rather than fixed when the route is mapped.
+/// </summary>
+internal sealed class UploadSizeLimit(IOptions<MediaOptions> media) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
+{
+    /// <summary>The largest file accepted.</summary>
+    public long MaxFileBytes => media.Value.MaxUploadBytes;
+
+    /// <summary>The largest request body accepted.</summary>
+    public long? MaxRequestBodySize => MaxFileBytes + ServerSetup.UploadOverheadBytes;
+
+    /// <summary>The limit for routes mapped on <paramref name="app"/>.</summary>
+    public static UploadSizeLimit For(IEndpointRouteBuilder app) => new(app.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>());
 }
 
 /// <summary>Ready when the database answers.</summary>
