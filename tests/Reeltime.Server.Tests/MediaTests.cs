@@ -208,6 +208,63 @@ public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
     }
 
     [Fact]
+    public async Task A_resumable_upload_survives_a_connection_dropped_mid_chunk_and_plays_the_bytes_sent()
+    {
+        // Real sockets: the in-memory test server has no connection to drop.
+        await using var real = await ReeltimeServer.StartAsync(_ => { }, overKestrel: true);
+        var ana = await real.NewUserAsync("flaky");
+        var clip = await TestClip.MakeAsync("reeltime-server-dropped-clip-v1.mp4",
+            "-f", "lavfi", "-i", "testsrc2=s=320x568:r=30:d=3", "-f", "lavfi", "-i", "sine=frequency=550:sample_rate=48000:duration=3",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac");
+        var created = await CreateUploadAsync(ana, clip.Length);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location!.ToString();
+        var part = Path.Combine(real.DataDirectory, "uploads", location[(location.LastIndexOf('/') + 1)..] + ".part");
+
+        // The phone sends the whole file as one chunk and loses its signal two fifths of the way in.
+        var cut = clip.Length * 2 / 5;
+        using (var dropped = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new DroppingContent(clip, cut) })
+        {
+            dropped.Headers.Add("Tus-Resumable", "1.0.0");
+            dropped.Headers.Add("Upload-Offset", "0");
+            dropped.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+            // A plain client: the test factory's handlers buffer a request body to replay it on a redirect.
+            using var phone = new HttpClient { BaseAddress = ana.Client.BaseAddress };
+            phone.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ana.Token);
+            var lost = await Assert.ThrowsAnyAsync<HttpRequestException>(() => phone.SendAsync(dropped));
+            Assert.IsType<IOException>(lost.InnerException);
+        }
+
+        // The server notices the drop in its own time; the offset settles at what it stored, no more.
+        long offset = -1;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        for (var settled = 0; settled < 3; await Task.Delay(200))
+        {
+            var now = long.Parse((await HeadAsync(ana, location)).Headers.GetValues("Upload-Offset").Single(), System.Globalization.CultureInfo.InvariantCulture);
+            settled = now == offset && now > 0 ? settled + 1 : 0;
+            offset = now;
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"the offset did not settle (last {offset} of {cut} sent)");
+        }
+
+        Assert.InRange(offset, 1, cut);
+        var stored = await File.ReadAllBytesAsync(part);
+        Assert.Equal(offset, stored.Length);
+        Assert.Equal(clip[..(int)offset], stored);
+
+        var finished = await PatchAsync(ana, location, offset, clip[(int)offset..]);
+        Assert.Equal(HttpStatusCode.NoContent, finished.StatusCode);
+        var id = long.Parse(finished.Headers.GetValues("Reeltime-Video-Id").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        var video = await ana.WaitForVideoAsync(id);
+        Assert.Equal("ready", video.GetProperty("status").GetString());
+        Assert.InRange(video.GetProperty("durationMs").GetInt32(), 2900, 3100);
+
+        // The original the pipeline read is the file the phone had, byte for byte.
+        var original = await File.ReadAllBytesAsync(Path.Combine(real.DataDirectory, "media", "videos", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "original"));
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(clip), System.Security.Cryptography.SHA256.HashData(original));
+        Assert.False(File.Exists(part));
+    }
+
+    [Fact]
     public async Task The_server_is_ready_with_its_database_storage_and_ffmpeg()
     {
         var ready = await server.Visitor().GetAsync("/health/ready");
@@ -366,6 +423,24 @@ public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
         protected override bool TryComputeLength(out long size)
         {
             size = length;
+            return true;
+        }
+    }
+
+    /// <summary>A body that declares the whole file, sends the first <paramref name="cut"/> bytes, then fails as a lost signal would.</summary>
+    private sealed class DroppingContent(byte[] file, int cut) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(file.AsMemory(0, cut));
+            await stream.FlushAsync();
+            await Task.Delay(300);
+            throw new IOException("The network went away.");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = file.Length;
             return true;
         }
     }

@@ -14,6 +14,7 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
     private readonly string data = Path.Combine(Path.GetTempPath(), "reeltime-test-" + Guid.NewGuid().ToString("N"));
     private string? postgresDatabase;
     private int userCounter;
+    private Uri? kestrelAddress;
 
     public static bool OnPostgres => string.Equals(Environment.GetEnvironmentVariable("REELTIME_TEST_DATABASE"), "postgres", StringComparison.OrdinalIgnoreCase);
 
@@ -56,6 +57,8 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
         {
             UseKestrel(0);
             StartServer();
+            var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!;
+            kestrelAddress = new Uri(addresses.Addresses.First());
         }
         else
         {
@@ -108,7 +111,7 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
     }
 
     /// <summary>A client that sends no credentials.</summary>
-    public HttpClient Visitor() => CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+    public HttpClient Visitor() => CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, BaseAddress = kestrelAddress ?? new Uri("http://localhost") });
 
     /// <summary>Registers a new user with a unique name and signs in with a bearer token.</summary>
     public async Task<TestUser> NewUserAsync(string prefix = "user")
