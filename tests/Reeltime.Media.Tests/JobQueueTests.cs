@@ -19,21 +19,7 @@ public sealed class JobQueueTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:Sqlite"] = $"Data Source={Path.Combine(data, "reeltime.db")}",
-            ["Media:Ladder:0:ShortSide"] = "120",
-            ["Media:Ladder:0:MaxVideoKbps"] = "200",
-            ["Media:Preset"] = "superfast",
-            ["Media:JobLease"] = "00:00:30",
-            ["Media:MaxAttempts"] = "2",
-        }).Build();
-        services = new ServiceCollection()
-            .AddLogging()
-            .AddPlatform(configuration)
-            .AddSingleton<TimeProvider>(clock)
-            .AddMedia(configuration, data, runWorker: false)
-            .BuildServiceProvider();
+        services = Build();
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         await PlatformDatabase.MigrateAsync(db);
@@ -192,7 +178,75 @@ public sealed class JobQueueTests : IAsyncLifetime
         Assert.False(File.Exists(torn));
     }
 
+    [Fact]
+    public async Task Each_retry_after_a_transient_error_waits_twice_as_long_as_the_one_before()
+    {
+        await services.DisposeAsync();
+        services = Build(new() { ["Media:MaxAttempts"] = "4", ["Media:RetryDelay"] = "00:00:10" });
+        var id = await UploadAsync(await Clips.SilentAsync());
+        BreakOriginal(id);
+
+        List<TimeSpan> delays = [];
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var failedAt = clock.GetUtcNow().UtcDateTime;
+            Assert.True(await Worker.RunOnceAsync(CancellationToken.None));
+            var job = await JobAsync(id);
+            Assert.Equal((MediaJobState.Queued, attempt), (job.State, job.Attempts));
+            delays.Add(job.NotBefore - failedAt);
+
+            // Not a moment before its time, and at once when it comes.
+            clock.Advance(delays[^1] - TimeSpan.FromMilliseconds(1));
+            Assert.False(await Worker.RunOnceAsync(CancellationToken.None));
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal([TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40)], delays);
+        Assert.True(await Worker.RunOnceAsync(CancellationToken.None));
+        Assert.Equal((MediaJobState.Failed, 4), ((await JobAsync(id)).State, (await JobAsync(id)).Attempts));
+        Assert.Equal("We could not process this video after several tries: please upload it again.", (await VideoAsync(id)).StatusReason);
+    }
+
     private TranscodeWorker Worker => services.GetRequiredService<TranscodeWorker>();
+
+    private ServiceProvider Build(Dictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Database:Sqlite"] = $"Data Source={Path.Combine(data, "reeltime.db")}",
+            ["Media:Ladder:0:ShortSide"] = "120",
+            ["Media:Ladder:0:MaxVideoKbps"] = "200",
+            ["Media:Preset"] = "superfast",
+            ["Media:JobLease"] = "00:00:30",
+            ["Media:MaxAttempts"] = "2",
+        };
+        foreach (var (key, value) in overrides ?? [])
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
+            .AddLogging()
+            .AddPlatform(configuration)
+            .AddSingleton<TimeProvider>(clock)
+            .AddMedia(configuration, data, runWorker: false)
+            .BuildServiceProvider();
+    }
+
+    // A store that fails to read: the original is replaced by a folder, which opening fails on with an I/O error.
+    private void BreakOriginal(long id)
+    {
+        var original = Path.Combine(data, "media", MediaKeys.Original(id));
+        File.Delete(original);
+        Directory.CreateDirectory(original);
+    }
+
+    private async Task<MediaJobRecord> JobAsync(long videoId)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().MediaJobs.AsNoTracking().SingleAsync(j => j.VideoId == videoId);
+    }
 
     private async Task<long> UploadAsync(string clip)
     {
