@@ -207,6 +207,62 @@ public sealed class JobQueueTests : IAsyncLifetime
         Assert.Equal("We could not process this video after several tries: please upload it again.", (await VideoAsync(id)).StatusReason);
     }
 
+    [Fact]
+    public async Task Every_hostile_upload_fails_in_the_worker_with_its_reason_and_a_good_clip_follows()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var scratch = Directory.CreateDirectory(Path.Combine(data, "hostile")).FullName;
+        (string Name, byte[] Bytes, string Reason)[] hostile =
+        [
+            ("text", HostileFiles.Text(), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+            ("empty", [], "empty"),
+            ("truncated", await HostileFiles.TruncatedAsync(), "damaged"),
+            ("playlist of a local file", HostileFiles.Playlist("file:///etc/passwd"), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+            ("playlist of a closed port", HostileFiles.Playlist("http://127.0.0.1:1/segment.ts"), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+            ("ffconcat", await HostileFiles.FfconcatAsync(port), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+            ("30000 a side", await HostileFiles.HugePictureAsync(scratch, 30000), "picture size cannot be read"),
+            ("12000 a side", await HostileFiles.HugePictureAsync(scratch, 12000), "The video's picture is 12000×12000 pixels"),
+            ("ten hours", await HostileFiles.TenHoursAsync(scratch), "The video is 600:00 long; the longest accepted is 10:00."),
+            ("polyglot", await HostileFiles.PolyglotAsync(scratch), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+        ];
+        List<long> ids = [];
+        foreach (var (name, bytes, _) in hostile)
+        {
+            var file = Path.Combine(scratch, name);
+            await File.WriteAllBytesAsync(file, bytes);
+            ids.Add(await UploadAsync(file));
+        }
+
+        var good = await UploadAsync(await Clips.PortraitAsync());
+
+        // One worker takes the jobs in the order they came, each to its end, and is still there for the next.
+        var ran = 0;
+        while (await Worker.RunOnceAsync(CancellationToken.None))
+        {
+            ran++;
+        }
+
+        Assert.Equal(hostile.Length + 1, ran);
+        for (var i = 0; i < hostile.Length; i++)
+        {
+            var video = await VideoAsync(ids[i]);
+            Assert.True(video.Status == VideoStatus.Failed, $"{hostile[i].Name}: {video.Status}");
+            Assert.Contains(hostile[i].Reason, video.StatusReason, StringComparison.OrdinalIgnoreCase);
+
+            // Refused for what it is, at the first attempt: not retried as if the server had hiccuped.
+            var job = await JobAsync(ids[i]);
+            Assert.Equal((MediaJobState.Failed, 1), (job.State, job.Attempts));
+            Assert.DoesNotContain("ffmpeg", video.StatusReason, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(data, video.StatusReason, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(VideoStatus.Ready, (await VideoAsync(good)).Status);
+        Assert.False(listener.Pending(), "ffmpeg tried to connect to the network");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(services.GetRequiredService<MediaFolders>().WorkFolder));
+    }
+
     private TranscodeWorker Worker => services.GetRequiredService<TranscodeWorker>();
 
     private ServiceProvider Build(Dictionary<string, string?>? overrides = null)
