@@ -92,6 +92,17 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_tiny_file_declaring_ten_hours_is_refused_as_a_lie_where_ten_hours_are_allowed()
+    {
+        // Past the duration limit, the rule that a few kilobytes cannot fill hours is what stops it.
+        using var run = new TestPipeline(o => o.MaxDuration = TimeSpan.FromHours(11));
+        var result = await run.RunAsync(await WriteAsync("long.mkv", await HostileFiles.TenHoursAsync(scratch)));
+        Assert.NotNull(result.Refusal);
+        Assert.Equal("The file declares a length its content cannot fill; it is damaged.", result.Refusal.Reason);
+        Assert.Empty(result.Files);
+    }
+
+    [Fact]
     public async Task A_jpeg_zip_polyglot_is_refused()
     {
         await AssertRefusedAsync(await WriteAsync("polyglot.mp4", await HostileFiles.PolyglotAsync(scratch)), "not a video");
