@@ -118,6 +118,41 @@ public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
         await (await server.Visitor().GetAsync($"/api/videos/{open}/media/video.mp4")).AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task A_video_removed_by_moderation_is_served_to_no_one_not_even_its_author()
+    {
+        var ana = await server.NewUserAsync("removed");
+        var fan = await server.NewUserAsync("removedfan");
+        await fan.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        var id = await ana.UploadAsync("against the rules");
+        string[] files = ["video.mp4", "poster.jpg", "poster.webp", "hls/master.m3u8", "hls/144p/index.m3u8", "hls/144p/init.mp4"];
+
+        var poster = await server.Visitor().GetAsync($"/api/videos/{id}/media/poster.jpg");
+        Assert.Equal(HttpStatusCode.OK, poster.StatusCode);
+        Assert.Equal("image/jpeg", poster.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([0xFF, 0xD8, 0xFF], (await poster.Content.ReadAsByteArrayAsync())[..3]);
+
+        // The safety room removes it: the state it sets on the video is all that serving looks at.
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>();
+            Assert.Equal(1, await db.Videos.Where(v => v.Id == id).ExecuteUpdateAsync(v => v.SetProperty(x => x.Moderation, Reeltime.Platform.Storage.ModerationState.Removed)));
+        }
+
+        foreach (var client in new[] { ana.Client, fan.Client, server.Visitor() })
+        {
+            foreach (var file in files)
+            {
+                await (await client.GetAsync($"/api/videos/{id}/media/{file}")).AssertProblemAsync(HttpStatusCode.NotFound);
+                using var head = new HttpRequestMessage(HttpMethod.Head, $"/api/videos/{id}/media/{file}");
+                Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(head)).StatusCode);
+            }
+        }
+
+        // Removal hides the video rather than deleting it: the files stay in the store, only serving is refused.
+        Assert.True(File.Exists(Path.Combine(server.DataDirectory, "media", "videos", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "media", "poster.jpg")));
+    }
+
     [Theory]
     [InlineData("original")]
     [InlineData("..%2Foriginal")]
