@@ -26,7 +26,10 @@ public sealed class LadderRung
 /// <summary>Media settings (section <c>Media</c>), validated at start-up.</summary>
 public sealed class MediaOptions
 {
-    /// <summary>The largest upload accepted, in bytes (default 512 MiB).</summary>
+    /// <summary>The highest <see cref="MaxUploadBytes"/> that may be configured (1 TiB), far from any overflow of the request limit.</summary>
+    public const long MaxUploadCeiling = 1L << 40;
+
+    /// <summary>The largest upload accepted, in bytes (default 512 MiB); the request-body limit of the upload routes follows it.</summary>
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>The longest video accepted (default 10 minutes).</summary>
@@ -112,9 +115,9 @@ public sealed class MediaOptions
     public IReadOnlyList<string> Problems()
     {
         List<string> problems = [];
-        if (MaxUploadBytes <= 0)
+        if (MaxUploadBytes is <= 0 or > MaxUploadCeiling)
         {
-            problems.Add("Media:MaxUploadBytes must be positive.");
+            problems.Add("Media:MaxUploadBytes must be positive and at most 1 TiB.");
         }
 
         if (MaxDuration <= TimeSpan.Zero)

@@ -15,6 +15,8 @@ public enum FailureKind
     Unauthorized,
     /// <summary>Too many failed attempts; try again later (423/429).</summary>
     LockedOut,
+    /// <summary>The content is larger than the limit (413).</summary>
+    TooLarge,
 }
 
 /// <summary>An expected failure, with a message a person understands.</summary>

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Reeltime.Media.Probing;
 using Reeltime.Media.Tools;
 using Reeltime.Media.Transcoding;
@@ -28,7 +27,7 @@ public sealed class HostileInputTests : IDisposable
 
     [Fact]
     public async Task A_text_file_named_mp4_is_refused() =>
-        await AssertRefusedAsync(await WriteAsync("notes.mp4", Encoding.UTF8.GetBytes("Dear diary, today I uploaded a text file.\n")), "not a video");
+        await AssertRefusedAsync(await WriteAsync("notes.mp4", HostileFiles.Text()), "not a video");
 
     [Fact]
     public async Task An_empty_file_is_refused() => await AssertRefusedAsync(await WriteAsync("empty.mp4", []), "empty");
@@ -36,8 +35,7 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public async Task A_truncated_mp4_is_refused()
     {
-        var whole = await File.ReadAllBytesAsync(await Clips.PortraitAsync());
-        await AssertRefusedAsync(await WriteAsync("cut.mp4", whole[..(whole.Length / 2)]), "damaged");
+        await AssertRefusedAsync(await WriteAsync("cut.mp4", await HostileFiles.TruncatedAsync()), "damaged");
     }
 
     [Fact]
@@ -55,8 +53,7 @@ public sealed class HostileInputTests : IDisposable
     [InlineData("http://127.0.0.1:{port}/segment.ts")]
     public async Task An_hls_playlist_is_refused_without_reading_what_it_points_at(string target)
     {
-        var playlist = $"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n{target.Replace("{port}", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)}\n#EXT-X-ENDLIST\n";
-        var file = await WriteAsync("playlist.mp4", Encoding.UTF8.GetBytes(playlist));
+        var file = await WriteAsync("playlist.mp4", HostileFiles.Playlist(target.Replace("{port}", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)));
         await AssertRefusedAsync(file, "not a video");
 
         // Even handed straight to ffprobe with the pipeline's own arguments (past the sniffer), the forced
@@ -72,9 +69,7 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public async Task An_ffconcat_list_is_refused()
     {
-        var clip = await Clips.PortraitAsync();
-        var list = $"ffconcat version 1.0\nfile '{clip}'\nfile 'http://127.0.0.1:{Port}/x.mp4'\n";
-        await AssertRefusedAsync(await WriteAsync("list.mp4", Encoding.UTF8.GetBytes(list)), "not a video");
+        await AssertRefusedAsync(await WriteAsync("list.mp4", await HostileFiles.FfconcatAsync(Port)), "not a video");
         AssertNoConnection();
     }
 
@@ -83,15 +78,7 @@ public sealed class HostileInputTests : IDisposable
     [InlineData(12000)]
     public async Task A_header_declaring_a_huge_picture_is_refused_before_decoding(int side)
     {
-        // A raw-video QuickTime file whose sample description claims side×side pixels.
-        var raw = Path.Combine(scratch, "raw.mov");
-        await Clips.RunFfmpegAsync("-f", "lavfi", "-i", "testsrc2=s=16x16:r=5:d=1", "-c:v", "rawvideo", "-pix_fmt", "uyvy422", raw);
-        var bytes = await File.ReadAllBytesAsync(raw);
-        var entry = IndexOf(bytes, "stsd"u8) + 12;
-        var width = entry + 4 + 4 + 6 + 2 + 2 + 2 + 4 + 4 + 4;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(width), (ushort)side);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(width + 2), (ushort)side);
-        var result = await RunAsync(await WriteAsync("huge.mov", bytes));
+        var result = await RunAsync(await WriteAsync("huge.mov", await HostileFiles.HugePictureAsync(scratch, side)));
         Assert.NotNull(result.Refusal);
         Assert.Matches(side > 16384 ? "picture size cannot be read" : "12000×12000", result.Refusal.Reason);
     }
@@ -99,29 +86,26 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public async Task A_tiny_file_declaring_ten_hours_is_refused()
     {
-        var small = Path.Combine(scratch, "small.mkv");
-        await Clips.RunFfmpegAsync("-f", "lavfi", "-i", "testsrc2=s=64x64:r=10:d=1", "-c:v", "libx264", "-preset", "ultrafast", small);
-        var bytes = await File.ReadAllBytesAsync(small);
-        var duration = IndexOf(bytes, [0x44, 0x89, 0x88]) + 3;
-        System.Buffers.Binary.BinaryPrimitives.WriteDoubleBigEndian(bytes.AsSpan(duration), 10 * 3600 * 1000.0);
-        var result = await RunAsync(await WriteAsync("long.mkv", bytes));
+        var result = await RunAsync(await WriteAsync("long.mkv", await HostileFiles.TenHoursAsync(scratch)));
         Assert.NotNull(result.Refusal);
         Assert.Contains("600:00 long", result.Refusal.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
+    public async Task A_tiny_file_declaring_ten_hours_is_refused_as_a_lie_where_ten_hours_are_allowed()
+    {
+        // Past the duration limit, the rule that a few kilobytes cannot fill hours is what stops it.
+        using var run = new TestPipeline(o => o.MaxDuration = TimeSpan.FromHours(11));
+        var result = await run.RunAsync(await WriteAsync("long.mkv", await HostileFiles.TenHoursAsync(scratch)));
+        Assert.NotNull(result.Refusal);
+        Assert.Equal("The file declares a length its content cannot fill; it is damaged.", result.Refusal.Reason);
+        Assert.Empty(result.Files);
+    }
+
+    [Fact]
     public async Task A_jpeg_zip_polyglot_is_refused()
     {
-        var jpeg = Path.Combine(scratch, "picture.jpg");
-        await Clips.RunFfmpegAsync("-f", "lavfi", "-i", "testsrc2=s=64x64:d=1", "-frames:v", "1", jpeg);
-        using var zip = new MemoryStream();
-        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
-        {
-            await using var entry = archive.CreateEntry("video.mp4").Open();
-            await entry.WriteAsync(await File.ReadAllBytesAsync(await Clips.PortraitAsync()));
-        }
-
-        await AssertRefusedAsync(await WriteAsync("polyglot.mp4", [.. await File.ReadAllBytesAsync(jpeg), .. zip.ToArray()]), "not a video");
+        await AssertRefusedAsync(await WriteAsync("polyglot.mp4", await HostileFiles.PolyglotAsync(scratch)), "not a video");
     }
 
     [Fact]
@@ -198,12 +182,5 @@ public sealed class HostileInputTests : IDisposable
         var path = Path.Combine(scratch, name);
         await File.WriteAllBytesAsync(path, bytes);
         return path;
-    }
-
-    private static int IndexOf(byte[] bytes, ReadOnlySpan<byte> pattern)
-    {
-        var at = bytes.AsSpan().IndexOf(pattern);
-        Assert.True(at >= 0, "pattern not found");
-        return at;
     }
 }

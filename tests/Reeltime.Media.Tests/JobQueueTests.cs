@@ -19,21 +19,7 @@ public sealed class JobQueueTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:Sqlite"] = $"Data Source={Path.Combine(data, "reeltime.db")}",
-            ["Media:Ladder:0:ShortSide"] = "120",
-            ["Media:Ladder:0:MaxVideoKbps"] = "200",
-            ["Media:Preset"] = "superfast",
-            ["Media:JobLease"] = "00:00:30",
-            ["Media:MaxAttempts"] = "2",
-        }).Build();
-        services = new ServiceCollection()
-            .AddLogging()
-            .AddPlatform(configuration)
-            .AddSingleton<TimeProvider>(clock)
-            .AddMedia(configuration, data, runWorker: false)
-            .BuildServiceProvider();
+        services = Build();
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         await PlatformDatabase.MigrateAsync(db);
@@ -192,7 +178,131 @@ public sealed class JobQueueTests : IAsyncLifetime
         Assert.False(File.Exists(torn));
     }
 
+    [Fact]
+    public async Task Each_retry_after_a_transient_error_waits_twice_as_long_as_the_one_before()
+    {
+        await services.DisposeAsync();
+        services = Build(new() { ["Media:MaxAttempts"] = "4", ["Media:RetryDelay"] = "00:00:10" });
+        var id = await UploadAsync(await Clips.SilentAsync());
+        BreakOriginal(id);
+
+        List<TimeSpan> delays = [];
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var failedAt = clock.GetUtcNow().UtcDateTime;
+            Assert.True(await Worker.RunOnceAsync(CancellationToken.None));
+            var job = await JobAsync(id);
+            Assert.Equal((MediaJobState.Queued, attempt), (job.State, job.Attempts));
+            delays.Add(job.NotBefore - failedAt);
+
+            // Not a moment before its time, and at once when it comes.
+            clock.Advance(delays[^1] - TimeSpan.FromMilliseconds(1));
+            Assert.False(await Worker.RunOnceAsync(CancellationToken.None));
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal([TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40)], delays);
+        Assert.True(await Worker.RunOnceAsync(CancellationToken.None));
+        Assert.Equal((MediaJobState.Failed, 4), ((await JobAsync(id)).State, (await JobAsync(id)).Attempts));
+        Assert.Equal("We could not process this video after several tries: please upload it again.", (await VideoAsync(id)).StatusReason);
+    }
+
+    [Fact]
+    public async Task Every_hostile_upload_fails_in_the_worker_with_its_reason_and_a_good_clip_follows()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var scratch = Directory.CreateDirectory(Path.Combine(data, "hostile")).FullName;
+        (string Name, byte[] Bytes, string Reason)[] hostile =
+        [
+            ("text", HostileFiles.Text(), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+            ("empty", [], "empty"),
+            ("truncated", await HostileFiles.TruncatedAsync(), "damaged"),
+            ("playlist of a local file", HostileFiles.Playlist("file:///etc/passwd"), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+            ("playlist of a closed port", HostileFiles.Playlist("http://127.0.0.1:1/segment.ts"), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+            ("ffconcat", await HostileFiles.FfconcatAsync(port), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+            ("30000 a side", await HostileFiles.HugePictureAsync(scratch, 30000), "picture size cannot be read"),
+            ("12000 a side", await HostileFiles.HugePictureAsync(scratch, 12000), "The video's picture is 12000×12000 pixels"),
+            ("ten hours", await HostileFiles.TenHoursAsync(scratch), "The video is 600:00 long; the longest accepted is 10:00."),
+            ("polyglot", await HostileFiles.PolyglotAsync(scratch), "This file is not a video we can read: upload an MP4, MOV, WebM or MKV file."),
+        ];
+        List<long> ids = [];
+        foreach (var (name, bytes, _) in hostile)
+        {
+            var file = Path.Combine(scratch, name);
+            await File.WriteAllBytesAsync(file, bytes);
+            ids.Add(await UploadAsync(file));
+        }
+
+        var good = await UploadAsync(await Clips.PortraitAsync());
+
+        // One worker takes the jobs in the order they came, each to its end, and is still there for the next.
+        var ran = 0;
+        while (await Worker.RunOnceAsync(CancellationToken.None))
+        {
+            ran++;
+        }
+
+        Assert.Equal(hostile.Length + 1, ran);
+        for (var i = 0; i < hostile.Length; i++)
+        {
+            var video = await VideoAsync(ids[i]);
+            Assert.True(video.Status == VideoStatus.Failed, $"{hostile[i].Name}: {video.Status}");
+            Assert.Contains(hostile[i].Reason, video.StatusReason, StringComparison.OrdinalIgnoreCase);
+
+            // Refused for what it is, at the first attempt: not retried as if the server had hiccuped.
+            var job = await JobAsync(ids[i]);
+            Assert.Equal((MediaJobState.Failed, 1), (job.State, job.Attempts));
+            Assert.DoesNotContain("ffmpeg", video.StatusReason, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(data, video.StatusReason, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(VideoStatus.Ready, (await VideoAsync(good)).Status);
+        Assert.False(listener.Pending(), "ffmpeg tried to connect to the network");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(services.GetRequiredService<MediaFolders>().WorkFolder));
+    }
+
     private TranscodeWorker Worker => services.GetRequiredService<TranscodeWorker>();
+
+    private ServiceProvider Build(Dictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Database:Sqlite"] = $"Data Source={Path.Combine(data, "reeltime.db")}",
+            ["Media:Ladder:0:ShortSide"] = "120",
+            ["Media:Ladder:0:MaxVideoKbps"] = "200",
+            ["Media:Preset"] = "superfast",
+            ["Media:JobLease"] = "00:00:30",
+            ["Media:MaxAttempts"] = "2",
+        };
+        foreach (var (key, value) in overrides ?? [])
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
+            .AddLogging()
+            .AddPlatform(configuration)
+            .AddSingleton<TimeProvider>(clock)
+            .AddMedia(configuration, data, runWorker: false)
+            .BuildServiceProvider();
+    }
+
+    // A store that fails to read: the original is replaced by a folder, which opening fails on with an I/O error.
+    private void BreakOriginal(long id)
+    {
+        var original = Path.Combine(data, "media", MediaKeys.Original(id));
+        File.Delete(original);
+        Directory.CreateDirectory(original);
+    }
+
+    private async Task<MediaJobRecord> JobAsync(long videoId)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().MediaJobs.AsNoTracking().SingleAsync(j => j.VideoId == videoId);
+    }
 
     private async Task<long> UploadAsync(string clip)
     {

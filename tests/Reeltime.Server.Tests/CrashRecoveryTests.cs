@@ -8,8 +8,9 @@ using Npgsql;
 namespace Reeltime.Server.Tests;
 
 /// <summary>
-/// The server as a real process, killed with SIGKILL while it transcodes, then started again on the same
-/// data: the job must be retried to completion, nothing half-written served, scratch space cleaned.
+/// The server as a real process, killed with SIGKILL while it transcodes (or just after it took an upload),
+/// then started again on the same data: the job must be retried to completion, nothing half-written served,
+/// scratch space cleaned, and the ffmpeg the killed server left running ended by the new one.
 /// </summary>
 public sealed class CrashRecoveryTests : IAsyncLifetime
 {
@@ -30,7 +31,20 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        KillOrphanedTools();
+        // Only a failed test leaves tools running (the restarted server ends them); do not let it burn the CPU.
+        foreach (var id in ToolsWorkingIn(_data))
+        {
+            try
+            {
+                using var leftover = Process.GetProcessById(id);
+                leftover.Kill();
+            }
+            catch (ArgumentException)
+            {
+                // It ended meanwhile.
+            }
+        }
+
         if (_postgresDatabase is not null)
         {
             NpgsqlConnection.ClearAllPools();
@@ -68,9 +82,15 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         // Killed: the video is not ready, and nothing of it is published under the media it would be served from.
         Assert.False(Directory.Exists(Path.Combine(_data, "media", "videos", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "media")),
             "a rendition was published although the job never finished");
-        KillOrphanedTools();
 
+        // The kill took the server but not its ffmpeg, which goes on writing into the scratch folder.
+        var orphans = ToolsWorkingIn(WorkFolder);
+        Assert.NotEmpty(orphans);
+
+        // The new server ends them before it empties scratch space and retries the job (it is listening
+        // only once its hosted services, the worker's clean-up among them, have started).
         await using var second = await ServerProcess.StartAsync(_data, Settings());
+        Assert.Empty(ToolsWorkingIn(WorkFolder).Intersect(orphans));
         using var again = second.Client(client.DefaultRequestHeaders.Authorization!);
         var video = await WaitForReadyAsync(again, id);
         Assert.Equal("ready", video.GetProperty("status").GetString());
@@ -85,6 +105,30 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         // The crashed run's scratch space is gone, and no interrupted store write is left behind.
         Assert.Empty(Directory.Exists(WorkFolder) ? Directory.EnumerateDirectories(WorkFolder) : []);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_data, "media"), "*.tmp*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_server_killed_right_after_accepting_an_upload_processes_it_after_a_restart()
+    {
+        long id;
+        HttpClient client;
+        await using (var first = await ServerProcess.StartAsync(_data, Settings()))
+        {
+            client = await first.SignedInClientAsync();
+            id = await UploadAsync(client, await TestClip.BytesAsync());
+            first.Kill();
+        }
+
+        // Whatever the moment (job queued, claimed, or just started), the 202 was a promise the restart keeps.
+        await using var second = await ServerProcess.StartAsync(_data, Settings());
+        using var again = second.Client(client.DefaultRequestHeaders.Authorization!);
+        var video = await WaitForReadyAsync(again, id);
+        Assert.Equal("ready", video.GetProperty("status").GetString());
+        Assert.InRange(video.GetProperty("durationMs").GetInt32(), 900, 1100);
+        using var poster = await again.GetAsync(video.GetProperty("posterUrl").GetString());
+        Assert.Equal(HttpStatusCode.OK, poster.StatusCode);
+        Assert.Empty(ToolsWorkingIn(WorkFolder));
+        Assert.Empty(Directory.Exists(WorkFolder) ? Directory.EnumerateDirectories(WorkFolder) : []);
     }
 
     private string WorkFolder => Path.Combine(_data, "media-work");
@@ -146,17 +190,19 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         }
     }
 
-    // A SIGKILL takes the server but not the ffmpeg it started; those belong to this test's data folder.
-    private void KillOrphanedTools()
+    // The ffmpeg and ffprobe processes working in a folder under the given one (the pipeline runs them in a
+    // job's folder with relative paths), read from /proc as an operator would: the test's own look.
+    private static List<int> ToolsWorkingIn(string folder)
     {
+        List<int> found = [];
         foreach (var process in Process.GetProcessesByName("ffmpeg").Concat(Process.GetProcessesByName("ffprobe")))
         {
             try
             {
-                var commandLine = File.ReadAllText($"/proc/{process.Id}/cmdline");
-                if (commandLine.Contains(_data, StringComparison.Ordinal))
+                var workingIn = new DirectoryInfo($"/proc/{process.Id}/cwd").LinkTarget ?? "";
+                if (workingIn.StartsWith(folder + "/", StringComparison.Ordinal) && File.ReadAllText($"/proc/{process.Id}/cmdline").Length > 0)
                 {
-                    process.Kill();
+                    found.Add(process.Id);
                 }
             }
             catch (IOException)
@@ -168,6 +214,8 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
                 process.Dispose();
             }
         }
+
+        return found;
     }
 
     /// <summary>The built server, run as its own process on a free loopback port.</summary>

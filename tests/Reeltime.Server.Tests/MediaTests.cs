@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 
 namespace Reeltime.Server.Tests;
 
@@ -117,6 +118,41 @@ public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
         await (await server.Visitor().GetAsync($"/api/videos/{open}/media/video.mp4")).AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task A_video_removed_by_moderation_is_served_to_no_one_not_even_its_author()
+    {
+        var ana = await server.NewUserAsync("removed");
+        var fan = await server.NewUserAsync("removedfan");
+        await fan.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        var id = await ana.UploadAsync("against the rules");
+        string[] files = ["video.mp4", "poster.jpg", "poster.webp", "hls/master.m3u8", "hls/144p/index.m3u8", "hls/144p/init.mp4"];
+
+        var poster = await server.Visitor().GetAsync($"/api/videos/{id}/media/poster.jpg");
+        Assert.Equal(HttpStatusCode.OK, poster.StatusCode);
+        Assert.Equal("image/jpeg", poster.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([0xFF, 0xD8, 0xFF], (await poster.Content.ReadAsByteArrayAsync())[..3]);
+
+        // The safety room removes it: the state it sets on the video is all that serving looks at.
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>();
+            Assert.Equal(1, await db.Videos.Where(v => v.Id == id).ExecuteUpdateAsync(v => v.SetProperty(x => x.Moderation, Reeltime.Platform.Storage.ModerationState.Removed)));
+        }
+
+        foreach (var client in new[] { ana.Client, fan.Client, server.Visitor() })
+        {
+            foreach (var file in files)
+            {
+                await (await client.GetAsync($"/api/videos/{id}/media/{file}")).AssertProblemAsync(HttpStatusCode.NotFound);
+                using var head = new HttpRequestMessage(HttpMethod.Head, $"/api/videos/{id}/media/{file}");
+                Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(head)).StatusCode);
+            }
+        }
+
+        // Removal hides the video rather than deleting it: the files stay in the store, only serving is refused.
+        Assert.True(File.Exists(Path.Combine(server.DataDirectory, "media", "videos", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "media", "poster.jpg")));
+    }
+
     [Theory]
     [InlineData("original")]
     [InlineData("..%2Foriginal")]
@@ -207,10 +243,247 @@ public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
     }
 
     [Fact]
-    public async Task The_server_is_ready_only_with_ffmpeg()
+    public async Task A_resumable_upload_survives_a_connection_dropped_mid_chunk_and_plays_the_bytes_sent()
+    {
+        // Real sockets: the in-memory test server has no connection to drop.
+        await using var real = await ReeltimeServer.StartAsync(_ => { }, overKestrel: true);
+        var ana = await real.NewUserAsync("flaky");
+        var clip = await TestClip.MakeAsync("reeltime-server-dropped-clip-v1.mp4",
+            "-f", "lavfi", "-i", "testsrc2=s=320x568:r=30:d=3", "-f", "lavfi", "-i", "sine=frequency=550:sample_rate=48000:duration=3",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac");
+        var created = await CreateUploadAsync(ana, clip.Length);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location!.ToString();
+        var part = Path.Combine(real.DataDirectory, "uploads", location[(location.LastIndexOf('/') + 1)..] + ".part");
+
+        // The phone sends the whole file as one chunk and loses its signal two fifths of the way in.
+        var cut = clip.Length * 2 / 5;
+        using (var dropped = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new DroppingContent(clip, cut) })
+        {
+            dropped.Headers.Add("Tus-Resumable", "1.0.0");
+            dropped.Headers.Add("Upload-Offset", "0");
+            dropped.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+            // A plain client: the test factory's handlers buffer a request body to replay it on a redirect.
+            using var phone = new HttpClient { BaseAddress = ana.Client.BaseAddress };
+            phone.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ana.Token);
+            var lost = await Assert.ThrowsAnyAsync<HttpRequestException>(() => phone.SendAsync(dropped));
+            Assert.IsType<IOException>(lost.InnerException);
+        }
+
+        // The server notices the drop in its own time; the offset settles at what it stored, no more.
+        long offset = -1;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        for (var settled = 0; settled < 3; await Task.Delay(200))
+        {
+            var now = long.Parse((await HeadAsync(ana, location)).Headers.GetValues("Upload-Offset").Single(), System.Globalization.CultureInfo.InvariantCulture);
+            settled = now == offset && now > 0 ? settled + 1 : 0;
+            offset = now;
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"the offset did not settle (last {offset} of {cut} sent)");
+        }
+
+        Assert.InRange(offset, 1, cut);
+        var stored = await File.ReadAllBytesAsync(part);
+        Assert.Equal(offset, stored.Length);
+        Assert.Equal(clip[..(int)offset], stored);
+
+        var finished = await PatchAsync(ana, location, offset, clip[(int)offset..]);
+        Assert.Equal(HttpStatusCode.NoContent, finished.StatusCode);
+        var id = long.Parse(finished.Headers.GetValues("Reeltime-Video-Id").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        var video = await ana.WaitForVideoAsync(id);
+        Assert.Equal("ready", video.GetProperty("status").GetString());
+        Assert.InRange(video.GetProperty("durationMs").GetInt32(), 2900, 3100);
+
+        // The original the pipeline read is the file the phone had, byte for byte.
+        var original = await File.ReadAllBytesAsync(Path.Combine(real.DataDirectory, "media", "videos", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "original"));
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(clip), System.Security.Cryptography.SHA256.HashData(original));
+        Assert.False(File.Exists(part));
+    }
+
+    [Fact]
+    public async Task The_server_is_ready_with_its_database_storage_and_ffmpeg()
     {
         var ready = await server.Visitor().GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("application/json", ready.Content.Headers.ContentType?.MediaType);
+        var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
+        var checks = body.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c, StringComparer.Ordinal);
+        Assert.Equal(["database", "media", "storage"], checks.Keys.Order(StringComparer.Ordinal));
+        Assert.All(checks.Values, c => Assert.Equal("healthy", c.GetProperty("status").GetString()));
+        Assert.Equal("ffmpeg and ffprobe are ready.", checks["media"].GetProperty("description").GetString());
+
+        // The storage check leaves nothing of its own behind.
+        Assert.Empty(Directory.EnumerateFiles(server.DataDirectory, ".ready-*", SearchOption.AllDirectories));
+        Assert.False(Directory.Exists(Path.Combine(server.DataDirectory, "media", "health")) && Directory.EnumerateFileSystemEntries(Path.Combine(server.DataDirectory, "media", "health")).Any());
+    }
+
+    [Fact]
+    public async Task Without_ffmpeg_the_server_lives_says_why_it_is_not_ready_and_holds_uploads_until_it_is()
+    {
+        await using var broken = await ReeltimeServer.StartAsync(s => s["Media:Ffmpeg"] = "/nonexistent/ffmpeg");
+        var ready = await broken.Visitor().GetAsync("/health/ready");
+        var text = await ready.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal("unhealthy", body.GetProperty("status").GetString());
+        var checks = body.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c, StringComparer.Ordinal);
+        Assert.Equal("unhealthy", checks["media"].GetProperty("status").GetString());
+        Assert.Equal("ffmpeg ('/nonexistent/ffmpeg') does not run: install ffmpeg (apt-get install ffmpeg) or set Media:Ffmpeg.", checks["media"].GetProperty("description").GetString());
+        Assert.Equal("healthy", checks["database"].GetProperty("status").GetString());
+        Assert.Equal("healthy", checks["storage"].GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await broken.Visitor().GetAsync("/health/live")).StatusCode);
+
+        // An upload is still taken: it is stored and its job waits in the durable queue until ffmpeg is
+        // there, rather than failing a creator's video for an operator's mistake.
+        var ana = await broken.NewUserAsync("patient");
+        var id = await ana.UploadFileAsync(await TestClip.BytesAsync(), "waits for ffmpeg");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var video = await ana.Client.GetJsonAsync($"/api/videos/{id}");
+        Assert.Equal("processing", video.GetProperty("status").GetString());
+        Assert.True(File.Exists(Path.Combine(broken.DataDirectory, "media", "videos", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "original")));
+        await using var scope = broken.Services.CreateAsyncScope();
+        var job = await scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>().MediaJobs.AsNoTracking().SingleAsync(j => j.VideoId == id);
+        Assert.Equal((Reeltime.Platform.Storage.MediaJobState.Queued, 0), (job.State, job.Attempts));
+    }
+
+    [Fact]
+    public async Task Uploads_over_a_lower_limit_are_refused_with_413_naming_it_and_leave_nothing_behind()
+    {
+        await using var strict = await ReeltimeServer.StartAsync(s => s["Media:MaxUploadBytes"] = "100000");
+        var ana = await strict.NewUserAsync("oversize");
+        const string refusal = "The file is larger than the limit of 97.7 KiB.";
+
+        // Within the request limit but over the file limit: refused while it streams in.
+        var streamed = await (await ana.Client.PostAsync("/api/videos", Form(new ByteArrayContent(new byte[300_000])))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(refusal, streamed.GetProperty("title").GetString());
+
+        // A declared length over the request limit: refused before a byte of it is read.
+        var declared = await (await ana.Client.PostAsync("/api/videos", Form(new ByteArrayContent(new byte[2_000_000])))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(refusal, declared.GetProperty("title").GetString());
+
+        // No declared length, a small file behind a huge other part: the body limit stops it.
+        using (var chunked = new MultipartFormDataContent())
+        {
+            chunked.Add(new StreamContent(new UnseekableStream(new byte[1_500_000])), "padding");
+            chunked.Add(new ByteArrayContent(await TestClip.BytesAsync()), "file", "clip.mp4");
+            Assert.Null(chunked.Headers.ContentLength);
+            var limited = await (await ana.Client.PostAsync("/api/videos", chunked)).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+            Assert.Equal(refusal, limited.GetProperty("title").GetString());
+        }
+
+        // A resumable upload declaring more than the limit is refused at creation; the limit itself is fine.
+        var tooLong = await (await CreateUploadAsync(ana, 100_001)).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(refusal, tooLong.GetProperty("title").GetString());
+        using (var discover = new HttpRequestMessage(HttpMethod.Options, "/api/uploads"))
+        {
+            Assert.Equal("100000", (await ana.Client.SendAsync(discover)).Headers.GetValues("Tus-Max-Size").Single());
+        }
+
+        var atLimit = await CreateUploadAsync(ana, 100_000);
+        Assert.Equal(HttpStatusCode.Created, atLimit.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync(atLimit.Headers.Location)).StatusCode);
+
+        // Nothing of the refused uploads is left in the upload or scratch folders, and no video was made.
+        Assert.Empty(Files(Path.Combine(strict.DataDirectory, "uploads")));
+        Assert.Empty(Files(Path.Combine(strict.DataDirectory, "media-work")));
+        Assert.Empty(Files(Path.Combine(strict.DataDirectory, "media", "videos")));
+        Assert.Empty((await ana.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+    }
+
+    [Fact]
+    public async Task A_limit_above_512_MiB_is_taken_and_the_upload_routes_follow_it()
+    {
+        await using var generous = await ReeltimeServer.StartAsync(s => s["Media:MaxUploadBytes"] = "629145600");
+        var ana = await generous.NewUserAsync("bigfile");
+        using (var discover = new HttpRequestMessage(HttpMethod.Options, "/api/uploads"))
+        {
+            Assert.Equal("629145600", (await ana.Client.SendAsync(discover)).Headers.GetValues("Tus-Max-Size").Single());
+        }
+
+        var created = await CreateUploadAsync(ana, 550L * 1024 * 1024);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location!.ToString();
+
+        // A chunk declaring 540 MiB passes the body limit (it would not under a fixed 512 MiB) and reaches
+        // the upload's own rule; one declaring more than the limit is refused with it.
+        var passed = await PatchDeclaringAsync(ana, location, 540L * 1024 * 1024);
+        await passed.AssertProblemAsync(HttpStatusCode.Conflict);
+        var refused = await (await PatchDeclaringAsync(ana, location, 602L * 1024 * 1024)).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal("The file is larger than the limit of 600 MiB.", refused.GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync(location)).StatusCode);
+    }
+
+    private static MultipartFormDataContent Form(HttpContent file)
+    {
+        file.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
+        return new MultipartFormDataContent { { new StringContent("too big"), "caption" }, { file, "file", "big.mp4" } };
+    }
+
+    private static IEnumerable<string> Files(string folder) => Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories) : [];
+
+    private static async Task<HttpResponseMessage> CreateUploadAsync(TestUser user, long length)
+    {
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/uploads");
+        create.Headers.Add("Tus-Resumable", "1.0.0");
+        create.Headers.Add("Upload-Length", length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        create.Headers.Add("Upload-Metadata", $"caption {Convert.ToBase64String("big #tus"u8.ToArray())}");
+        return await user.Client.SendAsync(create);
+    }
+
+    // A chunk at a wrong offset whose declared length is large: the server answers before reading it, so
+    // the bytes are produced only as far as the server asks for them.
+    private static async Task<HttpResponseMessage> PatchDeclaringAsync(TestUser user, string location, long declared)
+    {
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new DeclaredLengthContent(declared) };
+        patch.Headers.Add("Tus-Resumable", "1.0.0");
+        patch.Headers.Add("Upload-Offset", "1");
+        patch.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+        return await user.Client.SendAsync(patch);
+    }
+
+    /// <summary>Zeros of a declared length, written only as fast as they are read.</summary>
+    private sealed class DeclaredLengthContent(long length) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var chunk = new byte[64 * 1024];
+            for (long sent = 0; sent < length; sent += chunk.Length)
+            {
+                await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, length - sent)));
+            }
+        }
+
+        protected override bool TryComputeLength(out long size)
+        {
+            size = length;
+            return true;
+        }
+    }
+
+    /// <summary>A body that declares the whole file, sends the first <paramref name="cut"/> bytes, then fails as a lost signal would.</summary>
+    private sealed class DroppingContent(byte[] file, int cut) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(file.AsMemory(0, cut));
+            await stream.FlushAsync();
+            await Task.Delay(300);
+            throw new IOException("The network went away.");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = file.Length;
+            return true;
+        }
+    }
+
+    /// <summary>Bytes whose length the client cannot know up front, so that they go chunked.</summary>
+    private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 
     private static async Task<HttpResponseMessage> PatchAsync(TestUser user, string location, long offset, byte[] chunk)

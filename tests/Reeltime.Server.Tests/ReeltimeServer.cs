@@ -14,6 +14,7 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
     private readonly string data = Path.Combine(Path.GetTempPath(), "reeltime-test-" + Guid.NewGuid().ToString("N"));
     private string? postgresDatabase;
     private int userCounter;
+    private Uri? kestrelAddress;
 
     public static bool OnPostgres => string.Equals(Environment.GetEnvironmentVariable("REELTIME_TEST_DATABASE"), "postgres", StringComparison.OrdinalIgnoreCase);
 
@@ -21,6 +22,18 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
 
     /// <summary>Settings a test class wants on top of the defaults.</summary>
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Serve on real Kestrel over loopback (for what the in-memory test server cannot do, such as a dropped connection).</summary>
+    public bool OverKestrel { get; init; }
+
+    /// <summary>Starts a server of a test's own with <paramref name="configure"/>'s settings; dispose it to drop its database and data.</summary>
+    public static async Task<ReeltimeServer> StartAsync(Action<Dictionary<string, string?>> configure, bool overKestrel = false)
+    {
+        var server = new ReeltimeServer { OverKestrel = overKestrel };
+        configure(server.Settings);
+        await server.InitializeAsync();
+        return server;
+    }
 
     public async Task InitializeAsync()
     {
@@ -40,7 +53,17 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
         }
 
         // Start the host now, so that migrations run before the first test.
-        _ = Server;
+        if (OverKestrel)
+        {
+            UseKestrel(0);
+            StartServer();
+            var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!;
+            kestrelAddress = new Uri(addresses.Addresses.First());
+        }
+        else
+        {
+            _ = Server;
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -62,7 +85,10 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
         }
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    /// <summary>Stops the server, then drops its database and data directory.</summary>
+    public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         if (postgresDatabase is not null)
@@ -85,7 +111,7 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
     }
 
     /// <summary>A client that sends no credentials.</summary>
-    public HttpClient Visitor() => CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+    public HttpClient Visitor() => CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, BaseAddress = kestrelAddress ?? new Uri("http://localhost") });
 
     /// <summary>Registers a new user with a unique name and signs in with a bearer token.</summary>
     public async Task<TestUser> NewUserAsync(string prefix = "user")

@@ -3,14 +3,58 @@ using Reeltime.Media.Tools;
 
 namespace Reeltime.Media.Jobs;
 
-/// <summary>Whether ffmpeg and ffprobe are there with what the pipeline needs; checked once at start-up.</summary>
-public sealed class MediaToolCheck(MediaProcess processes, IOptions<MediaOptions> options)
+/// <summary>
+/// Whether ffmpeg and ffprobe are there with what the pipeline needs. Success is remembered for the life of
+/// the process; a problem is looked at again at most once every <see cref="RecheckInterval"/>, so that an
+/// operator who installs ffmpeg (or fixes Media:Ffmpeg's target) is noticed without a restart.
+/// </summary>
+public sealed class MediaToolCheck(MediaProcess processes, IOptions<MediaOptions> options, TimeProvider clock) : IDisposable
 {
+    /// <summary>How long a problem is believed before the tools are looked at again.</summary>
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromMinutes(1);
+
     private static readonly string[] Encoders = ["libx264", "aac", "mjpeg", "libwebp"];
-    private readonly Lazy<Task<string?>> problem = new(() => FindProblemAsync(processes, options.Value));
+
+    // One look at a time: the health endpoint and the worker ask together at start-up.
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private volatile bool ready;
+    private string? lastProblem;
+    private long? lastLook;
 
     /// <summary>Why media cannot be processed, as a sentence for the operator; null when all is well.</summary>
-    public Task<string?> ProblemAsync() => problem.Value;
+    public async Task<string?> ProblemAsync(CancellationToken cancellationToken = default)
+    {
+        if (ready)
+        {
+            return null;
+        }
+
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (ready)
+            {
+                return null;
+            }
+
+            if (lastLook is { } at && clock.GetElapsedTime(at) < RecheckInterval)
+            {
+                return lastProblem;
+            }
+
+            lastProblem = await FindProblemAsync(processes, options.Value);
+            lastLook = clock.GetTimestamp();
+            ready = lastProblem is null;
+            return lastProblem;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Releases the gate; the container calls it when the server stops.</summary>
+    public void Dispose() => gate.Dispose();
 
     private static async Task<string?> FindProblemAsync(MediaProcess processes, MediaOptions options)
     {

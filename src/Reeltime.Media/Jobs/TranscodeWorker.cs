@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Reeltime.Media.Tools;
 using Reeltime.Media.Transcoding;
 using Reeltime.Media.Uploads;
 using Reeltime.Platform.Storage;
@@ -45,7 +46,7 @@ public sealed partial class TranscodeWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        while (await tools.ProblemAsync() is { } problem)
+        while (await tools.ProblemAsync(stoppingToken) is { } problem)
         {
             LogToolsMissing(problem);
             await Task.Delay(TimeSpan.FromMinutes(1), clock, stoppingToken);
@@ -271,7 +272,13 @@ public sealed partial class TranscodeWorker(
 
     private void CleanUpAfterCrash()
     {
-        // One server owns its data directory's scratch space: anything in it was left by a run that crashed.
+        // One server owns its data directory's scratch space: anything in it was left by a run that crashed,
+        // and so is any ffmpeg still working in it. Those go first, or they would write into what is emptied.
+        if (OrphanedTools.Kill(folders.WorkFolder, ["ffmpeg", "ffprobe", settings.Ffmpeg, settings.Ffprobe]) is { Count: > 0 } orphans)
+        {
+            LogOrphansKilled(orphans.Count, string.Join(", ", orphans));
+        }
+
         if (Directory.Exists(folders.WorkFolder))
         {
             foreach (var leftover in Directory.EnumerateDirectories(folders.WorkFolder))
@@ -322,6 +329,9 @@ public sealed partial class TranscodeWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Video {VideoId} is ready: {DurationMs} ms, {Width}x{Height}")]
     private partial void LogReady(long videoId, int durationMs, int width, int height);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Killed {Count} ffmpeg/ffprobe processes a crashed run left working in the scratch folder (process ids {ProcessIds})")]
+    private partial void LogOrphansKilled(int count, string processIds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} object writes a crash interrupted")]
     private partial void LogInterruptedWrites(int count);

@@ -40,10 +40,31 @@ public interface IObjectStore
 }
 
 /// <summary>The upload was larger than allowed.</summary>
-public sealed class UploadTooLargeException(long limit) : IOException($"The file is larger than the limit of {limit / (1024 * 1024)} MiB.")
+public sealed class UploadTooLargeException(long limit) : IOException(MessageFor(limit))
 {
     /// <summary>The limit in bytes.</summary>
     public long Limit { get; } = limit;
+
+    /// <summary>What a creator is told when a file is over <paramref name="limit"/> bytes.</summary>
+    public static string MessageFor(long limit) => $"The file is larger than the limit of {ByteSize.InWords(limit)}.";
+}
+
+/// <summary>Sizes as people read them.</summary>
+public static class ByteSize
+{
+    /// <summary>A size in bytes in binary units, e.g. "512 MiB", "1.5 GiB", "64 KiB", "300 bytes".</summary>
+    public static string InWords(long bytes)
+    {
+        const double Kib = 1024;
+        return bytes switch
+        {
+            >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (Kib * Kib * Kib):0.#} GiB"),
+            >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (Kib * Kib):0.#} MiB"),
+            >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / Kib:0.#} KiB"),
+            1 => "1 byte",
+            _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes"),
+        };
+    }
 }
 
 /// <summary>Objects as files under a root folder: written to a temporary file, fsynced, then renamed into place.</summary>

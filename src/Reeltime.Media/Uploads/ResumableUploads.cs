@@ -30,9 +30,14 @@ public sealed class ResumableUploads(PlatformDbContext db, VideoIntake intake, M
     /// <summary>Starts an upload of <paramref name="length"/> bytes with the video's metadata (checked now, not at the end).</summary>
     public async Task<Outcome<UploadState>> CreateAsync(long userId, long length, NewVideo metadata, CancellationToken cancellationToken)
     {
-        if (length <= 0 || length > options.Value.MaxUploadBytes)
+        if (length <= 0)
         {
-            return Failure.Invalid("Upload-Length", $"The file must be between 1 byte and {options.Value.MaxUploadBytes / (1024 * 1024)} MiB.");
+            return Failure.Invalid("Upload-Length", "The file must be at least 1 byte.");
+        }
+
+        if (length > options.Value.MaxUploadBytes)
+        {
+            return new Failure(FailureKind.TooLarge, UploadTooLargeException.MessageFor(options.Value.MaxUploadBytes));
         }
 
         if (VideoLibrary.Check(metadata, out var caption, out var visibility) is { } invalid)

@@ -16,6 +16,7 @@ internal static class Problems
             FailureKind.Conflict => StatusCodes.Status409Conflict,
             FailureKind.Unauthorized => StatusCodes.Status401Unauthorized,
             FailureKind.LockedOut => StatusCodes.Status429TooManyRequests,
+            FailureKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
             _ => StatusCodes.Status400BadRequest,
         };
         var extensions = failure.Errors is null ? null : new Dictionary<string, object?>(StringComparer.Ordinal) { ["errors"] = failure.Errors };

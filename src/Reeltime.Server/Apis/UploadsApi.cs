@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Reeltime.Media;
 using Reeltime.Media.Uploads;
@@ -30,7 +29,7 @@ internal static class UploadsApi
         api.MapMethods("/{id}", ["HEAD"], OffsetAsync).WithName("UploadOffset").WithSummary("How many bytes of the upload have arrived (tus).").RequireAuthorization();
         api.MapGet("/{id}", GetAsync).WithName("GetUpload").WithSummary("The upload's state as JSON, with the video's id once complete.").RequireAuthorization();
         api.MapPatch("/{id}", AppendAsync).WithName("AppendUpload").WithSummary("Appends a chunk at Upload-Offset (tus).")
-            .RequireAuthorization().WithMetadata(new RequestSizeLimitAttribute(ServerSetup.MaxUploadRequestBytes));
+            .RequireAuthorization().WithMetadata(UploadSizeLimit.For(app));
         api.MapDelete("/{id}", DeleteAsync).WithName("DeleteUpload").WithSummary("Abandons an unfinished upload (tus termination).").RequireAuthorization();
         return app;
     }

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -30,7 +29,7 @@ internal static partial class VideoMediaApi
     {
         api.MapPost("/", UploadAsync).WithName("UploadVideo")
             .WithSummary("Uploads a video (multipart: file, caption, visibility); 202 with its id while it is processed. Large files may use /api/uploads (tus).")
-            .RequireAuthorization().DisableAntiforgery().WithMetadata(new RequestSizeLimitAttribute(ServerSetup.MaxUploadRequestBytes));
+            .RequireAuthorization().DisableAntiforgery().WithMetadata(UploadSizeLimit.For(api));
         api.MapGet("/{id:long}/events", Events).WithName("VideoEvents")
             .WithSummary("Server-sent events: the video's status and progress in percent, until it is ready or failed.");
         api.MapMethods("/{id:long}/media/{**name}", ["GET", "HEAD"], MediaAsync).WithName("VideoMedia")
@@ -85,6 +84,11 @@ internal static partial class VideoMediaApi
             catch (UploadTooLargeException tooLarge)
             {
                 return TypedResults.Problem(title: tooLarge.Message, statusCode: StatusCodes.Status413PayloadTooLarge);
+            }
+            catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // The body ran past the request limit (a huge part before the file, or no declared length).
+                return TypedResults.Problem(title: UploadTooLargeException.MessageFor(media.Value.MaxUploadBytes), statusCode: StatusCodes.Status413PayloadTooLarge);
             }
             catch (InvalidDataException)
             {

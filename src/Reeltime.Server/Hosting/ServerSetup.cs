@@ -39,8 +39,8 @@ public static class ServerSetup
     /// <summary>The rate-limit policy of event batches.</summary>
     public const string EventsRateLimit = "events";
 
-    /// <summary>The largest upload request accepted (the media limit plus room for the form's other parts).</summary>
-    public const long MaxUploadRequestBytes = (512L * 1024 * 1024) + (1024 * 1024);
+    /// <summary>Room in an upload request for what is not the file: the form's other parts and its boundaries.</summary>
+    public const long UploadOverheadBytes = 1024 * 1024;
 
     /// <summary>The body limit of every other request.</summary>
     public const long MaxRequestBytes = 1024 * 1024;
@@ -64,8 +64,6 @@ public static class ServerSetup
         services.AddPlatform(configuration);
         services.AddFileEventLog(Path.Combine(data, "events"));
         services.AddMedia(configuration, data);
-        services.AddOptions<MediaOptions>()
-            .Validate(o => o.MaxUploadBytes is > 0 and <= MaxUploadRequestBytes - (1024 * 1024), "Media:MaxUploadBytes must be positive and at most 512 MiB.");
         services.AddForYouEngine(configuration, data);
         services.AddDemo(configuration, data);
         services.AddOptions<VideoRetentionOptions>().Bind(configuration.GetSection("Videos"))
@@ -99,7 +97,7 @@ public static class ServerSetup
                 context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? context.Connection.RemoteIpAddress?.ToString() ?? "local",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = server.EventBatchesPerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 }));
         });
-        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxUploadRequestBytes);
+        services.AddOptions<FormOptions>().Configure<IOptions<MediaOptions>>((o, media) => o.MultipartBodyLengthLimit = media.Value.MaxUploadBytes + UploadOverheadBytes);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = MaxRequestBytes;
@@ -107,7 +105,10 @@ public static class ServerSetup
         });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 16);
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]).AddCheck<MediaHealthCheck>("media", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
+            .AddCheck<MediaHealthCheck>("media", tags: ["ready"]);
         return builder;
     }
 
@@ -129,8 +130,8 @@ public static class ServerSetup
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Reeltime API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthAnswer.WriteAsync });
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthAnswer.WriteAsync });
 
         app.MapAuthApi();
         app.MapUsersApi();
@@ -168,9 +169,10 @@ public static class ServerSetup
 
         if (limit is { } max && context.Request.ContentLength > max)
         {
-            return Results.Problem(
-                title: $"The request body is too large; this endpoint takes at most {max / 1024:N0} KiB.",
-                statusCode: StatusCodes.Status413PayloadTooLarge).ExecuteAsync(context);
+            var title = context.GetEndpoint()?.Metadata.GetMetadata<UploadSizeLimit>() is { } upload
+                ? UploadTooLargeException.MessageFor(upload.MaxFileBytes)
+                : $"The request body is too large; this endpoint takes at most {ByteSize.InWords(max)}.";
+            return Results.Problem(title: title, statusCode: StatusCodes.Status413PayloadTooLarge).ExecuteAsync(context);
         }
 
         return next();
@@ -193,6 +195,22 @@ public static class ServerSetup
     }
 }
 
+/// <summary>
+/// The request-body limit of a route that receives an upload: <c>Media:MaxUploadBytes</c> plus room for the
+/// rest of the form, read from the options on each request rather than fixed when the route is mapped.
+/// </summary>
+internal sealed class UploadSizeLimit(IOptions<MediaOptions> media) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
+{
+    /// <summary>The largest file accepted.</summary>
+    public long MaxFileBytes => media.Value.MaxUploadBytes;
+
+    /// <summary>The largest request body accepted.</summary>
+    public long? MaxRequestBodySize => MaxFileBytes + ServerSetup.UploadOverheadBytes;
+
+    /// <summary>The limit for routes mapped on <paramref name="app"/>.</summary>
+    public static UploadSizeLimit For(IEndpointRouteBuilder app) => new(app.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>());
+}
+
 /// <summary>Ready when the database answers.</summary>
 internal sealed class DatabaseHealthCheck(PlatformDbContext db) : IHealthCheck
 {
@@ -202,9 +220,116 @@ internal sealed class DatabaseHealthCheck(PlatformDbContext db) : IHealthCheck
             : HealthCheckResult.Unhealthy($"The {db.Kind} database does not answer.");
 }
 
+/// <summary>
+/// Ready when the data directory, the scratch folders and the object store take a write: a full disk, a
+/// read-only mount or lost permissions would otherwise only show as failed uploads.
+/// </summary>
+internal sealed class StorageHealthCheck(IObjectStore store, Reeltime.Media.Jobs.MediaFolders folders, IOptions<ServerOptions> server) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        foreach (var (folder, what) in new[] { (Path.GetFullPath(server.Value.Data), "data directory"), (folders.UploadFolder, "upload folder"), (folders.WorkFolder, "media scratch folder") })
+        {
+            if (!await CanWriteAsync(folder, cancellationToken))
+            {
+                return HealthCheckResult.Unhealthy($"The {what} ({folder}) cannot be written to: check the disk's free space and the server's permissions.");
+            }
+        }
+
+        // A round trip through the store's own seam, so that the check holds for any store behind it.
+        var key = "health/probe-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            await store.PutAsync(key, new MemoryStream("ready"u8.ToArray()), 16, cancellationToken);
+            await using var stored = await store.OpenAsync(key, cancellationToken);
+            if (stored is null || stored.Length != 5)
+            {
+                return HealthCheckResult.Unhealthy("The media store does not give back what was written to it.");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return HealthCheckResult.Unhealthy("The media store cannot be written to: check the disk's free space and the server's permissions.");
+        }
+        finally
+        {
+            await DeleteQuietlyAsync(key);
+        }
+
+        return HealthCheckResult.Healthy("The data directory and the media store take writes.");
+    }
+
+    private static async Task<bool> CanWriteAsync(string folder, CancellationToken cancellationToken)
+    {
+        var probe = Path.Combine(folder, ".ready-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllBytesAsync(probe, "ready"u8.ToArray(), cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not written in the first place, which the answer already says.
+            }
+        }
+    }
+
+    private async Task DeleteQuietlyAsync(string key)
+    {
+        try
+        {
+            await store.DeleteAsync(key, CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The put failed, so there is nothing to delete.
+        }
+    }
+}
+
+/// <summary>
+/// The health endpoints' JSON: the overall status and, per check, its name, status and description. An
+/// exception's message is never written (it may name hosts, paths or worse); the server log has it.
+/// </summary>
+internal static class HealthAnswer
+{
+    /// <summary>One check's outcome as a client sees it.</summary>
+    public sealed record Check(string Name, string Status, string? Description);
+
+    /// <summary>The whole answer.</summary>
+    public sealed record Report(string Status, IReadOnlyList<Check> Checks);
+
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        var checks = report.Entries
+            .Select(e => new Check(e.Key, Name(e.Value.Status), e.Value.Exception is null ? e.Value.Description : "The check could not run; the server log says why."))
+            .ToList();
+        return context.Response.WriteAsJsonAsync(new Report(Name(report.Status), checks), context.RequestAborted);
+    }
+
+    private static string Name(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
+}
+
 /// <summary>Ready when ffmpeg and ffprobe are there with the encoders the pipeline needs; otherwise says what is missing.</summary>
 internal sealed class MediaHealthCheck(Reeltime.Media.Jobs.MediaToolCheck tools) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        await tools.ProblemAsync() is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy("ffmpeg and ffprobe are ready.");
+        await tools.ProblemAsync(cancellationToken) is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy("ffmpeg and ffprobe are ready.");
 }
