@@ -16,6 +16,19 @@ public static class Api
         return id;
     }
 
+    /// <summary>
+    /// Records a ready video's metadata through the platform, without media: for tests about lists, counts and
+    /// search, where transcoding a clip per video would only make them slow.
+    /// </summary>
+    public static async Task<long> PostMetadataAsync(this ReeltimeServer server, TestUser user, string caption, string visibility = "public")
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+        var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, visibility), Reeltime.Platform.Storage.VideoStatus.Ready, null, CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.Failure?.ToString());
+        return outcome.Value;
+    }
+
     /// <summary>Uploads bytes as a video and returns its id (202), without waiting for processing.</summary>
     public static async Task<long> UploadFileAsync(this TestUser user, byte[] file, string caption, string visibility = "public")
     {

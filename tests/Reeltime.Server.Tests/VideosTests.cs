@@ -110,6 +110,50 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
     }
 
     [Fact]
+    public async Task Hashtag_search_and_profile_counts_reveal_only_what_a_visitor_may_see()
+    {
+        var ana = await server.NewUserAsync("counted");
+        var fan = await server.NewUserAsync("counter");
+        await fan.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        var tag = "vc" + Guid.NewGuid().ToString("N")[..8];
+        var open = await server.PostMetadataAsync(ana, $"open #{tag}open");
+        await server.PostMetadataAsync(ana, $"hidden #{tag}open #{tag}private", "private");
+        await server.PostMetadataAsync(ana, $"friends #{tag}friends", "followers");
+
+        async Task<Dictionary<string, int>> TagsAsync(HttpClient client) =>
+            (await client.GetJsonAsync($"/api/search?q=%23{tag}&type=hashtags&count=50")).GetProperty("hashtags").EnumerateArray()
+                .ToDictionary(h => h.GetProperty("name").GetString()!, h => h.GetProperty("videoCount").GetInt32());
+        async Task<int> VideoCountAsync(HttpClient client) =>
+            (await client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("videoCount").GetInt32();
+
+        // Tags used only on private or followers-only videos do not exist for anyone, and counts leave them out.
+        var expected = new Dictionary<string, int> { [$"{tag}open"] = 1 };
+        Assert.Equal(expected, await TagsAsync(server.Visitor()));
+        Assert.Equal(expected, await TagsAsync(fan.Client));
+        Assert.Equal(expected, await TagsAsync(ana.Client));
+        var trending = (await server.Visitor().GetJsonAsync("/api/trending?count=100")).GetProperty("hashtags").EnumerateArray().ToList();
+        Assert.DoesNotContain(trending, h => h.GetProperty("name").GetString() == $"{tag}private");
+        Assert.Equal(1, trending.Single(h => h.GetProperty("name").GetString() == $"{tag}open").GetProperty("totalVideos").GetInt32());
+
+        // A profile counts the videos its viewer's list of them holds.
+        Assert.Equal(1, await VideoCountAsync(server.Visitor()));
+        Assert.Equal(2, await VideoCountAsync(fan.Client));
+        Assert.Equal(3, await VideoCountAsync(ana.Client));
+
+        // Counts follow deletion and the account's privacy at once.
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/videos/{open}")).StatusCode);
+        Assert.Empty(await TagsAsync(server.Visitor()));
+        Assert.Equal(0, await VideoCountAsync(server.Visitor()));
+        await server.PostMetadataAsync(ana, $"again #{tag}open");
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.PatchAsJsonAsync("/api/me/settings", new { isPrivate = true })).StatusCode);
+        Assert.Empty(await TagsAsync(server.Visitor()));
+        Assert.Equal(0, await VideoCountAsync(server.Visitor()));
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.PatchAsJsonAsync("/api/me/settings", new { isPrivate = false })).StatusCode);
+        Assert.Equal(expected, await TagsAsync(server.Visitor()));
+        Assert.Equal(1, await VideoCountAsync(server.Visitor()));
+    }
+
+    [Fact]
     public async Task Only_the_author_can_delete_a_video_and_then_it_is_gone_everywhere()
     {
         var ana = await server.NewUserAsync("deleter");

@@ -94,12 +94,18 @@ public sealed class SearchService(PlatformDbContext db, ICaptionIndex captions)
             return [];
         }
 
+        // Counted over the videos any visitor may watch, at query time: the stored totals include private and
+        // followers-only videos, so ranking or even listing by them would reveal tags used only in private.
         var prefix = terms[0];
+        var publicVideos = db.Videos.VisibleTo(db, 0).Select(v => v.Id);
         return await db.Hashtags.AsNoTracking()
-            .Where(h => h.Name.StartsWith(prefix) && h.VideoCount > 0)
-            .OrderByDescending(h => h.Name == prefix).ThenByDescending(h => h.VideoCount).ThenBy(h => h.Name)
+            .Where(h => h.Name.StartsWith(prefix))
+            .Join(db.VideoHashtags.Where(l => publicVideos.Contains(l.VideoId)), h => h.Id, l => l.HashtagId, (h, l) => h.Name)
+            .GroupBy(name => name)
+            .Select(g => new { Name = g.Key, Count = g.Count() })
+            .OrderByDescending(g => g.Name == prefix).ThenByDescending(g => g.Count).ThenBy(g => g.Name)
             .Take(count)
-            .Select(h => new HashtagHit(h.Name, h.VideoCount))
+            .Select(g => new HashtagHit(g.Name, g.Count))
             .ToListAsync(cancellationToken);
     }
 
