@@ -44,6 +44,37 @@ public sealed class AccountsTests(ReeltimeServer server) : IClassFixture<Reeltim
         Assert.True(problem.GetProperty("errors").TryGetProperty("username", out _));
     }
 
+    [Fact]
+    public async Task Sign_in_beyond_the_rate_limit_is_refused_with_problem_details()
+    {
+        var server = new ReeltimeServer();
+        server.Settings["SignInPermitsPerMinute"] = "3";
+        var lifetime = (IAsyncLifetime)server;
+        await lifetime.InitializeAsync();
+        try
+        {
+            var client = server.Visitor();
+            var username = "limited_" + Guid.NewGuid().ToString("N")[..8];
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/auth/register", new { username, password = "a long enough secret" })).StatusCode);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/auth/login", new { username, password = "a long enough secret" })).StatusCode);
+            }
+
+            var refused = await client.PostAsJsonAsync("/api/auth/login", new { username, password = "a long enough secret" });
+            var problem = await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+            Assert.Contains("Too many", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+            Assert.False(refused.Headers.Contains("Set-Cookie"));
+
+            // The limit is on sign-in only: the rest of the API still answers.
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/users/{username}")).StatusCode);
+        }
+        finally
+        {
+            await lifetime.DisposeAsync();
+        }
+    }
+
     [Theory]
     [InlineData("short")]
     [InlineData("aaaaaaaaaaaaaaaa")]
