@@ -318,4 +318,23 @@ public sealed class EngagementTests(ReeltimeServer server) : IClassFixture<Reelt
         await ben.Client.DeleteAsync($"/api/videos/{a}/bookmark");
         Assert.Equal([b], (await ben.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
     }
+
+    [Fact]
+    public async Task Engaging_with_a_video_or_comment_that_does_not_exist_is_not_found()
+    {
+        var ana = await server.NewUserAsync("ghost");
+        await (await ana.Client.PostAsync("/api/videos/999999999/bookmark", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.DeleteAsync("/api/videos/999999999/bookmark")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.PostAsync("/api/videos/999999999/like", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.DeleteAsync("/api/comments/999999999")).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        // A comment already deleted is gone as well.
+        var video = await server.PostMetadataAsync(ana, "say something");
+        var comment = await (await ana.Client.PostAsJsonAsync($"/api/videos/{video}/comments", new { text = "soon gone" })).Content.ReadFromJsonAsync<JsonElement>();
+        var id = comment.GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/comments/{id}")).StatusCode);
+        await (await ana.Client.DeleteAsync($"/api/comments/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Empty((await ana.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
+    }
+
 }
