@@ -77,6 +77,23 @@ public static class Api
     public static List<long> Ids(this JsonElement page, string property = "items") =>
         [.. page.GetProperty(property).EnumerateArray().Select(i => i.TryGetProperty("video", out var v) ? v.GetProperty("id").GetInt64() : i.GetProperty("id").GetInt64())];
 
+    /// <summary>
+    /// Asserts that text sent as a JSON escape was refused with a reason: a lone surrogate by the JSON reader,
+    /// before any field is read, with a title that says so; anything else by the rule of <paramref name="field"/>.
+    /// </summary>
+    public static async Task AssertTextRefusedAsync(this HttpResponseMessage response, string field, string escaped)
+    {
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        if (escaped.Contains("\\ud", StringComparison.OrdinalIgnoreCase))
+        {
+            Assert.Contains("valid Unicode", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _), problem.GetRawText());
+        }
+    }
+
     /// <summary>Asserts an RFC 9457 problem with the status and a title a person can read, and no stack trace.</summary>
     public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode status)
     {

@@ -74,6 +74,20 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
         await (await server.Visitor().PostAsync("/api/videos", anonymous)).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
+    [Theory]
+    [InlineData("nul \u0000 inside")]
+    [InlineData("\u001b[2Jclear screen")]
+    [InlineData("bell \u0007 #tag")]
+    [InlineData("c1 \u0085 control")]
+    public async Task Captions_with_control_characters_are_refused_before_any_upload(string caption)
+    {
+        var ana = await server.NewUserAsync("ctrlcap");
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(await TestClip.BytesAsync()), "file", "clip.mp4" }, { new StringContent(caption), "caption" } };
+        var problem = await (await ana.Client.PostAsync("/api/videos", form)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("caption", out _), problem.GetRawText());
+        Assert.Empty((await ana.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+    }
+
     [Fact]
     public async Task Private_and_followers_only_videos_stay_with_who_may_see_them()
     {
@@ -337,4 +351,29 @@ public sealed class EngagementTests(ReeltimeServer server) : IClassFixture<Reelt
         Assert.Empty((await ana.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
     }
 
+    [Theory]
+    [InlineData("hi \\ud800 there")] // a lone high surrogate, as JSON escapes it
+    [InlineData("hi \\udc00")] // a lone low surrogate
+    [InlineData("nul \\u0000 inside")]
+    [InlineData("\\u001b[31mred\\u001b[0m")]
+    [InlineData("bell \\u0007")]
+    [InlineData("c1 \\u009b control")]
+    public async Task Comments_with_invalid_unicode_or_control_characters_are_refused(string escaped)
+    {
+        var ana = await server.NewUserAsync("badtext");
+        var video = await server.PostMetadataAsync(ana, "comment on this");
+        using var body = new StringContent($"{{\"text\":\"{escaped}\"}}", System.Text.Encoding.UTF8, "application/json");
+        await (await ana.Client.PostAsync($"/api/videos/{video}/comments", body)).AssertTextRefusedAsync("text", escaped);
+        Assert.Empty((await ana.Client.GetJsonAsync($"/api/videos/{video}/comments")).Ids());
+    }
+
+    [Fact]
+    public async Task Comments_keep_their_line_breaks()
+    {
+        var ana = await server.NewUserAsync("lines");
+        var video = await server.PostMetadataAsync(ana, "multi-line comments");
+        var created = await ana.Client.PostAsJsonAsync($"/api/videos/{video}/comments", new { text = "first line\nsecond\tline" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("first line\nsecond\tline", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("text").GetString());
+    }
 }
