@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Reeltime.Platform.Events;
 using Reeltime.Platform.Storage;
 using Reeltime.Privacy;
 
@@ -26,6 +27,33 @@ public sealed class StorageModelTests
             .Select(p => $"{p.Entity}.{p.Name}")
             .ToList();
         Assert.Empty(unmarked);
+    }
+
+    [Fact]
+    public void Every_property_of_the_events_written_to_the_log_carries_a_data_classification()
+    {
+        // The event log is storage too: whatever its interface carries in or out is classified like a table.
+        var carried = typeof(IEventLog).GetMethods()
+            .SelectMany(m => m.GetParameters().Select(p => p.ParameterType))
+            .Select(t => t.IsGenericType ? t.GetGenericArguments()[0] : t)
+            .Where(t => t.Assembly == typeof(IEventLog).Assembly && !t.IsEnum)
+            .Distinct()
+            .ToList();
+        Assert.Contains(typeof(WatchEvent), carried);
+        Assert.Contains(typeof(LoggedEvent), carried);
+
+        var unmarked = carried
+            .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => (Type: t.Name, Property: p)))
+            .Where(p => p.Property.GetCustomAttribute<ClassifiedAttribute>() is null)
+            .Select(p => $"{p.Type}.{p.Property.Name}")
+            .ToList();
+        Assert.Empty(unmarked);
+
+        // Who watched what, and for how long, is personal data.
+        foreach (var name in new[] { nameof(WatchEvent.UserId), nameof(WatchEvent.VideoId), nameof(WatchEvent.WatchTimeMs) })
+        {
+            Assert.Equal(DataClassification.Protected, typeof(WatchEvent).GetProperty(name)!.GetCustomAttribute<ClassifiedAttribute>()!.Classification);
+        }
     }
 
     [Fact]
