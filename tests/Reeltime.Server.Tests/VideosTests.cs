@@ -168,6 +168,22 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
     }
 
     [Fact]
+    public async Task A_late_progress_report_does_not_take_a_finished_video_back_to_processing()
+    {
+        var ana = await server.NewUserAsync("late");
+        var ready = await server.PostMetadataAsync(ana, "finished");
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+            await library.SetStatusAsync(ready, Reeltime.Platform.Storage.VideoStatus.Processing, null, 97, null, null, null, CancellationToken.None);
+        }
+
+        var video = await ana.Client.GetJsonAsync($"/api/videos/{ready}");
+        Assert.Equal("ready", video.GetProperty("status").GetString());
+        Assert.Contains(ready, (await server.Visitor().GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+    }
+
+    [Fact]
     public async Task Only_the_author_can_delete_a_video_and_then_it_is_gone_everywhere()
     {
         var ana = await server.NewUserAsync("deleter");
