@@ -16,6 +16,16 @@ public readonly record struct Cursor(DateTime Time, long Id)
     /// <summary>The largest page size accepted.</summary>
     public const int MaxCount = 100;
 
+    /// <summary>
+    /// Ranked lists (search) have no time order: their cursor is the rank of the next item, in the same opaque
+    /// form, told apart by a time no item has.
+    /// </summary>
+    /// <param name="rank">How many items came before the next page.</param>
+    public static Cursor AtRank(int rank) => new(DateTime.MinValue, rank);
+
+    /// <summary>The rank of a cursor made by <see cref="AtRank"/>; null for a time cursor.</summary>
+    public int? Rank => Time == DateTime.MinValue && Id <= int.MaxValue ? (int)Id : null;
+
     /// <summary>Encodes as URL-safe base64 of 16 bytes.</summary>
     public string Encode()
     {

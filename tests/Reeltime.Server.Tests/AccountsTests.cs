@@ -37,11 +37,89 @@ public sealed class AccountsTests(ReeltimeServer server) : IClassFixture<Reeltim
     [InlineData(".dot")]
     [InlineData("admin")]
     [InlineData("emoji😀")]
+    [InlineData("nul\u0000name")]
+    [InlineData("tab\tname")]
+    [InlineData("esc\u001bname")]
+    [InlineData("c1\u0085name")]
+    [InlineData("zero\u200bwidth")]
     public async Task Invalid_usernames_are_refused_with_a_reason(string username)
     {
         var response = await server.Visitor().PostAsJsonAsync("/api/auth/register", new { username, password = "a long enough secret" });
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("username", out _));
+    }
+
+    [Theory]
+    [InlineData("ana\\ud800")] // a lone high surrogate, as JSON escapes it
+    [InlineData("\\udc00ana")] // a lone low surrogate
+    [InlineData("ana\\ud83d\\ud83d")] // two high surrogates
+    [InlineData("ana\\u0000x")]
+    [InlineData("ana\\u001f")]
+    public async Task Usernames_with_invalid_unicode_sent_as_json_escapes_are_refused_with_a_reason(string escaped)
+    {
+        using var body = new StringContent($"{{\"username\":\"{escaped}\",\"password\":\"a long enough secret\"}}", System.Text.Encoding.UTF8, "application/json");
+        await (await server.Visitor().PostAsync("/api/auth/register", body)).AssertTextRefusedAsync("username", escaped);
+    }
+
+    [Theory]
+    [InlineData("displayName", "Ana\\ud800")]
+    [InlineData("displayName", "Ana\\u0000")]
+    [InlineData("displayName", "two\\nlines")]
+    [InlineData("displayName", "\\u001b[31mAna")]
+    [InlineData("bio", "lone \\udfff low")]
+    [InlineData("bio", "nul \\u0000 bio")]
+    [InlineData("bio", "\\u001b]0;title\\u0007")]
+    [InlineData("bio", "c1 \\u009b bio")]
+    public async Task Settings_with_invalid_unicode_or_control_characters_are_refused(string field, string escaped)
+    {
+        var user = await server.NewUserAsync("badsettings");
+        using var body = new StringContent($"{{\"{field}\":\"{escaped}\"}}", System.Text.Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Patch, "/api/me/settings") { Content = body };
+        await (await user.Client.SendAsync(request)).AssertTextRefusedAsync(field, escaped);
+        var me = await user.Client.GetJsonAsync("/api/me");
+        Assert.Equal(JsonValueKind.Null, me.GetProperty(field).ValueKind);
+    }
+
+    [Fact]
+    public async Task A_bio_may_span_lines()
+    {
+        var user = await server.NewUserAsync("lines");
+        var changed = await user.Client.PatchAsJsonAsync("/api/me/settings", new { displayName = "Ana Müller 😀", bio = "first line\nsecond\tline" });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var me = await changed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("first line\nsecond\tline", me.GetProperty("bio").GetString());
+        Assert.Equal("Ana Müller 😀", me.GetProperty("displayName").GetString());
+    }
+
+    [Fact]
+    public async Task Sign_in_beyond_the_rate_limit_is_refused_with_problem_details()
+    {
+        var server = new ReeltimeServer();
+        server.Settings["SignInPermitsPerMinute"] = "3";
+        var lifetime = (IAsyncLifetime)server;
+        await lifetime.InitializeAsync();
+        try
+        {
+            var client = server.Visitor();
+            var username = "limited_" + Guid.NewGuid().ToString("N")[..8];
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/auth/register", new { username, password = "a long enough secret" })).StatusCode);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/auth/login", new { username, password = "a long enough secret" })).StatusCode);
+            }
+
+            var refused = await client.PostAsJsonAsync("/api/auth/login", new { username, password = "a long enough secret" });
+            var problem = await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+            Assert.Contains("Too many", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+            Assert.False(refused.Headers.Contains("Set-Cookie"));
+
+            // The limit is on sign-in only: the rest of the API still answers.
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/users/{username}")).StatusCode);
+        }
+        finally
+        {
+            await lifetime.DisposeAsync();
+        }
     }
 
     [Theory]

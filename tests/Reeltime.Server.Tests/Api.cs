@@ -16,6 +16,19 @@ public static class Api
         return id;
     }
 
+    /// <summary>
+    /// Records a ready video's metadata through the platform, without media: for tests about lists, counts and
+    /// search, where transcoding a clip per video would only make them slow.
+    /// </summary>
+    public static async Task<long> PostMetadataAsync(this ReeltimeServer server, TestUser user, string caption, string visibility = "public")
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+        var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, visibility), Reeltime.Platform.Storage.VideoStatus.Ready, null, CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.Failure?.ToString());
+        return outcome.Value;
+    }
+
     /// <summary>Uploads bytes as a video and returns its id (202), without waiting for processing.</summary>
     public static async Task<long> UploadFileAsync(this TestUser user, byte[] file, string caption, string visibility = "public")
     {
@@ -63,6 +76,23 @@ public static class Api
 
     public static List<long> Ids(this JsonElement page, string property = "items") =>
         [.. page.GetProperty(property).EnumerateArray().Select(i => i.TryGetProperty("video", out var v) ? v.GetProperty("id").GetInt64() : i.GetProperty("id").GetInt64())];
+
+    /// <summary>
+    /// Asserts that text sent as a JSON escape was refused with a reason: a lone surrogate by the JSON reader,
+    /// before any field is read, with a title that says so; anything else by the rule of <paramref name="field"/>.
+    /// </summary>
+    public static async Task AssertTextRefusedAsync(this HttpResponseMessage response, string field, string escaped)
+    {
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        if (escaped.Contains("\\ud", StringComparison.OrdinalIgnoreCase))
+        {
+            Assert.Contains("valid Unicode", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _), problem.GetRawText());
+        }
+    }
 
     /// <summary>Asserts an RFC 9457 problem with the status and a title a person can read, and no stack trace.</summary>
     public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode status)

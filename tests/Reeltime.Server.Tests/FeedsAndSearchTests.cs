@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Reeltime.Server.Tests;
 
@@ -92,6 +93,115 @@ public sealed class FeedsAndSearchTests(ReeltimeServer server) : IClassFixture<R
         Assert.Equal([$"{marker}baking", $"{marker}cycling"], tags.GetProperty("hashtags").EnumerateArray().Select(h => h.GetProperty("name").GetString()).Order());
         var users = await ana.Client.GetJsonAsync($"/api/search?q=@{marker.ToUpperInvariant()}&type=users");
         Assert.Equal(ana.Username, users.GetProperty("users")[0].GetProperty("username").GetString());
+    }
+
+    [Fact]
+    public async Task Search_ranks_captions_by_relevance_users_by_name_then_followers_and_hashtags_by_videos()
+    {
+        string Marker(string kind) => kind + Guid.NewGuid().ToString("N")[..8];
+        var word = Marker("cap");
+        var tag = Marker("tag");
+        var name = Marker("usr");
+        var ana = await server.NewUserAsync("ranker");
+
+        // Captions: the more often the word appears (in fewer other words), the more relevant.
+        var weak = await server.PostMetadataAsync(ana, $"{word} in a much longer caption about several other things entirely");
+        var strong = await server.PostMetadataAsync(ana, $"{word} {word} {word}");
+        var middle = await server.PostMetadataAsync(ana, $"{word} {word} and more");
+        var videos = await ana.Client.GetJsonAsync($"/api/search?q={word}&type=videos");
+        Assert.Equal([strong, middle, weak], videos.Ids("videos"));
+        Assert.Equal([strong, middle, weak], videos.Ids());
+
+        // Users: the exact name first, then by followers.
+        var exact = await RegisterAsync(name);
+        var few = await RegisterAsync(name + "_few");
+        var many = await RegisterAsync(name + "_many");
+        var none = await RegisterAsync(name + "_none");
+        var fans = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => server.NewUserAsync("fan")));
+        foreach (var (fan, i) in fans.Select((f, i) => (f, i)))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await fan.Client.PostAsync($"/api/users/{many}/follow", null)).StatusCode);
+            if (i == 0)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await fan.Client.PostAsync($"/api/users/{few}/follow", null)).StatusCode);
+            }
+        }
+
+        var users = await ana.Client.GetJsonAsync($"/api/search?q=@{name}&type=users");
+        Assert.Equal([exact, many, few, none], users.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("username").GetString()));
+        Assert.Equal([exact, many, few, none], users.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("username").GetString()));
+
+        // Hashtags: the exact tag first, then by how many videos carry it.
+        foreach (var (suffix, times) in new[] { ("", 1), ("one", 1), ("three", 3), ("two", 2) })
+        {
+            for (var i = 0; i < times; i++)
+            {
+                await server.PostMetadataAsync(ana, $"clip #{tag}{suffix}");
+            }
+        }
+
+        var tags = await ana.Client.GetJsonAsync($"/api/search?q=%23{tag}&type=hashtags");
+        Assert.Equal([tag, $"{tag}three", $"{tag}two", $"{tag}one"], tags.GetProperty("hashtags").EnumerateArray().Select(h => h.GetProperty("name").GetString()));
+        Assert.Equal([1, 3, 2, 1], tags.GetProperty("items").EnumerateArray().Select(h => h.GetProperty("videoCount").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, tags.GetProperty("nextCursor").ValueKind);
+    }
+
+    [Fact]
+    public async Task Search_of_one_type_pages_its_ranking_with_a_cursor()
+    {
+        var tag = "pg" + Guid.NewGuid().ToString("N")[..8];
+        var ana = await server.NewUserAsync("pager");
+        foreach (var (suffix, times) in new[] { ("a", 1), ("b", 4), ("c", 3), ("d", 2), ("e", 5) })
+        {
+            for (var i = 0; i < times; i++)
+            {
+                await server.PostMetadataAsync(ana, $"clip #{tag}{suffix}");
+            }
+        }
+
+        var seen = new List<string?>();
+        var pages = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await server.Visitor().GetJsonAsync($"/api/search?q={tag}&type=hashtags&count=2{(cursor is null ? "" : "&cursor=" + cursor)}");
+            var names = page.GetProperty("items").EnumerateArray().Select(h => h.GetProperty("name").GetString()).ToList();
+            Assert.Equal(names, page.GetProperty("hashtags").EnumerateArray().Select(h => h.GetProperty("name").GetString()));
+            seen.AddRange(names);
+            cursor = page.GetProperty("nextCursor").GetString();
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        Assert.Equal([$"{tag}e", $"{tag}b", $"{tag}c", $"{tag}d", $"{tag}a"], seen);
+        Assert.Equal(3, pages);
+
+        // Without a type the answer stays grouped, as the web client reads it, with no page to follow.
+        var grouped = await server.Visitor().GetJsonAsync($"/api/search?q={tag}");
+        Assert.False(grouped.TryGetProperty("items", out _));
+        Assert.Equal(5, grouped.GetProperty("hashtags").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, grouped.GetProperty("nextCursor").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("type=hashtags&count=0")]
+    [InlineData("type=hashtags&count=-1")]
+    [InlineData("type=hashtags&count=100000")]
+    [InlineData("type=users&cursor=garbage")]
+    [InlineData("type=videos&cursor=AAAAAAAAAAAAAAAAAAAAAA%27%20OR%201%3D1")]
+    [InlineData("type=videos&cursor=CN0eRBoKwAAAAAAAAAAABQ")] // a time cursor of another list, not a rank
+    [InlineData("type=videos&cursor=AAAAAAAAAAAAAAAAAAAD6Q")] // rank 1001: deeper than search goes
+    [InlineData("cursor=AAAAAAAAAAAAAAAAAAAAAQ")] // a rank cursor without a type to page
+    public async Task Search_paging_values_are_checked(string paging)
+    {
+        await (await server.Visitor().GetAsync($"/api/search?q=cats&{paging}")).AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    private async Task<string> RegisterAsync(string username)
+    {
+        var response = await server.Visitor().PostAsJsonAsync("/api/auth/register", new { username, password = "correct horse battery" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return username;
     }
 
     [Theory]

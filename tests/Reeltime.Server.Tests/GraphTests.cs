@@ -80,4 +80,111 @@ public sealed class GraphTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
         await (await ana.Client.PostAsync("/api/users/no_such_user_here/follow", null)).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await ana.Client.PostAsync($"/api/users/{ana.Username}/follow", null)).AssertProblemAsync(HttpStatusCode.BadRequest);
     }
+
+    [Fact]
+    public async Task A_declined_follow_request_leaves_nothing_behind()
+    {
+        var ana = await server.NewUserAsync("decliner");
+        var ben = await server.NewUserAsync("declined");
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.PatchAsJsonAsync("/api/me/settings", new { isPrivate = true })).StatusCode);
+        var video = await server.PostMetadataAsync(ana, "friends only", "followers");
+        Assert.Contains("requested", await (await ben.Client.PostAsync($"/api/users/{ana.Username}/follow", null)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.PostAsJsonAsync($"/api/users/{ben.Username}/follow-request", new { approve = false })).StatusCode);
+        Assert.Empty((await ana.Client.GetJsonAsync("/api/me/follow-requests")).EnumerateArray());
+        Assert.Equal("none", (await ben.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("relationship").GetString());
+        Assert.Equal(0, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("followerCount").GetInt32());
+        await ben.Client.GetJsonAsync($"/api/videos/{video}", HttpStatusCode.NotFound);
+
+        // Declined once, it can no longer be approved.
+        await (await ana.Client.PostAsJsonAsync($"/api/users/{ben.Username}/follow-request", new { approve = true })).AssertProblemAsync(HttpStatusCode.NotFound);
+        await ben.Client.GetJsonAsync($"/api/videos/{video}", HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_withdrawn_follow_request_is_gone_before_it_is_answered()
+    {
+        var ana = await server.NewUserAsync("asked");
+        var ben = await server.NewUserAsync("withdrawer");
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.PatchAsJsonAsync("/api/me/settings", new { isPrivate = true })).StatusCode);
+        await ben.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        Assert.Equal([ben.Username], (await ana.Client.GetJsonAsync("/api/me/follow-requests")).EnumerateArray().Select(r => r.GetProperty("username").GetString()));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ben.Client.DeleteAsync($"/api/users/{ana.Username}/follow")).StatusCode);
+        Assert.Empty((await ana.Client.GetJsonAsync("/api/me/follow-requests")).EnumerateArray());
+        Assert.Equal("none", (await ben.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("relationship").GetString());
+        await (await ana.Client.PostAsJsonAsync($"/api/users/{ben.Username}/follow-request", new { approve = true })).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(0, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("followerCount").GetInt32());
+        Assert.Equal(0, (await ben.Client.GetJsonAsync($"/api/users/{ben.Username}")).GetProperty("followingCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Answering_a_request_that_was_never_made_is_not_found()
+    {
+        var ana = await server.NewUserAsync("unasked");
+        var ben = await server.NewUserAsync("silent");
+        await (await ana.Client.PostAsJsonAsync($"/api/users/{ben.Username}/follow-request", new { approve = true })).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.PostAsJsonAsync($"/api/users/{ben.Username}/follow-request", new { approve = false })).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.PostAsJsonAsync("/api/users/no_such_user_here/follow-request", new { approve = true })).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        // A follow in force is not a request either: approving it again changes nothing.
+        await ben.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        await (await ana.Client.PostAsJsonAsync($"/api/users/{ben.Username}/follow-request", new { approve = true })).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(1, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("followerCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Blocking_yourself_or_someone_unknown_is_refused()
+    {
+        var ana = await server.NewUserAsync("selfblock");
+        var problem = await (await ana.Client.PostAsync($"/api/users/{ana.Username}/block", null)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("username", out _));
+        await (await ana.Client.PostAsync($"/api/users/{ana.Username.ToUpperInvariant()}/block", null)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        await (await ana.Client.PostAsync("/api/users/no_such_user_here/block", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.DeleteAsync("/api/users/no_such_user_here/block")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await ana.Client.GetJsonAsync($"/api/users/{ana.Username}");
+    }
+
+    [Fact]
+    public async Task The_blockers_comments_on_a_third_partys_video_are_hidden_from_the_blocked()
+    {
+        var ana = await server.NewUserAsync("cblocker");
+        var eve = await server.NewUserAsync("cblocked");
+        var carl = await server.NewUserAsync("thirdparty");
+        var video = await server.PostMetadataAsync(carl, "talk about it");
+        var anas = await (await ana.Client.PostAsJsonAsync($"/api/videos/{video}/comments", new { text = "from ana" })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var carls = await (await carl.Client.PostAsJsonAsync($"/api/videos/{video}/comments", new { text = "from carl" })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var anaReply = await (await ana.Client.PostAsJsonAsync($"/api/videos/{video}/comments", new { text = "ana again", parentId = carls.GetProperty("id").GetInt64() })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var anaComment = anas.GetProperty("id").GetInt64();
+        var carlComment = carls.GetProperty("id").GetInt64();
+        Assert.Equal([anaComment, carlComment], (await eve.Client.GetJsonAsync($"/api/videos/{video}/comments")).Ids());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.PostAsync($"/api/users/{eve.Username}/block", null)).StatusCode);
+        Assert.Equal([carlComment], (await eve.Client.GetJsonAsync($"/api/videos/{video}/comments")).Ids());
+        Assert.Empty((await eve.Client.GetJsonAsync($"/api/videos/{video}/comments?parentId={carlComment}")).Ids());
+        Assert.Equal([anaComment, carlComment], (await carl.Client.GetJsonAsync($"/api/videos/{video}/comments")).Ids());
+        Assert.Equal([anaReply.GetProperty("id").GetInt64()], (await carl.Client.GetJsonAsync($"/api/videos/{video}/comments?parentId={carlComment}")).Ids());
+
+        // Eve's own comments are likewise hidden from the blocker.
+        var eves = await (await eve.Client.PostAsJsonAsync($"/api/videos/{video}/comments", new { text = "from eve" })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.DoesNotContain(eves.GetProperty("id").GetInt64(), (await ana.Client.GetJsonAsync($"/api/videos/{video}/comments")).Ids());
+    }
+
+    [Fact]
+    public async Task A_blocked_user_can_neither_like_nor_bookmark_the_blockers_video()
+    {
+        var ana = await server.NewUserAsync("eblocker");
+        var eve = await server.NewUserAsync("eblocked");
+        var video = await server.PostMetadataAsync(ana, "mine to keep");
+        Assert.Equal(HttpStatusCode.OK, (await eve.Client.PostAsync($"/api/videos/{video}/bookmark", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.PostAsync($"/api/users/{eve.Username}/block", null)).StatusCode);
+
+        await (await eve.Client.PostAsync($"/api/videos/{video}/like", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await eve.Client.PostAsync($"/api/videos/{video}/bookmark", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await eve.Client.DeleteAsync($"/api/videos/{video}/bookmark")).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.DoesNotContain(video, (await eve.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
+        var counts = (await ana.Client.GetJsonAsync($"/api/videos/{video}")).GetProperty("counts");
+        Assert.Equal(0, counts.GetProperty("likes").GetInt32());
+        Assert.Equal(1, counts.GetProperty("bookmarks").GetInt32()); // the bookmark from before the block stays, unseen
+    }
 }

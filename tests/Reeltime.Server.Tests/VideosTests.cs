@@ -74,6 +74,20 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
         await (await server.Visitor().PostAsync("/api/videos", anonymous)).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
+    [Theory]
+    [InlineData("nul \u0000 inside")]
+    [InlineData("\u001b[2Jclear screen")]
+    [InlineData("bell \u0007 #tag")]
+    [InlineData("c1 \u0085 control")]
+    public async Task Captions_with_control_characters_are_refused_before_any_upload(string caption)
+    {
+        var ana = await server.NewUserAsync("ctrlcap");
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(await TestClip.BytesAsync()), "file", "clip.mp4" }, { new StringContent(caption), "caption" } };
+        var problem = await (await ana.Client.PostAsync("/api/videos", form)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("caption", out _), problem.GetRawText());
+        Assert.Empty((await ana.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+    }
+
     [Fact]
     public async Task Private_and_followers_only_videos_stay_with_who_may_see_them()
     {
@@ -107,6 +121,66 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
 
         Assert.DoesNotContain(friends, (await stranger.Client.GetJsonAsync("/api/hashtags/vis/videos")).Ids());
         Assert.Contains(friends, (await fan.Client.GetJsonAsync("/api/feed/following")).Ids());
+    }
+
+    [Fact]
+    public async Task Hashtag_search_and_profile_counts_reveal_only_what_a_visitor_may_see()
+    {
+        var ana = await server.NewUserAsync("counted");
+        var fan = await server.NewUserAsync("counter");
+        await fan.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        var tag = "vc" + Guid.NewGuid().ToString("N")[..8];
+        var open = await server.PostMetadataAsync(ana, $"open #{tag}open");
+        await server.PostMetadataAsync(ana, $"hidden #{tag}open #{tag}private", "private");
+        await server.PostMetadataAsync(ana, $"friends #{tag}friends", "followers");
+
+        async Task<Dictionary<string, int>> TagsAsync(HttpClient client) =>
+            (await client.GetJsonAsync($"/api/search?q=%23{tag}&type=hashtags&count=50")).GetProperty("hashtags").EnumerateArray()
+                .ToDictionary(h => h.GetProperty("name").GetString()!, h => h.GetProperty("videoCount").GetInt32());
+        async Task<int> VideoCountAsync(HttpClient client) =>
+            (await client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("videoCount").GetInt32();
+
+        // Tags used only on private or followers-only videos do not exist for anyone, and counts leave them out.
+        var expected = new Dictionary<string, int> { [$"{tag}open"] = 1 };
+        Assert.Equal(expected, await TagsAsync(server.Visitor()));
+        Assert.Equal(expected, await TagsAsync(fan.Client));
+        Assert.Equal(expected, await TagsAsync(ana.Client));
+        var trending = (await server.Visitor().GetJsonAsync("/api/trending?count=100")).GetProperty("hashtags").EnumerateArray().ToList();
+        Assert.DoesNotContain(trending, h => h.GetProperty("name").GetString() == $"{tag}private");
+        Assert.Equal(1, trending.Single(h => h.GetProperty("name").GetString() == $"{tag}open").GetProperty("totalVideos").GetInt32());
+
+        // A profile counts the videos its viewer's list of them holds.
+        Assert.Equal(1, await VideoCountAsync(server.Visitor()));
+        Assert.Equal(2, await VideoCountAsync(fan.Client));
+        Assert.Equal(3, await VideoCountAsync(ana.Client));
+
+        // Counts follow deletion and the account's privacy at once.
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/videos/{open}")).StatusCode);
+        Assert.Empty(await TagsAsync(server.Visitor()));
+        Assert.Equal(0, await VideoCountAsync(server.Visitor()));
+        await server.PostMetadataAsync(ana, $"again #{tag}open");
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.PatchAsJsonAsync("/api/me/settings", new { isPrivate = true })).StatusCode);
+        Assert.Empty(await TagsAsync(server.Visitor()));
+        Assert.Equal(0, await VideoCountAsync(server.Visitor()));
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.PatchAsJsonAsync("/api/me/settings", new { isPrivate = false })).StatusCode);
+        Assert.Equal(expected, await TagsAsync(server.Visitor()));
+        Assert.Equal(1, await VideoCountAsync(server.Visitor()));
+    }
+
+    [Fact]
+    public async Task A_late_progress_report_does_not_take_a_finished_video_back_to_processing()
+    {
+        var ana = await server.NewUserAsync("late");
+        var ready = await server.PostMetadataAsync(ana, "finished");
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+            await library.SetStatusAsync(ready, Reeltime.Platform.Storage.VideoStatus.Processing, null, 97, null, null, null, CancellationToken.None);
+        }
+
+        var video = await ana.Client.GetJsonAsync($"/api/videos/{ready}");
+        Assert.Equal("ready", video.GetProperty("status").GetString());
+        Assert.Contains(ready, (await server.Visitor().GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
     }
 
     [Fact]
@@ -273,5 +347,49 @@ public sealed class EngagementTests(ReeltimeServer server) : IClassFixture<Reelt
         Assert.Equal(1, (await ana.Client.GetJsonAsync($"/api/videos/{b}")).GetProperty("counts").GetProperty("bookmarks").GetInt32());
         await ben.Client.DeleteAsync($"/api/videos/{a}/bookmark");
         Assert.Equal([b], (await ben.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
+    }
+
+    [Fact]
+    public async Task Engaging_with_a_video_or_comment_that_does_not_exist_is_not_found()
+    {
+        var ana = await server.NewUserAsync("ghost");
+        await (await ana.Client.PostAsync("/api/videos/999999999/bookmark", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.DeleteAsync("/api/videos/999999999/bookmark")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.PostAsync("/api/videos/999999999/like", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ana.Client.DeleteAsync("/api/comments/999999999")).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        // A comment already deleted is gone as well.
+        var video = await server.PostMetadataAsync(ana, "say something");
+        var comment = await (await ana.Client.PostAsJsonAsync($"/api/videos/{video}/comments", new { text = "soon gone" })).Content.ReadFromJsonAsync<JsonElement>();
+        var id = comment.GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/comments/{id}")).StatusCode);
+        await (await ana.Client.DeleteAsync($"/api/comments/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Empty((await ana.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
+    }
+
+    [Theory]
+    [InlineData("hi \\ud800 there")] // a lone high surrogate, as JSON escapes it
+    [InlineData("hi \\udc00")] // a lone low surrogate
+    [InlineData("nul \\u0000 inside")]
+    [InlineData("\\u001b[31mred\\u001b[0m")]
+    [InlineData("bell \\u0007")]
+    [InlineData("c1 \\u009b control")]
+    public async Task Comments_with_invalid_unicode_or_control_characters_are_refused(string escaped)
+    {
+        var ana = await server.NewUserAsync("badtext");
+        var video = await server.PostMetadataAsync(ana, "comment on this");
+        using var body = new StringContent($"{{\"text\":\"{escaped}\"}}", System.Text.Encoding.UTF8, "application/json");
+        await (await ana.Client.PostAsync($"/api/videos/{video}/comments", body)).AssertTextRefusedAsync("text", escaped);
+        Assert.Empty((await ana.Client.GetJsonAsync($"/api/videos/{video}/comments")).Ids());
+    }
+
+    [Fact]
+    public async Task Comments_keep_their_line_breaks()
+    {
+        var ana = await server.NewUserAsync("lines");
+        var video = await server.PostMetadataAsync(ana, "multi-line comments");
+        var created = await ana.Client.PostAsJsonAsync($"/api/videos/{video}/comments", new { text = "first line\nsecond\tline" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("first line\nsecond\tline", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("text").GetString());
     }
 }

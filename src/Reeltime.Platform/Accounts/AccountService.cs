@@ -218,10 +218,16 @@ public sealed class AccountService(PlatformDbContext db, TimeProvider clock, IOp
             return Failure.Invalid("bio", "A bio has at most 300 characters.");
         }
 
-        if ((change.DisplayName is not null && !Videos.CaptionRules.IsWellFormedUtf16(change.DisplayName)) ||
-            (change.Bio is not null && !Videos.CaptionRules.IsWellFormedUtf16(change.Bio)))
+        // A display name is one line; a bio may have line breaks. Neither may carry invalid Unicode or other
+        // control characters, which would travel to every client that shows them.
+        if (change.DisplayName is not null && (!Videos.CaptionRules.IsWellFormedUtf16(change.DisplayName) || Videos.CaptionRules.HasControlCharacters(change.DisplayName, multiline: false)))
         {
-            return Failure.Invalid("displayName", "The text contains invalid Unicode.");
+            return Failure.Invalid("displayName", "The display name contains invalid Unicode or control characters.");
+        }
+
+        if (change.Bio is not null && (!Videos.CaptionRules.IsWellFormedUtf16(change.Bio) || Videos.CaptionRules.HasControlCharacters(change.Bio, multiline: true)))
+        {
+            return Failure.Invalid("bio", "The bio contains invalid Unicode or control characters.");
         }
 
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, cancellationToken);

@@ -132,10 +132,21 @@ public sealed class EngagementService(PlatformDbContext db, VideoLibrary videos,
             return Failure.Invalid("text", "A comment needs some text.");
         }
 
-        text = text.Trim().Normalize(System.Text.NormalizationForm.FormC);
-        if (text.Length > CommentRules.MaxLength || !CaptionRules.IsWellFormedUtf16(text))
+        // Normalize throws on a lone surrogate: check before normalising.
+        if (!CaptionRules.IsWellFormedUtf16(text))
         {
-            return Failure.Invalid("text", $"A comment has at most {CommentRules.MaxLength} characters of valid text.");
+            return Failure.Invalid("text", "The comment contains invalid Unicode.");
+        }
+
+        text = text.Trim().Normalize(System.Text.NormalizationForm.FormC);
+        if (text.Length > CommentRules.MaxLength)
+        {
+            return Failure.Invalid("text", $"A comment has at most {CommentRules.MaxLength} characters.");
+        }
+
+        if (CaptionRules.HasControlCharacters(text, multiline: true))
+        {
+            return Failure.Invalid("text", "The comment contains control characters.");
         }
 
         var author = await videos.FindVisibleAuthorAsync(userId, videoId, cancellationToken);

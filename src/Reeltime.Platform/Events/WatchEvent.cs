@@ -1,3 +1,5 @@
+using Reeltime.Privacy;
+
 namespace Reeltime.Platform.Events;
 
 /// <summary>What happened. Values are persisted in the event log: never renumber, only add.</summary>
@@ -68,6 +70,10 @@ public enum FeedSurface : byte
 /// One event of watch telemetry or engagement, as stored in the event log. A fixed-size value so the log
 /// can be written and read without per-event allocation. Times are Unix milliseconds.
 /// </summary>
+/// <remarks>
+/// Every field is Protected: together they are one person's viewing history (who watched what, for how
+/// long, when and where), personal data that is not public even where a single field, such as a video id, is.
+/// </remarks>
 /// <param name="Type">What happened.</param>
 /// <param name="UserId">Who (0 for a visitor who is not signed in).</param>
 /// <param name="VideoId">Which video.</param>
@@ -79,18 +85,20 @@ public enum FeedSurface : byte
 /// <param name="ServerTimeMs">When the server received it: the order of the log.</param>
 /// <param name="Surface">Where it happened.</param>
 public readonly record struct WatchEvent(
-    WatchEventType Type,
-    long UserId,
-    long VideoId,
-    long CreatorId,
-    long SessionId,
-    int WatchTimeMs,
-    int PositionMs,
-    long ClientTimeMs,
-    long ServerTimeMs,
-    FeedSurface Surface);
+    [property: Classified(DataClassification.Protected)] WatchEventType Type,
+    [property: Classified(DataClassification.Protected)] long UserId,
+    [property: Classified(DataClassification.Protected)] long VideoId,
+    [property: Classified(DataClassification.Protected)] long CreatorId,
+    [property: Classified(DataClassification.Protected)] long SessionId,
+    [property: Classified(DataClassification.Protected)] int WatchTimeMs,
+    [property: Classified(DataClassification.Protected)] int PositionMs,
+    [property: Classified(DataClassification.Protected)] long ClientTimeMs,
+    [property: Classified(DataClassification.Protected)] long ServerTimeMs,
+    [property: Classified(DataClassification.Protected)] FeedSurface Surface);
 
 /// <summary>An event with its position in the log.</summary>
 /// <param name="Offset">Zero-based, dense, increasing position in the log.</param>
 /// <param name="Event">The event.</param>
-public readonly record struct LoggedEvent(long Offset, WatchEvent Event);
+public readonly record struct LoggedEvent(
+    [property: Classified(DataClassification.Public)] long Offset,
+    [property: Classified(DataClassification.Protected)] WatchEvent Event);

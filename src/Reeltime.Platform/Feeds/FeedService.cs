@@ -64,17 +64,25 @@ public sealed class FeedService(PlatformDbContext db, TimeProvider clock)
         return await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => ids.Contains(v.Id)), cancellationToken, ids);
     }
 
-    /// <summary>Hashtags with the most new videos in the last <paramref name="window"/>.</summary>
+    /// <summary>Hashtags with the most new videos in the last <paramref name="window"/>, counting only videos any visitor may watch.</summary>
     public async Task<IReadOnlyList<TrendingHashtag>> TrendingHashtagsAsync(TimeSpan window, int count, CancellationToken cancellationToken)
     {
         var since = clock.GetUtcNow().UtcDateTime - window;
-        return await db.VideoHashtags
-            .Join(db.Videos.Where(v => v.CreatedAt >= since && v.DeletedAt == null && v.Visibility == VideoVisibility.Public && v.Moderation == ModerationState.Visible), l => l.VideoId, v => v.Id, (l, v) => l.HashtagId)
-            .GroupBy(id => id)
+
+        // Both counts follow the visitor's visibility rules: the stored totals include private videos.
+        var publicLinks = db.VideoHashtags.Join(db.Videos.VisibleTo(db, 0), l => l.VideoId, v => v.Id, (l, v) => new { l.HashtagId, v.CreatedAt });
+        var recent = await publicLinks.Where(l => l.CreatedAt >= since)
+            .GroupBy(l => l.HashtagId)
             .Select(g => new { HashtagId = g.Key, Recent = g.Count() })
-            .OrderByDescending(g => g.Recent).Take(count)
-            .Join(db.Hashtags, g => g.HashtagId, h => h.Id, (g, h) => new TrendingHashtag(h.Name, g.Recent, h.VideoCount))
+            .OrderByDescending(g => g.Recent).ThenBy(g => g.HashtagId).Take(count)
             .ToListAsync(cancellationToken);
+        var ids = recent.Select(r => r.HashtagId).ToList();
+        var totals = await publicLinks.Where(l => ids.Contains(l.HashtagId))
+            .GroupBy(l => l.HashtagId)
+            .Select(g => new { HashtagId = g.Key, Total = g.Count() })
+            .ToDictionaryAsync(g => g.HashtagId, g => g.Total, cancellationToken);
+        var names = await db.Hashtags.Where(h => ids.Contains(h.Id)).ToDictionaryAsync(h => h.Id, h => h.Name, cancellationToken);
+        return [.. recent.Select(r => new TrendingHashtag(names[r.HashtagId], r.Recent, totals.GetValueOrDefault(r.HashtagId, r.Recent)))];
     }
 
     private async Task<Page<VideoView>> PageAsync(long viewerId, IQueryable<VideoRecord> videos, Cursor? cursor, int count, CancellationToken cancellationToken)

@@ -57,7 +57,11 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
             relationship = state switch { FollowState.Accepted => "following", FollowState.Pending => "requested", _ => "none" };
         }
 
-        return new Profile(user.Id, user.Username, user.DisplayName, user.Bio, user.IsPrivate, user.FollowerCount, user.FollowingCount, user.VideoCount, relationship, false, user.CreatedAt);
+        // Counted under the visibility rules, not read from the stored total: that total includes private,
+        // followers-only and unfinished videos, and a stranger must not learn that they exist. The count is
+        // what the viewer's list of this user's videos holds.
+        var videoCount = await db.Videos.Where(v => v.AuthorId == user.Id).VisibleTo(db, viewerId).CountAsync(cancellationToken);
+        return new Profile(user.Id, user.Username, user.DisplayName, user.Bio, user.IsPrivate, user.FollowerCount, user.FollowingCount, videoCount, relationship, false, user.CreatedAt);
     }
 
     public async Task<Outcome<FollowResult>> FollowAsync(long followerId, string username, CancellationToken cancellationToken)

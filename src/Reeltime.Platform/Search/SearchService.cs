@@ -27,6 +27,12 @@ public sealed class SearchService(PlatformDbContext db, ICaptionIndex captions)
     /// <summary>The longest query accepted.</summary>
     public const int MaxQueryLength = 100;
 
+    /// <summary>
+    /// How deep search pages go: relevance past the first few hundred results means little, and every deeper
+    /// page costs the index more work.
+    /// </summary>
+    public const int MaxDepth = 500;
+
     /// <summary>Splits a query into lower-case terms of letters and digits; at most 8.</summary>
     public static List<string> Terms(string query)
     {
@@ -53,7 +59,11 @@ public sealed class SearchService(PlatformDbContext db, ICaptionIndex captions)
         return [.. terms.Distinct(StringComparer.Ordinal).Take(8)];
     }
 
-    public async Task<IReadOnlyList<VideoView>> VideosAsync(long viewerId, string query, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Videos whose caption matches, best first, that <paramref name="viewerId"/> may see; <paramref name="skip"/>
+    /// ranks are passed over (a search page's cursor is its rank).
+    /// </summary>
+    public async Task<IReadOnlyList<VideoView>> VideosAsync(long viewerId, string query, int skip, int count, CancellationToken cancellationToken)
     {
         var terms = Terms(query);
         if (terms.Count == 0)
@@ -62,14 +72,15 @@ public sealed class SearchService(PlatformDbContext db, ICaptionIndex captions)
         }
 
         // Rank in the index, then keep what the viewer may see, in rank order.
-        var ranked = await captions.MatchAsync(terms, Math.Max(count * 4, 100), cancellationToken);
+        var ranked = await captions.MatchAsync(terms, Math.Max((skip + count) * 4, 100), cancellationToken);
         var visible = await db.Videos.Where(v => ranked.Contains(v.Id)).VisibleTo(db, viewerId).Select(v => v.Id).ToListAsync(cancellationToken);
         var visibleSet = visible.ToHashSet();
-        var page = ranked.Where(visibleSet.Contains).Take(count).ToList();
+        var page = ranked.Where(visibleSet.Contains).Skip(skip).Take(count).ToList();
         return await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => page.Contains(v.Id)), cancellationToken, page);
     }
 
-    public async Task<IReadOnlyList<UserHit>> UsersAsync(long viewerId, string query, int count, CancellationToken cancellationToken)
+    /// <summary>Users whose name starts with the query: the exact name first, then by followers; none blocked either way.</summary>
+    public async Task<IReadOnlyList<UserHit>> UsersAsync(long viewerId, string query, int skip, int count, CancellationToken cancellationToken)
     {
         var prefix = UsernamePrefix(query);
         if (prefix.Length == 0)
@@ -81,12 +92,13 @@ public sealed class SearchService(PlatformDbContext db, ICaptionIndex captions)
             .Where(u => u.NormalizedUsername.StartsWith(prefix))
             .NotBlockedWith(db, viewerId)
             .OrderByDescending(u => u.NormalizedUsername == prefix).ThenByDescending(u => u.FollowerCount).ThenBy(u => u.NormalizedUsername)
-            .Take(count)
+            .Skip(skip).Take(count)
             .Select(u => new UserHit(u.Id, u.Username, u.DisplayName, u.FollowerCount))
             .ToListAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<HashtagHit>> HashtagsAsync(string query, int count, CancellationToken cancellationToken)
+    /// <summary>Hashtags that start with the query's first word: the exact tag first, then by how many videos visitors may watch.</summary>
+    public async Task<IReadOnlyList<HashtagHit>> HashtagsAsync(string query, int skip, int count, CancellationToken cancellationToken)
     {
         var terms = Terms(query);
         if (terms.Count == 0)
@@ -94,12 +106,18 @@ public sealed class SearchService(PlatformDbContext db, ICaptionIndex captions)
             return [];
         }
 
+        // Counted over the videos any visitor may watch, at query time: the stored totals include private and
+        // followers-only videos, so ranking or even listing by them would reveal tags used only in private.
         var prefix = terms[0];
+        var publicVideos = db.Videos.VisibleTo(db, 0).Select(v => v.Id);
         return await db.Hashtags.AsNoTracking()
-            .Where(h => h.Name.StartsWith(prefix) && h.VideoCount > 0)
-            .OrderByDescending(h => h.Name == prefix).ThenByDescending(h => h.VideoCount).ThenBy(h => h.Name)
-            .Take(count)
-            .Select(h => new HashtagHit(h.Name, h.VideoCount))
+            .Where(h => h.Name.StartsWith(prefix))
+            .Join(db.VideoHashtags.Where(l => publicVideos.Contains(l.VideoId)), h => h.Id, l => l.HashtagId, (h, l) => h.Name)
+            .GroupBy(name => name)
+            .Select(g => new { Name = g.Key, Count = g.Count() })
+            .OrderByDescending(g => g.Name == prefix).ThenByDescending(g => g.Count).ThenBy(g => g.Name)
+            .Skip(skip).Take(count)
+            .Select(g => new HashtagHit(g.Name, g.Count))
             .ToListAsync(cancellationToken);
     }
 

@@ -24,6 +24,10 @@ public sealed class UserRecord
     [Classified(DataClassification.Protected)] public DateTime? LockoutEnd { get; set; }
     [Classified(DataClassification.Public)] public int FollowerCount { get; set; }
     [Classified(DataClassification.Public)] public int FollowingCount { get; set; }
+    /// <summary>
+    /// Every live video of the user, private ones included; not shown as is (a profile counts what the viewer
+    /// may see), so a stranger cannot learn of private videos from it.
+    /// </summary>
     [Classified(DataClassification.Public)] public int VideoCount { get; set; }
     [Classified(DataClassification.Public)] public DateTime CreatedAt { get; set; }
 }
@@ -125,6 +129,10 @@ public sealed class HashtagRecord
 {
     [Classified(DataClassification.Public)] public long Id { get; set; }
     [Classified(DataClassification.Public)] public required string Name { get; set; }
+    /// <summary>
+    /// Every live video with the tag, private ones included; never shown (search and trending count the
+    /// videos any visitor may watch), so a tag used only in private stays unknown.
+    /// </summary>
     [Classified(DataClassification.Public)] public int VideoCount { get; set; }
 }
 

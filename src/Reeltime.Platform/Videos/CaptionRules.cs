@@ -38,12 +38,9 @@ public static class CaptionRules
             return $"A caption has at most {MaxLength} characters.";
         }
 
-        foreach (var c in normalized)
+        if (HasControlCharacters(normalized, multiline: true))
         {
-            if (char.IsControl(c) && c is not '\n' and not '\t')
-            {
-                return "The caption contains control characters.";
-            }
+            return "The caption contains control characters.";
         }
 
         var parsed = Parse(normalized);
@@ -118,13 +115,14 @@ public static class CaptionRules
     /// <summary>Normalises a hashtag given in a URL or search ("#Cats" → "cats"); null if it is not one.</summary>
     public static string? NormalizeHashtag(string? tag)
     {
-        if (string.IsNullOrWhiteSpace(tag))
+        // Normalize throws on a lone surrogate: check before normalising.
+        if (string.IsNullOrWhiteSpace(tag) || !IsWellFormedUtf16(tag))
         {
             return null;
         }
 
         var t = tag.Trim().TrimStart('#').Normalize(NormalizationForm.FormC);
-        if (t.Length is 0 or > MaxHashtagLength || !IsWellFormedUtf16(t))
+        if (t.Length is 0 or > MaxHashtagLength)
         {
             return null;
         }
@@ -149,6 +147,27 @@ public static class CaptionRules
         {
             list.Add(item);
         }
+    }
+
+    /// <summary>
+    /// True when the string has control characters (C0 and C1): a NUL or an escape sequence hidden in a comment
+    /// or a name can break terminals, logs and other clients. Line breaks and tabs are allowed in text that may
+    /// span lines.
+    /// </summary>
+    /// <param name="s">The text.</param>
+    /// <param name="multiline">Whether '\n' and '\t' are allowed.</param>
+    public static bool HasControlCharacters(string s, bool multiline)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        foreach (var c in s)
+        {
+            if (char.IsControl(c) && !(multiline && c is '\n' or '\t'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when the string has no lone surrogates.</summary>

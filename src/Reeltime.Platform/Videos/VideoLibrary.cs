@@ -154,9 +154,13 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
         return await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => ids.Contains(v.Id)).VisibleTo(db, viewerId), cancellationToken, rankedIds);
     }
 
-    /// <summary>The media room reports progress: status, reason, percent, and what it learned of the file.</summary>
+    /// <summary>
+    /// The media room reports progress: status, reason, percent, and what it learned of the file. A report that
+    /// the video is still processing never takes a ready or failed video back: a progress report in flight
+    /// while the job finishes may land after the final status.
+    /// </summary>
     public Task SetStatusAsync(long videoId, VideoStatus status, string? reason, int? progress, int? durationMs, int? width, int? height, CancellationToken cancellationToken) =>
-        db.Videos.Where(v => v.Id == videoId).ExecuteUpdateAsync(
+        db.Videos.Where(v => v.Id == videoId && (status != VideoStatus.Processing || v.Status == VideoStatus.Uploaded || v.Status == VideoStatus.Processing)).ExecuteUpdateAsync(
             v => v.SetProperty(x => x.Status, status)
                 .SetProperty(x => x.StatusReason, reason)
                 .SetProperty(x => x.Progress, progress)

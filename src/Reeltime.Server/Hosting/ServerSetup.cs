@@ -76,6 +76,13 @@ public static class ServerSetup
         {
             c.ProblemDetails.Extensions.Remove("exception");
             c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
+
+            // A JSON body the endpoint could not read (not JSON, the wrong shape, or a lone surrogate, which the
+            // JSON reader refuses before any field is seen) arrives with only the status's name: say what to fix.
+            if (c.ProblemDetails.Status == StatusCodes.Status400BadRequest && c.ProblemDetails.Title == "Bad Request" && c.HttpContext.Request.HasJsonContentType())
+            {
+                c.ProblemDetails.Title = "The request body could not be read: send JSON of the expected shape, in valid Unicode.";
+            }
         });
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
