@@ -15,8 +15,10 @@ public sealed class BrowserSite : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
     private readonly string _data = Path.Combine(Path.GetTempPath(), "reeltime-web-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly SemaphoreSlim _catalogueGate = new(1, 1);
     private Process? _server;
     private IPlaywright? _playwright;
+    private Catalogue? _catalogue;
 
     /// <summary>The server's address, e.g. http://127.0.0.1:41234.</summary>
     public Uri Address { get; private set; } = null!;
@@ -64,6 +66,8 @@ public sealed class BrowserSite : IAsyncLifetime
         }
 
         _playwright?.Dispose();
+        _catalogue?.Creator.Dispose();
+        _catalogueGate.Dispose();
         if (_server is { HasExited: false })
         {
             _server.Kill(entireProcessTree: true);
@@ -78,6 +82,37 @@ public sealed class BrowserSite : IAsyncLifetime
         catch (IOException)
         {
             // A file still held open by a dying process; the temp folder is cleaned by the system.
+        }
+    }
+
+    /// <summary>
+    /// Eight ready videos by one creator, seeded on first use and shared by the tests that only need a feed to
+    /// watch: uploading and transcoding is the slow part, so it is done once per run.
+    /// </summary>
+    public async Task<Catalogue> CatalogueAsync()
+    {
+        await _catalogueGate.WaitAsync();
+        try
+        {
+            if (_catalogue is null)
+            {
+                var (client, creator) = await NewUserAsync("tour");
+                string[] colours = ["0x9b5de5", "0xf15bb5", "0xfee440", "0x00bbf9", "0x00f5d4", "0xff595e", "0x8ac926", "0xff924c"];
+                var ids = new List<long>();
+                foreach (var colour in colours)
+                {
+                    ids.Add(await UploadAsync(client, await Clips.MakeAsync(colour), $"Tour clip {ids.Count} #{Catalogue.Hashtag} @{creator}"));
+                }
+
+                await WaitReadyAsync(client, ids);
+                _catalogue = new Catalogue(client, creator, ids);
+            }
+
+            return _catalogue;
+        }
+        finally
+        {
+            _catalogueGate.Release();
         }
     }
 
@@ -221,6 +256,13 @@ public sealed class BrowserSite : IAsyncLifetime
 
         throw new InvalidOperationException("Reeltime.slnx not found above the test binaries.");
     }
+}
+
+/// <summary>The shared videos of <see cref="BrowserSite.CatalogueAsync"/>, oldest first, and their creator's API client.</summary>
+public sealed record Catalogue(HttpClient Creator, string CreatorName, IReadOnlyList<long> Videos)
+{
+    /// <summary>The hashtag every caption of the catalogue carries, and nothing else does.</summary>
+    public const string Hashtag = "tour";
 }
 
 /// <summary>The tests that share one server and browser.</summary>

@@ -46,7 +46,8 @@ class Slide {
     this.renderMute();
 
     const me = currentUser();
-    const follow = me && me.id !== v.author.id
+    // Everyone on the Following feed is followed already; elsewhere the feed does not say, so the button shows.
+    const follow = me && me.id !== v.author.id && feed.surface !== "following"
       ? h("button", { type: "button", class: "follow", "aria-label": `Follow @${v.author.username}` }, icon("plus"))
       : null;
     follow?.addEventListener("click", async () => {
