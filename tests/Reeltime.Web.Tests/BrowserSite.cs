@@ -1,8 +1,10 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Reeltime.Platform.Events;
 
 namespace Reeltime.Web.Tests;
 
@@ -114,6 +116,46 @@ public sealed class BrowserSite : IAsyncLifetime
         {
             _catalogueGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The watch events the server took into its event log, read from the segment files in the data directory.
+    /// The server answers 202 only once a batch is durable, so a batch it acknowledged is on disk here.
+    /// </summary>
+    /// <remarks>The files are read, never locked: the server keeps writing while a test reads.</remarks>
+    public IReadOnlyList<LoggedEvent> ReadEventLog()
+    {
+        // Layout of a record (80 bytes, little-endian), as the log documents it: version at 4, type at 5,
+        // surface at 6, user at 24, video at 32, watch time at 72, position at 76.
+        const int RecordSize = 80;
+        var folder = Path.Combine(_data, "events", "log");
+        var events = new List<LoggedEvent>();
+        foreach (var file in Directory.GetFiles(folder, "*.log").Order(StringComparer.Ordinal))
+        {
+            byte[] bytes;
+            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var copy = new MemoryStream())
+            {
+                stream.CopyTo(copy);
+                bytes = copy.ToArray();
+            }
+
+            for (var at = 0; at + RecordSize <= bytes.Length; at += RecordSize)
+            {
+                var record = bytes.AsSpan(at, RecordSize);
+                if (record[4] != 1)
+                {
+                    // Not (yet) a written record: space beyond the last commit.
+                    continue;
+                }
+
+                events.Add(new LoggedEvent((WatchEventType)record[5], (FeedSurface)record[6], BinaryPrimitives.ReadInt64LittleEndian(record[24..]),
+                    BinaryPrimitives.ReadInt64LittleEndian(record[32..]), BinaryPrimitives.ReadInt32LittleEndian(record[72..]),
+                    BinaryPrimitives.ReadInt32LittleEndian(record[76..])));
+            }
+        }
+
+        return events;
     }
 
     /// <summary>A new browser context (a separate person) at the given viewport.</summary>
@@ -264,6 +306,9 @@ public sealed record Catalogue(HttpClient Creator, string CreatorName, IReadOnly
     /// <summary>The hashtag every caption of the catalogue carries, and nothing else does.</summary>
     public const string Hashtag = "tour";
 }
+
+/// <summary>One event as the server's event log holds it.</summary>
+public sealed record LoggedEvent(WatchEventType Type, FeedSurface Surface, long UserId, long VideoId, int WatchTimeMs, int PositionMs);
 
 /// <summary>The tests that share one server and browser.</summary>
 [CollectionDefinition(Name)]
