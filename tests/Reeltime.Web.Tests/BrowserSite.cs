@@ -223,7 +223,7 @@ public sealed class BrowserSite : IAsyncLifetime
 
                 Assert.True(status is "processing" or "uploaded", $"video {id} is {status}: {video}");
                 // Generous: the pipeline shares two cores with whatever else runs.
-                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(12), "the media pipeline did not finish within twelve minutes");
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(12), $"the media pipeline did not finish within twelve minutes; video {id} is still {status}: {video}");
                 await Task.Delay(200);
             }
         }
