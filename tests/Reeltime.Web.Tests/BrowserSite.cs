@@ -1,8 +1,10 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Reeltime.Platform.Events;
 
 namespace Reeltime.Web.Tests;
 
@@ -15,8 +17,10 @@ public sealed class BrowserSite : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
     private readonly string _data = Path.Combine(Path.GetTempPath(), "reeltime-web-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly SemaphoreSlim _catalogueGate = new(1, 1);
     private Process? _server;
     private IPlaywright? _playwright;
+    private Catalogue? _catalogue;
 
     /// <summary>The server's address, e.g. http://127.0.0.1:41234.</summary>
     public Uri Address { get; private set; } = null!;
@@ -64,6 +68,8 @@ public sealed class BrowserSite : IAsyncLifetime
         }
 
         _playwright?.Dispose();
+        _catalogue?.Creator.Dispose();
+        _catalogueGate.Dispose();
         if (_server is { HasExited: false })
         {
             _server.Kill(entireProcessTree: true);
@@ -79,6 +85,77 @@ public sealed class BrowserSite : IAsyncLifetime
         {
             // A file still held open by a dying process; the temp folder is cleaned by the system.
         }
+    }
+
+    /// <summary>
+    /// Eight ready videos by one creator, seeded on first use and shared by the tests that only need a feed to
+    /// watch: uploading and transcoding is the slow part, so it is done once per run.
+    /// </summary>
+    public async Task<Catalogue> CatalogueAsync()
+    {
+        await _catalogueGate.WaitAsync();
+        try
+        {
+            if (_catalogue is null)
+            {
+                var (client, creator) = await NewUserAsync("tour");
+                string[] colours = ["0x9b5de5", "0xf15bb5", "0xfee440", "0x00bbf9", "0x00f5d4", "0xff595e", "0x8ac926", "0xff924c"];
+                var ids = new List<long>();
+                foreach (var colour in colours)
+                {
+                    ids.Add(await UploadAsync(client, await Clips.MakeAsync(colour), $"Tour clip {ids.Count} #{Catalogue.Hashtag} @{creator}"));
+                }
+
+                await WaitReadyAsync(client, ids);
+                _catalogue = new Catalogue(client, creator, ids);
+            }
+
+            return _catalogue;
+        }
+        finally
+        {
+            _catalogueGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The watch events the server took into its event log, read from the segment files in the data directory.
+    /// The server answers 202 only once a batch is durable, so a batch it acknowledged is on disk here.
+    /// </summary>
+    /// <remarks>The files are read, never locked: the server keeps writing while a test reads.</remarks>
+    public IReadOnlyList<LoggedEvent> ReadEventLog()
+    {
+        // Layout of a record (80 bytes, little-endian), as the log documents it: version at 4, type at 5,
+        // surface at 6, user at 24, video at 32, watch time at 72, position at 76.
+        const int RecordSize = 80;
+        var folder = Path.Combine(_data, "events", "log");
+        var events = new List<LoggedEvent>();
+        foreach (var file in Directory.GetFiles(folder, "*.log").Order(StringComparer.Ordinal))
+        {
+            byte[] bytes;
+            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var copy = new MemoryStream())
+            {
+                stream.CopyTo(copy);
+                bytes = copy.ToArray();
+            }
+
+            for (var at = 0; at + RecordSize <= bytes.Length; at += RecordSize)
+            {
+                var record = bytes.AsSpan(at, RecordSize);
+                if (record[4] != 1)
+                {
+                    // Not (yet) a written record: space beyond the last commit.
+                    continue;
+                }
+
+                events.Add(new LoggedEvent((WatchEventType)record[5], (FeedSurface)record[6], BinaryPrimitives.ReadInt64LittleEndian(record[24..]),
+                    BinaryPrimitives.ReadInt64LittleEndian(record[32..]), BinaryPrimitives.ReadInt32LittleEndian(record[72..]),
+                    BinaryPrimitives.ReadInt32LittleEndian(record[76..])));
+            }
+        }
+
+        return events;
     }
 
     /// <summary>A new browser context (a separate person) at the given viewport.</summary>
@@ -146,7 +223,7 @@ public sealed class BrowserSite : IAsyncLifetime
 
                 Assert.True(status is "processing" or "uploaded", $"video {id} is {status}: {video}");
                 // Generous: the pipeline shares two cores with whatever else runs.
-                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(12), "the media pipeline did not finish within twelve minutes");
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(12), $"the media pipeline did not finish within twelve minutes; video {id} is still {status}: {video}");
                 await Task.Delay(200);
             }
         }
@@ -222,6 +299,16 @@ public sealed class BrowserSite : IAsyncLifetime
         throw new InvalidOperationException("Reeltime.slnx not found above the test binaries.");
     }
 }
+
+/// <summary>The shared videos of <see cref="BrowserSite.CatalogueAsync"/>, oldest first, and their creator's API client.</summary>
+public sealed record Catalogue(HttpClient Creator, string CreatorName, IReadOnlyList<long> Videos)
+{
+    /// <summary>The hashtag every caption of the catalogue carries, and nothing else does.</summary>
+    public const string Hashtag = "tour";
+}
+
+/// <summary>One event as the server's event log holds it.</summary>
+public sealed record LoggedEvent(WatchEventType Type, FeedSurface Surface, long UserId, long VideoId, int WatchTimeMs, int PositionMs);
 
 /// <summary>The tests that share one server and browser.</summary>
 [CollectionDefinition(Name)]

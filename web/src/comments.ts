@@ -9,6 +9,9 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
   const more = h("button", { type: "button", class: "link-button", hidden: true }, "More comments");
   let cursor: string | null = null;
   let replyTo: Comment | null = null;
+  // The video's count is the server's: every comment and every reply. Deleting a comment takes its
+  // replies with it, so the drawer keeps how many each thread has.
+  const threadReplies = new Map<number, number>();
 
   const replyLabel = h("div", { class: "reply-label", hidden: true });
   const input = h("textarea", { name: "text", rows: 1, maxlength: 500, placeholder: "Add a comment…", "aria-label": "Comment" });
@@ -32,8 +35,9 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
     }
   }
 
-  function row(c: Comment, parentList: HTMLElement): HTMLElement {
+  function row(c: Comment): HTMLElement {
     const replies = h("ol", { class: "replies" });
+    if (c.parentId === null) threadReplies.set(c.id, c.replyCount);
     const actions = h("div", { class: "comment-actions" });
     if (me && c.parentId === null) actions.append(h("button", { type: "button", class: "link-button", onclick: () => setReply(c) }, "Reply"));
     if (c.replyCount > 0) {
@@ -41,7 +45,8 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
       show.addEventListener("click", async () => {
         show.remove();
         const page = await get<Page<Comment>>(`/api/videos/${video.id}/comments?parentId=${c.id}&count=50`);
-        for (const r of page.items) replies.append(row(r, replies));
+        // A reply posted in this drawer is already shown.
+        for (const r of page.items) if (!replies.querySelector(`[data-comment-id="${r.id}"]`)) replies.append(row(r));
       });
       actions.append(show);
     }
@@ -56,7 +61,13 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
           try {
             await del(`/api/comments/${c.id}`);
             item.remove();
-            if (parentList === list) onCount(-1);
+            if (c.parentId === null) {
+              onCount(-1 - (threadReplies.get(c.id) ?? 0));
+              threadReplies.delete(c.id);
+            } else {
+              onCount(-1);
+              threadReplies.set(c.parentId, Math.max(0, (threadReplies.get(c.parentId) ?? 1) - 1));
+            }
             toast("Comment deleted");
           } catch (e) { toast((e as Error).message); }
         },
@@ -67,7 +78,7 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
 
   async function load(): Promise<void> {
     const page = await get<Page<Comment>>(`/api/videos/${video.id}/comments?count=30${cursor ? `&cursor=${q(cursor)}` : ""}`);
-    for (const c of page.items) list.append(row(c, list));
+    for (const c of page.items) list.append(row(c));
     cursor = page.nextCursor;
     more.hidden = !cursor;
     if (!list.children.length) list.append(h("li", { class: "muted empty" }, "No comments yet. Be the first."));
@@ -84,11 +95,12 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
       list.querySelector(".empty")?.remove();
       if (replyTo) {
         const parent = list.querySelector(`[data-comment-id="${replyTo.id}"] .replies`);
-        parent?.append(row(created, parent as HTMLElement));
+        parent?.append(row(created));
+        threadReplies.set(replyTo.id, (threadReplies.get(replyTo.id) ?? 0) + 1);
       } else {
-        list.append(row(created, list));
-        onCount(1);
+        list.append(row(created));
       }
+      onCount(1);
       input.value = "";
       setReply(null);
     } catch (err) {

@@ -46,7 +46,8 @@ class Slide {
     this.renderMute();
 
     const me = currentUser();
-    const follow = me && me.id !== v.author.id
+    // Everyone on the Following feed is followed already; elsewhere the feed does not say, so the button shows.
+    const follow = me && me.id !== v.author.id && feed.surface !== "following"
       ? h("button", { type: "button", class: "follow", "aria-label": `Follow @${v.author.username}` }, icon("plus"))
       : null;
     follow?.addEventListener("click", async () => {
@@ -266,12 +267,18 @@ export class Feed {
   private readonly observer: IntersectionObserver;
   private readonly seen = new Set<number>();
   private wheelLock = 0;
+  private touchStart: { x: number; y: number; top: number } | null = null;
   private pages = 0;
 
   constructor(private readonly source: Source, readonly surface: Surface, private readonly emptyText: string) {
     this.el = h("div", { class: "feed", role: "feed", "aria-busy": "true", "aria-label": "Videos" });
     this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), { root: this.el, threshold: [0, 0.5, 0.75] });
     this.el.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
+    this.el.addEventListener("touchstart", (e) => {
+      const t = e.touches[0];
+      this.touchStart = e.touches.length === 1 && t ? { x: t.clientX, y: t.clientY, top: this.el.scrollTop } : null;
+    }, { passive: true });
+    this.el.addEventListener("touchend", (e) => this.onTouchEnd(e), { passive: true });
   }
 
   async start(): Promise<void> {
@@ -281,6 +288,7 @@ export class Feed {
   private more(): Promise<void> {
     if (this.done) return Promise.resolve();
     this.loading ??= (async () => {
+      let added = 0;
       try {
         const page = await this.source(this.cursor);
         this.cursor = page.nextCursor;
@@ -293,17 +301,23 @@ export class Feed {
           const slide = new Slide(item, this);
           slide.el.dataset.page = String(this.pages);
           this.slides.push(slide);
+          added++;
           this.el.append(slide.el);
           this.observer.observe(slide.el);
         }
         if (this.slides.length === 0) this.el.append(h("div", { class: "empty-feed" }, h("p", {}, this.emptyText)));
         if (this.active < 0 && this.slides.length) this.activate(0);
+        // Slides that arrived within reach of the current one (after a page of one video) fetch now.
+        else if (added > 0) this.preload();
       } catch (e) {
         toast((e as Error).message);
       } finally {
         this.el.setAttribute("aria-busy", "false");
         this.loading = null;
       }
+      // activate() asks for more while this page was still loading, which joined this load: ask again,
+      // or a shared link (a page of one video) would never continue into the feed.
+      if (added > 0 && !this.done && this.active >= this.slides.length - 3) await this.more();
     })();
     return this.loading;
   }
@@ -322,14 +336,19 @@ export class Feed {
     const previous = this.slides[this.active];
     if (previous) { previous.pause(); previous.tracker.leave(); }
     this.active = index;
-    this.slides.forEach((s, i) => {
-      if (i >= index - 1 && i <= index + PRELOAD_AHEAD) s.load();
-      else s.release();
-    });
+    this.preload();
     const current = this.slides[index];
     current.tracker.impression();
     void current.play();
     if (index >= this.slides.length - 3) void this.more();
+  }
+
+  /** Sources for the previous video, the current one and the next two; the others give theirs back. */
+  private preload(): void {
+    this.slides.forEach((s, i) => {
+      if (i >= this.active - 1 && i <= this.active + PRELOAD_AHEAD) s.load();
+      else s.release();
+    });
   }
 
   /** Moves to the next (1) or previous (-1) video. */
@@ -344,10 +363,25 @@ export class Feed {
     // One video per wheel gesture: a trackpad's inertia would otherwise fly past several.
     if (Math.abs(e.deltaY) < 4) return;
     e.preventDefault();
+    // A gesture lasts while its events keep coming (a trackpad's inertia runs on for a second or more):
+    // each one inside the lock extends it, so only a pause starts the next move.
     const now = performance.now();
-    if (now < this.wheelLock) return;
+    if (now < this.wheelLock) { this.wheelLock = Math.max(this.wheelLock, now + 250); return; }
     this.wheelLock = now + 450;
     this.step(e.deltaY > 0 ? 1 : -1);
+  }
+
+  private onTouchEnd(e: TouchEvent): void {
+    const start = this.touchStart;
+    this.touchStart = null;
+    const t = e.changedTouches[0];
+    if (!start || !t) return;
+    const dy = start.y - t.clientY;
+    if (Math.abs(dy) < 50 || Math.abs(dy) < 2 * Math.abs(start.x - t.clientX)) return;
+    // Scrolling with snapping moves the feed under a finger on phones. Where a swipe did not scroll it at
+    // all (touch emulation in desktop browsers often does not), the feed moves itself; a real scroll has
+    // changed scrollTop by then, so this never adds a second move.
+    window.setTimeout(() => { if (Math.abs(this.el.scrollTop - start.top) < 2) this.step(dy > 0 ? 1 : -1); }, 150);
   }
 
   /** Keyboard: ↑/↓ move, space plays or pauses, m mutes, l likes. */

@@ -94,7 +94,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
   const head = h("header", { class: "profile-head" },
     h("div", { class: "avatar big", "aria-hidden": "true" }, profile.username.slice(0, 1).toUpperCase()),
     h("h1", {}, profile.displayName ?? `@${profile.username}`),
-    h("p", { class: "muted" }, `@${profile.username}`),
+    profile.displayName ? h("p", { class: "muted" }, `@${profile.username}`) : null,
     h("ul", { class: "stats" },
       h("li", {}, h("strong", {}, formatCount(profile.followingCount)), " Following"),
       h("li", {}, followers, " Followers"),
@@ -233,7 +233,7 @@ export function uploadPage(): HTMLElement {
   const choose = (f: File | undefined) => {
     if (!f) return;
     selected = f;
-    chosen.textContent = `${f.name} · ${(f.size / 1024 / 1024).toFixed(1)} MB`;
+    chosen.textContent = `${f.name} · ${f.size < 1024 * 1024 ? `${Math.ceil(f.size / 1024)} KB` : `${(f.size / 1024 / 1024).toFixed(1)} MB`}`;
   };
   file.addEventListener("change", () => choose(file.files?.[0]));
   drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); file.click(); } });

@@ -96,6 +96,8 @@ export class ViewTracker {
   }
 
   time(position: number, duration: number): void {
+    // Pausing a video that is left fires one more timeupdate: it belongs to no view.
+    if (!this.played) return;
     const delta = position - this.lastTime;
     if (delta > 0 && delta < 1.5) this.watched += delta * 1000;
     // A looping video wraps from its end to its start: that completes the view, and begins a replay.
