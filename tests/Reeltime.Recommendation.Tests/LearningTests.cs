@@ -116,6 +116,24 @@ public sealed class LearningTests
     }
 
     [Fact]
+    public void A_resync_of_video_states_withdraws_and_restores_videos_and_names_the_ones_it_does_not_know()
+    {
+        var world = new SyntheticWorld(5, videos: 120);
+        var withdrawn = Enumerable.Range(1, 60).Select(v => (long)v).ToHashSet();
+        var unknown = world.Engine.UpdateVideoStates([.. withdrawn.Select(v => new CatalogVideoState(v, 20_000, false)), new CatalogVideoState(9_999, 0, true)]);
+
+        Assert.Equal([9_999L], unknown);
+        var shown = Enumerable.Range(0, 5).SelectMany(_ => world.Session(1, 1)).Select(r => r.VideoId).ToList();
+        Assert.NotEmpty(shown);
+        Assert.DoesNotContain(shown, withdrawn.Contains);
+
+        // Restored (a moderation appeal upheld, say): the same videos may be recommended again.
+        Assert.Empty(world.Engine.UpdateVideoStates([.. withdrawn.Select(v => new CatalogVideoState(v, 20_000, true))]));
+        var later = Enumerable.Range(0, 5).SelectMany(_ => world.Session(2, 2)).Select(r => r.VideoId).ToList();
+        Assert.Contains(later, withdrawn.Contains);
+    }
+
+    [Fact]
     public void Not_interested_in_a_creator_or_hashtag_removes_them_and_reset_forgets_everything()
     {
         var world = new SyntheticWorld(5);

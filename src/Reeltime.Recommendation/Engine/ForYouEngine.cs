@@ -161,6 +161,44 @@ public sealed partial class ForYouEngine : IDisposable
     }
 
     /// <summary>
+    /// Applies the current state of videos the catalogue knows (a periodic resync's findings) and returns
+    /// the ids it does not know, for the caller to load in full. The trending board is rebuilt only when
+    /// something changed, so a resync that finds nothing new costs one pass over its page.
+    /// </summary>
+    public IReadOnlyList<long> UpdateVideoStates(IReadOnlyList<CatalogVideoState> states)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        List<long>? unknown = null;
+        var changed = false;
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var state in states)
+            {
+                if (_catalog.TryGetIndex(state.VideoId, out var index))
+                {
+                    changed |= _catalog.Update(index, state);
+                }
+                else
+                {
+                    (unknown ??= []).Add(state.VideoId);
+                }
+            }
+
+            if (changed)
+            {
+                RebuildBoard(_lastEventMs);
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        return unknown ?? (IReadOnlyList<long>)[];
+    }
+
+    /// <summary>
     /// Applies events in log order. Events before <see cref="AppliedOffset"/> were applied already and are
     /// skipped, so redelivery (at-least-once) changes nothing. Offsets must not leave gaps.
     /// </summary>

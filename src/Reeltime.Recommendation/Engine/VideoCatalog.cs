@@ -23,6 +23,12 @@ public readonly record struct CatalogHashtag(long Id, string Name);
 /// </param>
 public sealed record CatalogVideo(long VideoId, long CreatorId, string CreatorName, IReadOnlyList<CatalogHashtag> Hashtags, int DurationMs, long CreatedAtMs, bool Recommendable);
 
+/// <summary>What can change about a video once the engine knows it: its length (known when processing ends) and whether it may be recommended.</summary>
+/// <param name="VideoId">The platform's video id.</param>
+/// <param name="DurationMs">Its length in milliseconds, 0 while unknown.</param>
+/// <param name="Recommendable">Whether For You may show it (see <see cref="CatalogVideo"/>).</param>
+public readonly record struct CatalogVideoState(long VideoId, int DurationMs, bool Recommendable);
+
 /// <summary>
 /// The engine's own copy of the catalogue, in dense arrays indexed by a video's position (its "index"),
 /// so that per-video state elsewhere in the engine is a plain array, not a hash lookup per candidate.
@@ -105,6 +111,19 @@ internal sealed class VideoCatalog
     public bool TryGetHashtag(long hashtagId, out int hashtag) => _hashtagIndex.TryGetValue(hashtagId, out hashtag);
 
     public bool TryGetHashtagByName(string name, out int hashtag) => _hashtagByName.TryGetValue(name, out hashtag);
+
+    /// <summary>Applies a known video's current state; true if anything changed.</summary>
+    public bool Update(int index, in CatalogVideoState state)
+    {
+        var changed = _recommendable[index] != state.Recommendable || (state.DurationMs > 0 && _durationMs[index] != state.DurationMs);
+        _recommendable[index] = state.Recommendable;
+        if (state.DurationMs > 0)
+        {
+            _durationMs[index] = state.DurationMs;
+        }
+
+        return changed;
+    }
 
     /// <summary>Adds a video or updates what may change (recommendable, duration); returns its index.</summary>
     public int Upsert(CatalogVideo video)

@@ -9,6 +9,9 @@ public interface IVideoCatalogFeed
 {
     /// <summary>Up to <paramref name="max"/> videos with ids above <paramref name="afterVideoId"/>, in id order.</summary>
     Task<IReadOnlyList<CatalogVideo>> ReadAsync(long afterVideoId, int max, CancellationToken cancellationToken);
+
+    /// <summary>The current state of up to <paramref name="max"/> videos with ids above <paramref name="afterVideoId"/>, in id order: what a resync needs, without captions, authors or hashtags.</summary>
+    Task<IReadOnlyList<CatalogVideoState>> ReadStatesAsync(long afterVideoId, int max, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -43,6 +46,7 @@ public sealed class DatabaseVideoCatalog(PlatformDbContext db) : IVideoCatalogFe
 
             // For You recommends public videos of public accounts only; followers-only and private videos
             // reach people through the Following feed and profiles, where the graph decides.
+            // ReadStatesAsync applies the same rule in SQL.
             var recommendable = v.DeletedAt == null && v.Moderation == ModerationState.Visible && v.Visibility == VideoVisibility.Public
                 && v.Status != VideoStatus.Failed && author is { IsPrivate: false };
             result.Add(new CatalogVideo(v.Id, v.AuthorId, author?.Username ?? "", [.. tags[v.Id].OrderBy(t => t.Id)], v.DurationMs,
@@ -51,4 +55,12 @@ public sealed class DatabaseVideoCatalog(PlatformDbContext db) : IVideoCatalogFe
 
         return result;
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CatalogVideoState>> ReadStatesAsync(long afterVideoId, int max, CancellationToken cancellationToken) =>
+        await db.Videos.AsNoTracking().Where(v => v.Id > afterVideoId).OrderBy(v => v.Id).Take(max)
+            .Select(v => new CatalogVideoState(v.Id, v.DurationMs,
+                v.DeletedAt == null && v.Moderation == ModerationState.Visible && v.Visibility == VideoVisibility.Public
+                && v.Status != VideoStatus.Failed && db.Users.Any(u => u.Id == v.AuthorId && !u.IsPrivate)))
+            .ToListAsync(cancellationToken);
 }

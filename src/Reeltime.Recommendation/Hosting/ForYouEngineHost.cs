@@ -125,9 +125,15 @@ public sealed partial class ForYouEngineHost(
                 return;
             }
 
-            var after = full ? 0 : engine.MaxVideoId;
             await using var scope = scopes.CreateAsyncScope();
             var feed = scope.ServiceProvider.GetRequiredService<IVideoCatalogFeed>();
+            if (full)
+            {
+                await ResyncStatesAsync(engine, feed, cancellationToken);
+            }
+
+            // Then whatever was uploaded since (or during) the resync.
+            var after = engine.MaxVideoId;
             while (true)
             {
                 var page = await feed.ReadAsync(after, CatalogPage, cancellationToken);
@@ -149,6 +155,33 @@ public sealed partial class ForYouEngineHost(
         finally
         {
             _refreshing.Release();
+        }
+    }
+
+    // A resync reads only each video's state (a page of ids, lengths and flags), so it stays cheap beside
+    // the feeds that share the database; a page naming videos the engine has not seen (an insert that
+    // committed after a higher id was loaded) is loaded in full.
+    private static async Task ResyncStatesAsync(ForYouEngine engine, IVideoCatalogFeed feed, CancellationToken cancellationToken)
+    {
+        var after = 0L;
+        while (true)
+        {
+            var page = await feed.ReadStatesAsync(after, CatalogPage, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            if (engine.UpdateVideoStates(page).Count > 0)
+            {
+                engine.UpsertVideos(await feed.ReadAsync(after, page.Count, cancellationToken));
+            }
+
+            after = page[^1].VideoId;
+            if (page.Count < CatalogPage)
+            {
+                break;
+            }
         }
     }
 
