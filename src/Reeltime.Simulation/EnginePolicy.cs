@@ -22,10 +22,13 @@ public sealed class EnginePolicy : IFeedPolicy, IDisposable
     private long _nextOffset;
     private long _requests;
 
-    /// <summary>An engine with <paramref name="options"/> (defaults when null).</summary>
+    /// <summary>
+    /// An engine with <paramref name="options"/> (defaults with a reproducible index refresh when null;
+    /// pass <see cref="EngineOptions.ReproducibleIndexRefresh"/> to get figures that do not depend on the machine).
+    /// </summary>
     public EnginePolicy(EngineOptions? options = null)
     {
-        _engine = new ForYouEngine(options ?? new EngineOptions(), _clock);
+        _engine = new ForYouEngine(options ?? new EngineOptions { ReproducibleIndexRefresh = true }, _clock);
     }
 
     /// <inheritdoc />

@@ -19,7 +19,7 @@ internal sealed class SyntheticWorld
     {
         _random = new Random(seed);
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
-        Options = options ?? new EngineOptions { Dimensions = 16, Seed = seed };
+        Options = options ?? new EngineOptions { Dimensions = 16, Seed = seed, ReproducibleIndexRefresh = true };
         Engine = new ForYouEngine(Options, Clock);
         var now = Clock.GetUtcNow().ToUnixTimeMilliseconds();
         var catalog = new List<CatalogVideo>();

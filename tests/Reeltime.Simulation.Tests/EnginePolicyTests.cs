@@ -25,7 +25,7 @@ public sealed class EnginePolicyTests
     {
         var simulator = new Simulator(new SyntheticWorld(Small));
         var popularity = await simulator.RunAsync(new PopularityPolicy());
-        using var policy = new EnginePolicy(new EngineOptions { Seed = Small.Seed });
+        using var policy = new EnginePolicy(new EngineOptions { Seed = Small.Seed, ReproducibleIndexRefresh = true });
         var engine = await simulator.RunAsync(policy);
 
         Assert.True(engine.WatchSecondsPerImpression >= 1.5 * popularity.WatchSecondsPerImpression,

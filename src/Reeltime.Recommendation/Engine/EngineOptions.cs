@@ -171,6 +171,15 @@ public sealed class EngineOptions
     /// <summary>The seed of every random choice, so runs can be reproduced.</summary>
     public int Seed { get; set; } = 20261125;
 
+    /// <summary>
+    /// When true, every vector that moved is re-inserted into the nearest-neighbour index before a batch of
+    /// events returns, instead of in the time the batch leaves over. The index, and so every figure of a
+    /// seeded run, then no longer depends on how fast or busy the machine is. For simulations, learning
+    /// tests and evaluation on small catalogues; a server leaves it off so the refresh never sets the
+    /// ingestion rate.
+    /// </summary>
+    public bool ReproducibleIndexRefresh { get; set; }
+
     /// <summary>Returns the problems of these settings, empty when they are valid.</summary>
     public IReadOnlyList<string> Problems()
     {

@@ -535,7 +535,8 @@ public sealed partial class ForYouEngine : IDisposable
         Span<float> vector = stackalloc float[_dim];
         var deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(1, applying.TotalMilliseconds / 10) * Stopwatch.Frequency / 1000);
         var refreshed = 0;
-        while ((refreshed < 8 || Stopwatch.GetTimestamp() < deadline) && _dirty.TryDequeue(out var video))
+        var drain = Options.ReproducibleIndexRefresh;
+        while ((drain || refreshed < 8 || Stopwatch.GetTimestamp() < deadline) && _dirty.TryDequeue(out var video))
         {
             refreshed++;
             _isDirty[video] = false;
