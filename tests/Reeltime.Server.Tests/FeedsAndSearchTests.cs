@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 
 namespace Reeltime.Server.Tests;
 
@@ -33,6 +34,35 @@ public sealed class FeedsAndSearchTests(ReeltimeServer server) : IClassFixture<R
 
         posted.Reverse();
         Assert.Equal(posted, seen);
+    }
+
+    [Fact]
+    public async Task The_following_feed_shows_followers_only_videos_and_never_private_deleted_removed_or_unfinished_ones()
+    {
+        var ana = await server.NewUserAsync("shown");
+        var reader = await server.NewUserAsync("reader");
+        await reader.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        var open = await server.PostMetadataAsync(ana, "open");
+        var friends = await server.PostMetadataAsync(ana, "friends", "followers");
+        var mine = await server.PostMetadataAsync(ana, "mine", "private");
+        var deleted = await server.PostMetadataAsync(ana, "deleted");
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/videos/{deleted}")).StatusCode);
+        var removed = await server.PostMetadataAsync(ana, "removed");
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>();
+            await db.Videos.Where(v => v.Id == removed).ExecuteUpdateAsync(v => v.SetProperty(x => x.Moderation, Reeltime.Platform.Storage.ModerationState.Removed));
+            var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+            var unfinished = await library.CreateAsync(ana.Id, new Reeltime.Platform.Videos.NewVideo("processing", "public"), Reeltime.Platform.Storage.VideoStatus.Processing, null, CancellationToken.None);
+            Assert.True(unfinished.Succeeded);
+        }
+
+        Assert.Equal([friends, open], (await reader.Client.GetJsonAsync("/api/feed/following")).Ids());
+        Assert.DoesNotContain(mine, (await ana.Client.GetJsonAsync("/api/feed/following")).Ids());
+
+        // Unfollowing empties the feed at once.
+        Assert.Equal(HttpStatusCode.NoContent, (await reader.Client.DeleteAsync($"/api/users/{ana.Username}/follow")).StatusCode);
+        Assert.Empty((await reader.Client.GetJsonAsync("/api/feed/following")).Ids());
     }
 
     [Theory]

@@ -15,8 +15,46 @@ public sealed class FeedService(PlatformDbContext db, TimeProvider clock)
     public Task<Page<VideoView>> FollowingAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken)
     {
         var followed = db.Follows.Where(f => f.FollowerId == viewerId && f.State == FollowState.Accepted).Select(f => f.FolloweeId);
-        return PageAsync(viewerId, db.Videos.Where(v => followed.Contains(v.AuthorId)), cursor, count, cancellationToken);
+        return db.Database.IsNpgsql()
+            ? FollowingByAuthorAsync(viewerId, cursor, count, cancellationToken)
+            : PageAsync(viewerId, db.Videos.Where(v => followed.Contains(v.AuthorId)), cursor, count, cancellationToken);
     }
+
+    // On PostgreSQL the general visibility filter lets the planner pick a walk down all videos by time, or
+    // the followees' videos with privacy and follow probes for each (p99 from 60 to over 400 ms at 10k
+    // users and 100k videos, depending on the statistics of the day). Here every author is an accepted
+    // followee, so the rule reduces to "ready, not private, not deleted or removed, no block either way",
+    // and each followee's newest count + 1 come straight off the (author, created) index in a LATERAL join
+    // before the merge. EF Core turns the LINQ form of this into ROW_NUMBER over the whole table, so the SQL
+    // is written out; SQLite has no LATERAL join, and its plan for the general filter is fast already.
+    private async Task<Page<VideoView>> FollowingByAuthorAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken)
+    {
+        var before = cursor?.Time ?? NoCursorTime;
+        var beforeId = cursor?.Id ?? long.MaxValue;
+        var take = count + 1;
+        var keys = await db.Database.SqlQuery<FeedKey>($"""
+            SELECT v."Id", v."CreatedAt"
+            FROM "Follows" AS f
+            CROSS JOIN LATERAL (
+                SELECT w."Id", w."CreatedAt"
+                FROM "Videos" AS w
+                WHERE w."AuthorId" = f."FolloweeId" AND w."DeletedAt" IS NULL AND w."Moderation" = {(int)ModerationState.Visible}
+                  AND w."Status" = {(int)VideoStatus.Ready} AND w."Visibility" <> {(int)VideoVisibility.Private}
+                  AND (w."CreatedAt", w."Id") < ({before}, {beforeId})
+                ORDER BY w."CreatedAt" DESC, w."Id" DESC
+                LIMIT {take}) AS v
+            WHERE f."FollowerId" = {viewerId} AND f."State" = {(int)FollowState.Accepted}
+              AND NOT EXISTS (
+                SELECT 1 FROM "Blocks" AS b
+                WHERE (b."BlockerId" = f."FolloweeId" AND b."BlockedId" = {viewerId}) OR (b."BlockerId" = {viewerId} AND b."BlockedId" = f."FolloweeId"))
+            ORDER BY v."CreatedAt" DESC, v."Id" DESC
+            LIMIT {take}
+            """).ToListAsync(cancellationToken);
+        return await PageOfAsync(viewerId, keys.ConvertAll(k => (k.Id, k.CreatedAt)), count, cancellationToken);
+    }
+
+    // Later than any upload: the first page has no cursor.
+    private static readonly DateTime NoCursorTime = new(9999, 12, 31, 0, 0, 0, DateTimeKind.Utc);
 
     /// <summary>A user's videos visible to the viewer, newest first; not found if the user is hidden from the viewer.</summary>
     public async Task<Outcome<Page<VideoView>>> UserVideosAsync(long viewerId, string username, Cursor? cursor, int count, CancellationToken cancellationToken)
@@ -95,9 +133,23 @@ public sealed class FeedService(PlatformDbContext db, TimeProvider clock)
 
         var ids = await query.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id).Take(count + 1)
             .Select(v => new { v.Id, v.CreatedAt }).ToListAsync(cancellationToken);
+        return await PageOfAsync(viewerId, ids.ConvertAll(x => (x.Id, x.CreatedAt)), count, cancellationToken);
+    }
+
+    // ids: up to count + 1 (id, created) pairs, newest first; the extra one says there is a next page.
+    private async Task<Page<VideoView>> PageOfAsync(long viewerId, List<(long Id, DateTime CreatedAt)> ids, int count, CancellationToken cancellationToken)
+    {
         var pageIds = ids.Take(count).Select(x => x.Id).ToList();
         var items = await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => pageIds.Contains(v.Id)), cancellationToken, pageIds);
         var next = ids.Count > count ? new Cursor(ids[count - 1].CreatedAt, ids[count - 1].Id).Encode() : null;
         return new Page<VideoView>(items, next);
     }
+}
+
+/// <summary>A row of the Following feed's key query: a video and its upload time, the cursor's two parts.</summary>
+internal sealed class FeedKey
+{
+    public long Id { get; init; }
+
+    public DateTime CreatedAt { get; init; }
 }
