@@ -78,7 +78,7 @@ internal static class FeedBenchmark
         var rate = options.Int("rate", 100);
         var seconds = options.Int("seconds", 30);
         var users = options.Int("users", 1000);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { BaseAddress = new Uri(url) };
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
         var tokens = Enumerable.Range(1, users).Select(id => BenchTokens.For(id)).ToArray();
 
         // Warm up: the first requests pay for JIT and cold caches.
@@ -108,8 +108,19 @@ internal static class FeedBenchmark
             var token = tokens[i % tokens.Length];
             inflight.Add(Task.Run(async () =>
             {
-                var (ok, count) = await SendAsync(http, token);
-                var elapsed = Stopwatch.GetTimestamp() - due;
+                bool ok;
+                int count;
+                try
+                {
+                    (ok, count) = await SendAsync(http, token);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // A request that fails or outlives the client's timeout counts as failed, at its full wait.
+                    (ok, count) = (false, 0);
+                }
+
+                var elapsed = Math.Clamp(Stopwatch.GetTimestamp() - due, 0, latencies.HighestTrackableValue);
                 lock (latencies)
                 {
                     latencies.RecordValue(elapsed);
