@@ -14,10 +14,13 @@ public sealed class FeedService(PlatformDbContext db, TimeProvider clock)
     /// <summary>Videos of the accounts the viewer follows (accepted), newest first.</summary>
     public Task<Page<VideoView>> FollowingAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken)
     {
+        if (db.Database.IsNpgsql())
+        {
+            return FollowingByAuthorAsync(viewerId, cursor, count, cancellationToken);
+        }
+
         var followed = db.Follows.Where(f => f.FollowerId == viewerId && f.State == FollowState.Accepted).Select(f => f.FolloweeId);
-        return db.Database.IsNpgsql()
-            ? FollowingByAuthorAsync(viewerId, cursor, count, cancellationToken)
-            : PageAsync(viewerId, db.Videos.Where(v => followed.Contains(v.AuthorId)), cursor, count, cancellationToken);
+        return PageAsync(viewerId, db.Videos.Where(v => followed.Contains(v.AuthorId)), cursor, count, cancellationToken);
     }
 
     // On PostgreSQL the general visibility filter lets the planner pick a walk down all videos by time, or
