@@ -187,7 +187,16 @@ internal static class EngineBenchmark
         var status = File.Exists("/proc/self/status") ? File.ReadAllLines("/proc/self/status") : [];
         string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?[(name.Length + 1)..].Trim() ?? "?";
         Print($"memory {when}: resident {Field("VmRSS")}, peak resident {Field("VmHWM")}, managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024):N0} MB");
+
+        // Where resident memory goes besides live objects: what the GC holds committed but free, by generation.
+        var info = GC.GetGCMemoryInfo();
+        static string Mb(long bytes) => $"{bytes / (1024.0 * 1024):N0}";
+        var generations = string.Join(", ", Generations.Select((name, i) =>
+            $"{name} {Mb(info.GenerationInfo[i].SizeAfterBytes)} (free {Mb(info.GenerationInfo[i].FragmentationAfterBytes)})"));
+        Print($"  GC: committed {Mb(info.TotalCommittedBytes)} MB, heap {Mb(info.HeapSizeBytes)} MB, fragmented {Mb(info.FragmentedBytes)} MB; {generations} MB");
     }
+
+    private static readonly string[] Generations = ["gen0", "gen1", "gen2", "large", "pinned"];
 
     private static double Ms(LongHistogram histogram, double percentile) =>
         histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;

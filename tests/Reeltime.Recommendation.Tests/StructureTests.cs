@@ -54,6 +54,56 @@ public sealed class StructureTests
     }
 
     [Fact]
+    public void The_compact_map_holds_what_a_dictionary_holds_after_any_mix_of_inserts_updates_and_removals()
+    {
+        var random = new Random(5);
+        var map = new CompactMap<Interest>();
+        var reference = new Dictionary<int, Interest>();
+        for (var step = 0; step < 20_000; step++)
+        {
+            var key = random.Next(-50, 300);
+            switch (random.Next(4))
+            {
+                case 0:
+                    Assert.Equal(reference.Remove(key), map.Remove(key));
+                    break;
+                case 1:
+                    ref var value = ref map.GetValueRefOrAddDefault(key, out var existed);
+                    Assert.Equal(reference.ContainsKey(key), existed);
+                    value.Weight += 1;
+                    value.AtMs = step;
+                    reference[key] = new Interest { Weight = reference.GetValueOrDefault(key).Weight + 1, AtMs = step };
+                    break;
+                case 2:
+                    map[key] = new Interest { Weight = -step, AtMs = step };
+                    reference[key] = new Interest { Weight = -step, AtMs = step };
+                    break;
+                default:
+                    Assert.Equal(reference.TryGetValue(key, out var expected), map.TryGetValue(key, out var actual));
+                    Assert.Equal(expected, actual);
+                    break;
+            }
+
+            if (step % 5_000 == 4_999)
+            {
+                Assert.Equal(reference.Count, map.Count);
+                List<KeyValuePair<int, Interest>> entries = [];
+                foreach (var entry in map)
+                {
+                    entries.Add(entry);
+                }
+
+                Assert.Equal(reference.OrderBy(p => p.Key), entries);
+            }
+        }
+
+        map.Clear();
+        Assert.Equal(0, map.Count);
+        Assert.False(map.ContainsKey(1));
+        Assert.Throws<KeyNotFoundException>(() => map[1]);
+    }
+
+    [Fact]
     public void An_adagrad_step_moves_a_row_against_the_gradient_and_steps_shrink()
     {
         var table = new EmbeddingTable(4, admitAfter: 1);

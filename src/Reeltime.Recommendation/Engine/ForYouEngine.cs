@@ -434,7 +434,7 @@ public sealed partial class ForYouEngine : IDisposable
         }
     }
 
-    private List<InterestView> TopInterests(Dictionary<int, Interest> interests, int top, long now, Func<int, (long Id, string Name)> describe)
+    private List<InterestView> TopInterests(CompactMap<Interest> interests, int top, long now, Func<int, (long Id, string Name)> describe)
     {
         List<InterestView> list = [];
         foreach (var (key, interest) in interests)

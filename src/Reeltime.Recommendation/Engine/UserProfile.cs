@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Reeltime.Recommendation.Engine;
 
 /// <summary>One entry of a viewer's recent watch sequence.</summary>
@@ -117,9 +115,9 @@ internal sealed class UserProfile(long userId, int dim)
 
     public int RecentCount { get; set; }
 
-    public Dictionary<int, Interest> Hashtags { get; } = [];
+    public CompactMap<Interest> Hashtags { get; } = new();
 
-    public Dictionary<int, Interest> Creators { get; } = [];
+    public CompactMap<Interest> Creators { get; } = new();
 
     /// <summary>
     /// Video index → when it was last served or watched (event time, whole seconds since <see cref="SeenEpochMs"/>).
@@ -133,10 +131,10 @@ internal sealed class UserProfile(long userId, int dim)
     private const long SeenEpochMs = 1_577_836_800_000;
 
     /// <summary>The viewer's affinity model: hashtag → weight (see <see cref="Affinity"/>).</summary>
-    public Dictionary<int, Affinity> HashtagAffinity { get; } = [];
+    public CompactMap<Affinity> HashtagAffinity { get; } = new();
 
     /// <summary>The viewer's affinity model: creator → weight.</summary>
-    public Dictionary<int, Affinity> CreatorAffinity { get; } = [];
+    public CompactMap<Affinity> CreatorAffinity { get; } = new();
 
     /// <summary>The affinity model's bias: how much the viewer watches on in general, and in this session.</summary>
     public Affinity Bias;
@@ -240,7 +238,7 @@ internal sealed class UserProfile(long userId, int dim)
     public void AddInterest(bool hashtag, int key, float amount, long nowMs, double halfLifeMs)
     {
         var interests = hashtag ? Hashtags : Creators;
-        ref var interest = ref CollectionsMarshal.GetValueRefOrAddDefault(interests, key, out _);
+        ref var interest = ref interests.GetValueRefOrAddDefault(key, out _);
         interest.Weight = interest.At(nowMs, halfLifeMs) + amount;
         interest.AtMs = nowMs;
         if (interests.Count > MaxInterests)
@@ -280,7 +278,7 @@ internal sealed class UserProfile(long userId, int dim)
             }
         }
 
-        ref var affinity = ref CollectionsMarshal.GetValueRefOrAddDefault(affinities, key, out var existed);
+        ref var affinity = ref affinities.GetValueRefOrAddDefault(key, out var existed);
         if (!existed)
         {
             affinity.AtMs = nowMs;
@@ -408,10 +406,10 @@ internal sealed class UserProfile(long userId, int dim)
         return profile;
     }
 
-    private static void WriteInterests(BinaryWriter writer, Dictionary<int, Interest> interests)
+    private static void WriteInterests(BinaryWriter writer, CompactMap<Interest> interests)
     {
         writer.Write(interests.Count);
-        foreach (var (key, interest) in interests.OrderBy(p => p.Key))
+        foreach (var (key, interest) in interests)
         {
             writer.Write(key);
             writer.Write(interest.Weight);
@@ -419,7 +417,7 @@ internal sealed class UserProfile(long userId, int dim)
         }
     }
 
-    private static void ReadInterests(BinaryReader reader, Dictionary<int, Interest> interests)
+    private static void ReadInterests(BinaryReader reader, CompactMap<Interest> interests)
     {
         var count = reader.ReadInt32();
         for (var i = 0; i < count; i++)
@@ -428,10 +426,10 @@ internal sealed class UserProfile(long userId, int dim)
         }
     }
 
-    private static void WriteAffinities(BinaryWriter writer, Dictionary<int, Affinity> affinities)
+    private static void WriteAffinities(BinaryWriter writer, CompactMap<Affinity> affinities)
     {
         writer.Write(affinities.Count);
-        foreach (var (key, affinity) in affinities.OrderBy(p => p.Key))
+        foreach (var (key, affinity) in affinities)
         {
             writer.Write(key);
             WriteAffinity(writer, affinity);
@@ -447,7 +445,7 @@ internal sealed class UserProfile(long userId, int dim)
         writer.Write(affinity.AtMs);
     }
 
-    private static void ReadAffinities(BinaryReader reader, Dictionary<int, Affinity> affinities)
+    private static void ReadAffinities(BinaryReader reader, CompactMap<Affinity> affinities)
     {
         var count = reader.ReadInt32();
         for (var i = 0; i < count; i++)
