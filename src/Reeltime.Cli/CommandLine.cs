@@ -43,6 +43,12 @@ internal static class CommandLine
                 return EvalCommand.Run(After(1));
             }
 
+            if (args.ElementAtOrDefault(0) == "lab")
+            {
+                // Not in the usage text: quick experiments on valid (docs/benchmarks.md, Offline evaluation).
+                return LabCommand.Run(After(1));
+            }
+
             return (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch
             {
                 ("admin", "seed") => await Seeder.RunAsync(After(2)),
