@@ -168,16 +168,21 @@ internal static class LabCommand
                 for (var i = 0; i < n; i++)
                 {
                     var row = ideal.Row(i);
-                    var di = itemNorm[i] == 0 ? 0 : 1 / itemNorm[i];
                     for (var j = 0; j < n; j++)
                     {
+                        if (itemNorm[j] == 0)
+                        {
+                            continue;
+                        }
+
                         double dot = 0;
                         for (var c = 0; c < rank; c++)
                         {
                             dot += u[i, c] * u[j, c];
                         }
 
-                        row[j] = (float)(dot * itemNorm[j] * di);
+                        // Row i is what engaging with i adds to every j: d_i^-½ (U Uᵀ)_ij d_j^½.
+                        row[j] = (float)(dot * itemNorm[i] / itemNorm[j]);
                     }
                 }
 
