@@ -152,7 +152,7 @@ internal static class LabCommand
             var evd = p.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
             Log("4 eigen-decomposition done");
             var order = Enumerable.Range(0, n).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
-            foreach (var rank in new[] { 64, 128, 256 })
+            foreach (var rank in (options.String("ranks") ?? "64,128,256").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)))
             {
                 // D^-½ U Uᵀ D^½ applied to the user's row.
                 var ideal = new ItemMatrix(n);
@@ -195,7 +195,7 @@ internal static class LabCommand
 
             foreach (var (kind, z) in filters)
             {
-                foreach (var alpha in new[] { 0.05, 0.1, 0.2, 0.3, 0.5 })
+                foreach (var alpha in (options.String("alphas") ?? "0.05,0.1,0.2,0.3,0.5").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
                 {
                     var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
                     var name = string.Create(CultureInfo.InvariantCulture, $"{kind} α={alpha}");
