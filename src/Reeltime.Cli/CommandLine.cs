@@ -27,7 +27,7 @@ internal static class CommandLine
           eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]
                       [--seed 2020] [--out data/eval/results-PROTOCOL.json] [--data DIR] [--verbose true]
                       offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
-                      models: pop, itemknn, bpr, ease, rp3beta, userknn, transition, gap, recentpop,
+                      models: pop, itemknn, bpr, ease, ials, lowpass, rp3beta, userknn, transition, gap, recentpop,
                       available, tags, engine
           eval        --chart results.json      redraw the PNG chart of an earlier run
         """;
@@ -41,6 +41,12 @@ internal static class CommandLine
             if (args.ElementAtOrDefault(0) == "eval")
             {
                 return EvalCommand.Run(After(1));
+            }
+
+            if (args.ElementAtOrDefault(0) == "lab")
+            {
+                // Not in the usage text: quick experiments on valid (docs/benchmarks.md, Offline evaluation).
+                return LabCommand.Run(After(1));
             }
 
             return (args.ElementAtOrDefault(0), args.ElementAtOrDefault(1)) switch

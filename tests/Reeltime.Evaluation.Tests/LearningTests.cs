@@ -82,6 +82,19 @@ public class LearningTests
     }
 
     [Fact]
+    public void The_low_pass_filter_learns_taste_groups_that_popularity_cannot_and_a_popularity_scaled_penalty_keeps_ease_working()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(6), Protocol.General, 2020));
+
+        var pop = TestNdcg(new PopularityScorer(), set);
+        var lowPass = TestNdcg(new LowPassScorer(Rank: 6), set);
+        var scaled = TestNdcg(new EaseScorer(Lambda: 20, PenaltyExponent: 0.5), set);
+
+        Assert.True(lowPass > 1.5 * pop, $"low-pass {lowPass:F3} vs popularity {pop:F3}");
+        Assert.True(scaled > 1.5 * pop, $"EASE with a popularity-scaled penalty {scaled:F3} vs popularity {pop:F3}");
+    }
+
+    [Fact]
     public void Ranking_trees_learn_an_interaction_that_no_single_feature_shows()
     {
         // Two features per row; a row is relevant when both are above 0.5 or both below it (an XOR-like

@@ -8,15 +8,17 @@ namespace Reeltime.Recommendation.Offline;
 /// form, B = I - P / diag(P) with P = (XᵀX + λI)⁻¹: one dense inverse of the item Gram matrix.
 /// </summary>
 /// <remarks>
-/// Two refinements, each off at 0: <see cref="Emphasis"/> adds to item i's penalty a multiple of its own
+/// Three refinements, each off at 0: <see cref="Emphasis"/> adds to item i's penalty a multiple of its own
 /// engagement count, which is the closed form of training with dropout on the input (Steck, 2020, "EDLAE"),
 /// so popular items are penalised in proportion; <see cref="UserWeightExponent"/> lets users with long
-/// histories count less in the Gram matrix.
+/// histories count less in the Gram matrix; <see cref="PenaltyExponent"/> scales item i's L2 penalty by
+/// (its engagement weight / the mean item's)^exponent.
 /// </remarks>
 /// <param name="Lambda">L2 penalty; larger values trust co-engagement of rare items less.</param>
 /// <param name="Emphasis">Dropout-style penalty per unit of an item's own engagement weight.</param>
 /// <param name="UserWeightExponent">Each user's rows weigh (number of items)^-exponent.</param>
-public sealed record EaseScorer(double Lambda = 250, double Emphasis = 0, double UserWeightExponent = 0) : IItemScorer
+/// <param name="PenaltyExponent">Item i's penalty is λ · (weight_i / mean weight)^exponent (items without engagements count as one).</param>
+public sealed record EaseScorer(double Lambda = 250, double Emphasis = 0, double UserWeightExponent = 0, double PenaltyExponent = 0) : IItemScorer
 {
     private ItemMatrix weights = new(0);
 
@@ -26,8 +28,38 @@ public sealed record EaseScorer(double Lambda = 250, double Emphasis = 0, double
     /// <inheritdoc />
     public void Fit(InteractionLog log)
     {
-        var n = log.ItemCount;
         var gram = ItemMatrix.CoEngagement(log, UserWeightExponent);
+        weights = Solve(gram, Penalties(gram, Lambda, Emphasis, PenaltyExponent));
+    }
+
+    /// <summary>Per-item diagonal penalties: λ · (g_ii / mean g_ii)^exponent + emphasis · g_ii.</summary>
+    public static double[] Penalties(ItemMatrix gram, double lambda, double emphasis, double exponent)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        var n = gram.ItemCount;
+        var diagonal = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            diagonal[i] = gram.Row(i)[i];
+        }
+
+        var mean = n == 0 ? 1 : Math.Max(diagonal.Average(), 1e-9);
+        var penalties = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var scale = exponent == 0 ? 1 : Math.Pow(Math.Max(diagonal[i], 1) / mean, exponent);
+            penalties[i] = (lambda * scale) + (emphasis * diagonal[i]);
+        }
+
+        return penalties;
+    }
+
+    /// <summary>EASE's closed form on <paramref name="gram"/> with <paramref name="penalties"/> added to its diagonal.</summary>
+    public static ItemMatrix Solve(ItemMatrix gram, double[] penalties)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        ArgumentNullException.ThrowIfNull(penalties);
+        var n = gram.ItemCount;
         var g = new DenseMatrix(n, n);
         for (var i = 0; i < n; i++)
         {
@@ -37,10 +69,10 @@ public sealed record EaseScorer(double Lambda = 250, double Emphasis = 0, double
                 g[i, j] = row[j];
             }
 
-            g[i, i] += Lambda + (Emphasis * row[i]);
+            g[i, i] += penalties[i];
         }
 
-        // The Gram matrix plus λI is symmetric positive definite, so Cholesky is the stable, cheap factorisation.
+        // The Gram matrix plus a positive diagonal is symmetric positive definite, so Cholesky is the stable, cheap factorisation.
         var p = g.Cholesky().Solve(DenseMatrix.CreateIdentity(n));
         var b = new ItemMatrix(n);
         for (var i = 0; i < n; i++)
@@ -52,7 +84,7 @@ public sealed record EaseScorer(double Lambda = 250, double Emphasis = 0, double
             }
         }
 
-        weights = b;
+        return b;
     }
 
     /// <inheritdoc />

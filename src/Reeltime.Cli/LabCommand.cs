@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Globalization;
+using MathNet.Numerics.LinearAlgebra.Double;
+using Reeltime.Evaluation;
+using Reeltime.Recommendation.Offline;
+
+namespace Reeltime.Cli;
+
+/// <summary>
+/// <c>./reeltime lab</c> (not in the usage text): quick experiments on protocol A's valid users. EASE is
+/// fitted once; variants are scored per user, and every family of variants is checked two-fold over the
+/// valid users (the variant chosen on one half, scored on the other, both ways) against EASE alone.
+/// Test items are never read here.
+/// </summary>
+internal static class LabCommand
+{
+    private const int K = 10;
+
+    public static int Run(Options options)
+    {
+        var splitDirectory = options.Required("split-dir");
+        var genresFile = options.String("genres");
+        var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadGenres(genresFile) : null;
+        var set = new EvaluationSet("lab", Protocol.General, Split.Read(splitDirectory), genres);
+        var lambda = double.Parse(options.String("lambda") ?? "400", CultureInfo.InvariantCulture);
+        var emphasis = double.Parse(options.String("emphasis") ?? "0.4", CultureInfo.InvariantCulture);
+        var ideas = (options.String("ideas") ?? "1,2,3,4").Split(',');
+        var lab = new Lab(set, options.Int("fold-seed", 7));
+        var clock = Stopwatch.StartNew();
+        void Log(string line) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,6:F0} s] {line}"));
+
+        var gram = ItemMatrix.CoEngagement(set.Train);
+        var ease = EaseScorer.Solve(gram, EaseScorer.Penalties(gram, lambda, emphasis, 0));
+        var baseScores = lab.Scores(ease);
+        var baseline = lab.Ndcg(baseScores);
+        Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"ease λ={lambda} emphasis={emphasis}"), baseline));
+        var standardBase = lab.Standardised(baseScores);
+
+        if (ideas.Contains("1"))
+        {
+            // 1. Item i's penalty λ · (count_i / mean)^β; λ re-searched with β since β moves the penalty's scale.
+            var family = new List<(string, double[])> { ("β=0", baseline) };
+            foreach (var beta in new[] { -0.5, -0.25, 0.25, 0.5, 1 })
+            {
+                foreach (var factor in new[] { 0.5, 1, 2 })
+                {
+                    var b = EaseScorer.Solve(gram, EaseScorer.Penalties(gram, lambda * factor, emphasis, beta));
+                    var ndcg = lab.Ndcg(lab.Scores(b));
+                    var name = string.Create(CultureInfo.InvariantCulture, $"β={beta} λ={lambda * factor}");
+                    family.Add((name, ndcg));
+                    Log(lab.Describe("1 " + name, ndcg));
+                }
+            }
+
+            Log(lab.TwoFold("1 popularity-scaled penalty", baseline, family));
+        }
+
+        var counts = set.Train.ItemCounts;
+        if (ideas.Contains("2"))
+        {
+            // 2. z-scored EASE minus γ · log(1 + count).
+            var logCounts = counts.Select(c => (float)Math.Log(1 + c)).ToArray();
+            var family = new List<(string, double[])> { ("γ=0", baseline) };
+            foreach (var gamma in new[] { -0.3, -0.2, -0.1, -0.05, -0.02, 0.02, 0.05, 0.1, 0.2, 0.3 })
+            {
+                var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) =>
+                {
+                    for (var j = 0; j < s.Length; j++)
+                    {
+                        s[j] -= (float)gamma * logCounts[j];
+                    }
+                }));
+                var name = string.Create(CultureInfo.InvariantCulture, $"γ={gamma}");
+                family.Add((name, ndcg));
+                Log(lab.Describe("2 " + name, ndcg));
+            }
+
+            Log(lab.TwoFold("2 popularity debiasing", baseline, family));
+        }
+
+        if (ideas.Contains("3"))
+        {
+            // 3. Co-engagement within ±w positions of each user's time-ordered history.
+            var family = new List<(string, double[])> { ("α=0", baseline) };
+            foreach (var window in new[] { 1, 3, 10, 30 })
+            {
+                var local = LocalGram(set.Train, window);
+                var knn = Cosine(local);
+                var sources = new List<(string, ItemMatrix)> { ("knn", knn) };
+                if (options.String("local-ease") is "true")
+                {
+                    var mean = Enumerable.Range(0, local.ItemCount).Average(i => local.Row(i)[i]);
+                    var globalMean = Enumerable.Range(0, gram.ItemCount).Average(i => gram.Row(i)[i]);
+                    sources.Add(("ease", EaseScorer.Solve(local, EaseScorer.Penalties(local, lambda * mean / globalMean, emphasis, 0))));
+                }
+
+                foreach (var (kind, matrix) in sources)
+                {
+                    var z = lab.Standardised(lab.Scores(matrix));
+                    Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"3 local {kind} w={window} alone"), lab.Ndcg(z)));
+                    foreach (var alpha in new[] { -0.2, -0.1, 0.05, 0.1, 0.2, 0.3, 0.5 })
+                    {
+                        var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
+                        var name = string.Create(CultureInfo.InvariantCulture, $"{kind} w={window} α={alpha}");
+                        family.Add((name, ndcg));
+                        Log(lab.Describe("3 " + name, ndcg));
+                    }
+                }
+            }
+
+            Log(lab.TwoFold("3 time-local co-engagement", baseline, family));
+        }
+
+        if (ideas.Contains("4"))
+        {
+            // 4. GF-CF: the normalised item-item matrix R̃ᵀR̃, and an ideal low-pass from its top eigenvectors.
+            var n = set.ItemCount;
+            var normalised = new ItemMatrix(n);
+            var itemNorm = counts.Select(c => c == 0 ? 0f : (float)(1 / Math.Sqrt(c))).ToArray();
+            foreach (var history in set.Train.Histories)
+            {
+                var items = history.Items.Distinct().ToArray();
+                if (items.Length == 0)
+                {
+                    continue;
+                }
+
+                var userWeight = 1f / items.Length;
+                foreach (var i in items)
+                {
+                    var row = normalised.Row(i);
+                    foreach (var j in items)
+                    {
+                        row[j] += userWeight * itemNorm[i] * itemNorm[j];
+                    }
+                }
+            }
+
+            var family = new List<(string, double[])> { ("α=0", baseline) };
+            var linear = lab.Standardised(lab.Scores(normalised));
+            Log(lab.Describe("4 linear filter alone", lab.Ndcg(linear)));
+            var filters = new List<(string, float[][])> { ("linear", linear) };
+            var p = new DenseMatrix(n, n);
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    p[i, j] = normalised.Row(i)[j];
+                }
+            }
+
+            var evd = p.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+            Log("4 eigen-decomposition done");
+            var order = Enumerable.Range(0, n).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
+            foreach (var rank in (options.String("ranks") ?? "64,128,256").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)))
+            {
+                // D^-½ U Uᵀ D^½ applied to the user's row.
+                var ideal = new ItemMatrix(n);
+                var u = new double[n, rank];
+                for (var i = 0; i < n; i++)
+                {
+                    for (var c = 0; c < rank; c++)
+                    {
+                        u[i, c] = evd.EigenVectors[i, order[c]];
+                    }
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var row = ideal.Row(i);
+                    for (var j = 0; j < n; j++)
+                    {
+                        if (itemNorm[j] == 0)
+                        {
+                            continue;
+                        }
+
+                        double dot = 0;
+                        for (var c = 0; c < rank; c++)
+                        {
+                            dot += u[i, c] * u[j, c];
+                        }
+
+                        // Row i is what engaging with i adds to every j: d_i^-½ (U Uᵀ)_ij d_j^½.
+                        row[j] = (float)(dot * itemNorm[i] / itemNorm[j]);
+                    }
+                }
+
+                var z = lab.Standardised(lab.Scores(ideal));
+                Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"4 ideal k={rank} alone"), lab.Ndcg(z)));
+                filters.Add((string.Create(CultureInfo.InvariantCulture, $"ideal k={rank}"), z));
+                var mixed = Lab.Combine(linear, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], 0.3f, s, s));
+                filters.Add((string.Create(CultureInfo.InvariantCulture, $"linear+0.3 ideal k={rank}"), lab.Standardised(mixed)));
+            }
+
+            foreach (var (kind, z) in filters)
+            {
+                foreach (var alpha in (options.String("alphas") ?? "0.05,0.1,0.2,0.3,0.5").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
+                {
+                    var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
+                    var name = string.Create(CultureInfo.InvariantCulture, $"{kind} α={alpha}");
+                    family.Add((name, ndcg));
+                    Log(lab.Describe("4 " + name, ndcg));
+                }
+            }
+
+            Log(lab.TwoFold("4 graph filter", baseline, family));
+        }
+
+        return 0;
+    }
+
+    /// <summary>Pairs of a user's items at most <paramref name="window"/> positions apart in time order (the diagonal holds counts).</summary>
+    private static ItemMatrix LocalGram(InteractionLog log, int window)
+    {
+        var m = new ItemMatrix(log.ItemCount);
+        foreach (var history in log.Histories)
+        {
+            var items = history.Items;
+            for (var a = 0; a < items.Length; a++)
+            {
+                m.Row(items[a])[items[a]] += 1;
+                for (var b = a + 1; b < Math.Min(items.Length, a + window + 1); b++)
+                {
+                    m.Row(items[a])[items[b]] += 1;
+                    m.Row(items[b])[items[a]] += 1;
+                }
+            }
+        }
+
+        return m;
+    }
+
+    /// <summary>Cosine of the co-engagement counts, diagonal zero.</summary>
+    private static ItemMatrix Cosine(ItemMatrix gram)
+    {
+        var n = gram.ItemCount;
+        var result = new ItemMatrix(n);
+        var norms = Enumerable.Range(0, n).Select(i => Math.Sqrt(Math.Max(gram.Row(i)[i], 0))).ToArray();
+        for (var i = 0; i < n; i++)
+        {
+            var from = gram.Row(i);
+            var to = result.Row(i);
+            for (var j = 0; j < n; j++)
+            {
+                to[j] = i == j || norms[i] == 0 || norms[j] == 0 ? 0 : (float)(from[j] / (norms[i] * norms[j]));
+            }
+        }
+
+        return result;
+    }
+
+    private sealed class Lab
+    {
+        private readonly EvaluationSet set;
+        private readonly int[] users;
+        private readonly bool[][] excluded;
+        private readonly HashSet<int>[] targets;
+        private readonly int[] fold;
+
+        public Lab(EvaluationSet set, int foldSeed)
+        {
+            this.set = set;
+            users = set.Users(Stage.Valid);
+            excluded = new bool[users.Length][];
+            for (var k = 0; k < users.Length; k++)
+            {
+                excluded[k] = new bool[set.ItemCount];
+                set.MarkExcluded(users[k], Stage.Valid, excluded[k]);
+            }
+
+            targets = [.. users.Select(u => set.Targets(u, Stage.Valid).ToHashSet())];
+            var order = Enumerable.Range(0, users.Length).ToArray();
+            new Random(foldSeed).Shuffle(order);
+            fold = new int[users.Length];
+            for (var r = 0; r < order.Length; r++)
+            {
+                fold[order[r]] = r < order.Length / 2 ? 0 : 1;
+            }
+        }
+
+        public float[][] Scores(ItemMatrix weights)
+        {
+            var scores = new float[users.Length][];
+            Parallel.For(0, users.Length, k =>
+            {
+                scores[k] = new float[set.ItemCount];
+                foreach (var item in set.History(users[k], Stage.Valid).Items.Distinct())
+                {
+                    weights.AddRow(item, 1, scores[k]);
+                }
+            });
+            return scores;
+        }
+
+        public float[][] Standardised(float[][] scores)
+        {
+            var result = new float[scores.Length][];
+            for (var k = 0; k < scores.Length; k++)
+            {
+                result[k] = (float[])scores[k].Clone();
+                BlendedScorer.Standardise(result[k], excluded[k]);
+            }
+
+            return result;
+        }
+
+        public static float[][] Combine(float[][] start, Action<int, float[]> change)
+        {
+            var result = new float[start.Length][];
+            for (var k = 0; k < start.Length; k++)
+            {
+                result[k] = (float[])start[k].Clone();
+                change(k, result[k]);
+            }
+
+            return result;
+        }
+
+        public double[] Ndcg(float[][] scores)
+        {
+            var result = new double[users.Length];
+            Parallel.For(0, users.Length, k =>
+            {
+                var top = RankingMetrics.Top(scores[k], excluded[k], K);
+                Span<double> sums = stackalloc double[RankingMetrics.Names.Length];
+                RankingMetrics.Accumulate(top, targets[k], K, sums);
+                result[k] = sums[1];
+            });
+            return result;
+        }
+
+        private double Mean(double[] perUser, int half) => Enumerable.Range(0, perUser.Length).Where(k => half < 0 || fold[k] == half).Average(k => perUser[k]);
+
+        public string Describe(string name, double[] perUser) =>
+            string.Create(CultureInfo.InvariantCulture, $"{name}: valid {Mean(perUser, -1):F4} (halves {Mean(perUser, 0):F4} / {Mean(perUser, 1):F4})");
+
+        /// <summary>For each half: the best variant on it, scored on the other half, against EASE on that other half.</summary>
+        public string TwoFold(string title, double[] baseline, List<(string Name, double[] PerUser)> family)
+        {
+            var lines = new List<string>();
+            foreach (var fitted in new[] { 0, 1 })
+            {
+                var scored = 1 - fitted;
+                var best = family.MaxBy(v => Mean(v.PerUser, fitted));
+                lines.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"chosen on half {fitted}: {best.Name} ({Mean(best.PerUser, fitted):F4}); on half {scored} {Mean(best.PerUser, scored):F4} vs ease {Mean(baseline, scored):F4} ({Mean(best.PerUser, scored) - Mean(baseline, scored):+0.0000;-0.0000})"));
+            }
+
+            var overall = family.MaxBy(v => Mean(v.PerUser, -1));
+            return $"TWO-FOLD {title}: " + string.Join("; ", lines) + string.Create(CultureInfo.InvariantCulture, $"; best on all valid {overall.Name} {Mean(overall.PerUser, -1):F4} vs ease {Mean(baseline, -1):F4}");
+        }
+    }
+}
