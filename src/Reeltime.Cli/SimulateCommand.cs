@@ -21,7 +21,16 @@ internal static class SimulateCommand
         var world = new SyntheticWorld(settings);
         var simulator = new Simulator(world);
         using var engine = new EnginePolicy();
-        IFeedPolicy[] policies = [engine, new PopularityPolicy(), new RandomPolicy(settings.Seed)];
+        IFeedPolicy[] all = [engine, new PopularityPolicy(), new RandomPolicy(settings.Seed)];
+
+        // --policies engine,popularity runs only those (tuning the engine needs only the engine's run:
+        // the other policies do not depend on it).
+        var named = options.String("policies")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var policies = named is null ? all : all.Where(p => named.Contains(p.Name, StringComparer.OrdinalIgnoreCase)).ToArray();
+        if (policies.Length == 0)
+        {
+            throw new UsageException($"--policies names none of: {string.Join(", ", all.Select(p => p.Name))}.");
+        }
 
         var outcomes = new List<PolicyOutcome>();
         await AnsiConsole.Progress().StartAsync(async progress =>
