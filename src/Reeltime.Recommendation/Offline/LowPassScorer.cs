@@ -24,22 +24,17 @@ public sealed record LowPassScorer(int Rank = 64) : IItemScorer
         ArgumentNullException.ThrowIfNull(log);
         var n = log.ItemCount;
         var inverseRoot = log.ItemCounts.Select(c => c == 0 ? 0 : 1 / Math.Sqrt(c)).ToArray();
-        var normalised = new DenseMatrix(n, n);
-        foreach (var history in log.Histories)
-        {
-            var items = history.Items.Distinct().ToArray();
-            if (items.Length == 0)
-            {
-                continue;
-            }
 
-            var userWeight = 1.0 / items.Length;
-            foreach (var i in items)
+        // R̃ᵀR̃ with each user's rows weighted 1 / (their number of items): the co-engagement Gram matrix at
+        // user-weight exponent 1, scaled by the items' degrees on both sides.
+        var gram = ItemMatrix.CoEngagement(log, userWeightExponent: 1);
+        var normalised = new DenseMatrix(n, n);
+        for (var i = 0; i < n; i++)
+        {
+            var row = gram.Row(i);
+            for (var j = 0; j < n; j++)
             {
-                foreach (var j in items)
-                {
-                    normalised[i, j] += userWeight * inverseRoot[i] * inverseRoot[j];
-                }
+                normalised[i, j] = row[j] * inverseRoot[i] * inverseRoot[j];
             }
         }
 
