@@ -36,6 +36,18 @@ internal static class LabCommand
         Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"ease λ={lambda} emphasis={emphasis}"), baseline));
         var standardBase = lab.Standardised(baseScores);
 
+        if (options.String("with-lowpass") is { } lowPassRank)
+        {
+            // The engine's blend already holds a low-pass source: later ideas must add to EASE plus it.
+            var lowPass = new LowPassScorer(int.Parse(lowPassRank, CultureInfo.InvariantCulture));
+            lowPass.Fit(set.Train);
+            var z = lab.Standardised(lab.Scores(lowPass));
+            var alpha = float.Parse(options.String("lowpass-weight") ?? "0.3", CultureInfo.InvariantCulture);
+            standardBase = lab.Standardised(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], alpha, s, s)));
+            baseline = lab.Ndcg(standardBase);
+            Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"base: ease + {alpha} lowpass k={lowPassRank}"), baseline));
+        }
+
         if (ideas.Contains("1"))
         {
             // 1. Item i's penalty λ · (count_i / mean)^β; λ re-searched with β since β moves the penalty's scale.
@@ -111,7 +123,7 @@ internal static class LabCommand
             Log(lab.TwoFold("3 time-local co-engagement", baseline, family));
         }
 
-        if (ideas.Contains("4"))
+        if (ideas.Contains("4") || ideas.Contains("7"))
         {
             // 4. GF-CF: the normalised item-item matrix R̃ᵀR̃, and an ideal low-pass from its top eigenvectors.
             var n = set.ItemCount;
@@ -152,7 +164,40 @@ internal static class LabCommand
             var evd = p.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
             Log("4 eigen-decomposition done");
             var order = Enumerable.Range(0, n).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
-            foreach (var rank in (options.String("ranks") ?? "64,128,256").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)))
+            if (ideas.Contains("7"))
+            {
+                // 7. Soft low-pass filters (Butterworth): h(λ) = 1 / (1 + (λ_k / λ)^order) over the top 512 components,
+                // with λ_k the k-th largest eigenvalue, instead of the ideal step at k.
+                var top = Math.Min(512, n);
+                var basis = DenseMatrix.Create(n, top, (i, c) => evd.EigenVectors[i, order[c]]);
+                foreach (var spec in (options.String("soft") ?? "32:2,32:4,32:8,64:2,64:4,64:8").Split(','))
+                {
+                    var parts = spec.Split(':');
+                    var cutoff = evd.EigenValues[order[int.Parse(parts[0], CultureInfo.InvariantCulture) - 1]].Real;
+                    var filterOrder = double.Parse(parts[1], CultureInfo.InvariantCulture);
+                    var scaled = DenseMatrix.Create(n, top, (i, c) =>
+                    {
+                        var value = evd.EigenValues[order[c]].Real;
+                        return value <= 0 ? 0 : basis[i, c] / (1 + Math.Pow(cutoff / value, filterOrder));
+                    });
+                    var product = scaled * basis.Transpose();
+                    var soft = new ItemMatrix(n);
+                    for (var i = 0; i < n; i++)
+                    {
+                        var row = soft.Row(i);
+                        for (var j = 0; j < n; j++)
+                        {
+                            row[j] = itemNorm[j] == 0 ? 0 : (float)(product[i, j] * itemNorm[i] / itemNorm[j]);
+                        }
+                    }
+
+                    var z = lab.Standardised(lab.Scores(soft));
+                    Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"7 soft {spec} alone"), lab.Ndcg(z)));
+                    filters.Add((string.Create(CultureInfo.InvariantCulture, $"soft {spec}"), z));
+                }
+            }
+
+            foreach (var rank in (options.String("ranks") ?? "64,128,256").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).Where(_ => ideas.Contains("4")))
             {
                 // D^-½ U Uᵀ D^½ applied to the user's row.
                 var ideal = new ItemMatrix(n);
@@ -205,6 +250,100 @@ internal static class LabCommand
             }
 
             Log(lab.TwoFold("4 graph filter", baseline, family));
+        }
+
+        if (ideas.Contains("5"))
+        {
+            // 5. User-side EASE: each user's row predicted from the other users' rows (a users × users closed form).
+            var users = set.Train.UserCount;
+            var userGram = new ItemMatrix(users);
+            var itemsOf = set.Train.Histories.Select(h => h.Items.Distinct().ToArray()).ToArray();
+            var audiences = Enumerable.Range(0, set.ItemCount).Select(_ => new List<int>()).ToArray();
+            for (var u = 0; u < users; u++)
+            {
+                foreach (var i in itemsOf[u])
+                {
+                    audiences[i].Add(u);
+                }
+            }
+
+            foreach (var audience in audiences)
+            {
+                foreach (var u in audience)
+                {
+                    var row = userGram.Row(u);
+                    foreach (var v in audience)
+                    {
+                        row[v] += 1;
+                    }
+                }
+            }
+
+            var family = new List<(string, double[])> { ("α=0", baseline) };
+            foreach (var userLambda in (options.String("user-lambdas") ?? "20,50,100,200,500").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
+            {
+                var b = EaseScorer.Solve(userGram, EaseScorer.Penalties(userGram, userLambda, 0, 0));
+                var scores = lab.ScoresFor(k =>
+                {
+                    var s = new float[set.ItemCount];
+                    var u = lab.UserIndex(k);
+                    for (var v = 0; v < users; v++)
+                    {
+                        var w = b.Row(v)[u];
+                        if (w != 0)
+                        {
+                            foreach (var i in itemsOf[v])
+                            {
+                                s[i] += w;
+                            }
+                        }
+                    }
+
+                    return s;
+                });
+                var z = lab.Standardised(scores);
+                Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"5 user ease λ={userLambda} alone"), lab.Ndcg(z)));
+                foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
+                {
+                    var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
+                    var name = string.Create(CultureInfo.InvariantCulture, $"user λ={userLambda} α={alpha}");
+                    family.Add((name, ndcg));
+                    Log(lab.Describe("5 " + name, ndcg));
+                }
+            }
+
+            Log(lab.TwoFold("5 user-side EASE", baseline, family));
+        }
+
+        if (ideas.Contains("6"))
+        {
+            // 6. Two hops of EASE: the scores propagated once more through B (what the predicted items would predict).
+            var family = new List<(string, double[])> { ("α=0", baseline) };
+            var twoHop = lab.ScoresFor(k =>
+            {
+                var s = new float[set.ItemCount];
+                var first = baseScores[k];
+                for (var i = 0; i < first.Length; i++)
+                {
+                    if (first[i] > 0)
+                    {
+                        ease.AddRow(i, first[i], s);
+                    }
+                }
+
+                return s;
+            });
+            var z = lab.Standardised(twoHop);
+            Log(lab.Describe("6 two-hop alone", lab.Ndcg(z)));
+            foreach (var alpha in (options.String("alphas") ?? "-0.3,-0.1,0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
+            {
+                var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
+                var name = string.Create(CultureInfo.InvariantCulture, $"two-hop α={alpha}");
+                family.Add((name, ndcg));
+                Log(lab.Describe("6 " + name, ndcg));
+            }
+
+            Log(lab.TwoFold("6 two-hop EASE", baseline, family));
         }
 
         return 0;
@@ -290,6 +429,27 @@ internal static class LabCommand
                     weights.AddRow(item, 1, scores[k]);
                 }
             });
+            return scores;
+        }
+
+        public int UserIndex(int k) => users[k];
+
+        public float[][] ScoresFor(Func<int, float[]> score)
+        {
+            var scores = new float[users.Length][];
+            Parallel.For(0, users.Length, k => scores[k] = score(k));
+            return scores;
+        }
+
+        public float[][] Scores(LowPassScorer scorer)
+        {
+            var scores = new float[users.Length][];
+            for (var k = 0; k < users.Length; k++)
+            {
+                scores[k] = new float[set.ItemCount];
+                scorer.Score(set.History(users[k], Stage.Valid), scores[k]);
+            }
+
             return scores;
         }
 
