@@ -42,33 +42,59 @@ internal static class EvalCommand
         // By default under ./data (ignored by git), so a run does not leave files in the source tree.
         var output = Path.GetFullPath(options.String("out") ?? Path.Combine("data", "eval", $"results-{protocolName}.json"));
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        // With --split-dir the data folder only lends the items' genres (u.item), so it may be absent.
+        // With --split-dir the data folder only lends the items' genres, so it may be absent.
         var splitDirectory = options.String("split-dir");
-        var dataDirectory = options.String("data") ?? FindMovieLens();
-        if (dataDirectory is null && splitDirectory is null)
+        var explicitData = options.String("data");
+        var dataPath = explicitData ?? FindMovieLens();
+        if (dataPath is null && splitDirectory is null)
         {
             throw new UsageException("MovieLens 100K was not found at ../shared/data/ml-100k/ from the repository root; give --data DIR or --split-dir DIR.");
         }
 
-        var genresFile = dataDirectory is null ? null : Path.Combine(dataDirectory, "u.item");
-        var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadGenres(genresFile) : null;
+        var dataDirectory = dataPath is null ? null : File.Exists(dataPath) ? Path.GetDirectoryName(Path.GetFullPath(dataPath))! : dataPath;
+        var itemsFile = options.String("items") ?? (dataDirectory is null ? null : RatingFiles.FindItemTags(dataDirectory));
+        if (options.String("items") is { } givenItems && !File.Exists(givenItems))
+        {
+            throw new FileNotFoundException($"The items file {givenItems} does not exist.", givenItems);
+        }
+
         Split split;
         string dataset;
         if (splitDirectory is not null)
         {
             split = Split.Read(splitDirectory);
             dataset = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetDirectoryName(Path.GetFullPath(splitDirectory))!))}/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(splitDirectory)))}";
+            if (itemsFile is not null && options.String("items") is null && explicitData is null)
+            {
+                // The default data set lends its genres only to a split drawn from it: a split of another data
+                // set with the same integer ids would otherwise get MovieLens 100K's genres for unrelated items.
+                var ratingsFile = RatingFiles.FindRatings(dataPath!);
+                if (ratingsFile is null || !RatingFiles.IsDrawnFrom(split, RatingFiles.Read(ratingsFile)))
+                {
+                    AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]the split is not drawn from {dataPath}, so its genres are not used; give --items FILE for the split's items[/]");
+                    itemsFile = null;
+                }
+            }
         }
         else
         {
-            var ratings = RatingFiles.Read(Path.Combine(dataDirectory!, "u.data"));
-            split = Split.Make(ratings, protocol, seed);
+            var ratingsFile = RatingFiles.FindRatings(dataPath!)
+                ?? throw new FileNotFoundException($"No ratings file ({string.Join(", ", RatingFiles.RatingsFileNames)} or one .inter file) in {dataPath}.");
+            var tokens = new IdTokens();
+            var ratings = RatingFiles.Read(ratingsFile, tokens);
+            if (ratings.Count == 0)
+            {
+                throw new InvalidDataException($"{ratingsFile} holds no ratings.");
+            }
+
+            split = Split.Make(ratings, protocol, seed, tokens);
             var written = Path.Combine(Path.GetDirectoryName(output)!, $"split-{protocolName}-seed{seed}");
             split.Write(written);
-            dataset = $"ml-100k (own split, seed {seed})";
+            dataset = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDirectory!)))} (own split, seed {seed})";
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]split written to {written}[/]");
         }
 
+        var genres = itemsFile is null ? null : RatingFiles.ReadItemTags(itemsFile, split.Tokens);
         var set = new EvaluationSet(dataset, protocol, split, genres);
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
             $"[bold]{protocolName}[/] on {dataset}: {set.UserIds.Length} users, {set.ItemCount} items, {split.Train.Count}/{split.Valid.Count}/{split.Test.Count} train/valid/test; {Environment.ProcessorCount} cores");

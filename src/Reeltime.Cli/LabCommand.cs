@@ -20,7 +20,7 @@ internal static class LabCommand
     {
         var splitDirectory = options.Required("split-dir");
         var genresFile = options.String("genres");
-        var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadGenres(genresFile) : null;
+        var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadItemTags(genresFile) : null;
         var set = new EvaluationSet("lab", Protocol.General, Split.Read(splitDirectory), genres);
         var lambda = double.Parse(options.String("lambda") ?? "400", CultureInfo.InvariantCulture);
         var emphasis = double.Parse(options.String("emphasis") ?? "0.4", CultureInfo.InvariantCulture);

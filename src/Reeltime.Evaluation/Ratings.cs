@@ -10,73 +10,276 @@ namespace Reeltime.Evaluation;
 /// <param name="Time">Unix seconds.</param>
 public readonly record struct Rating(int User, int Item, int Value, long Time);
 
-/// <summary>Readers and writers of the MovieLens 100K files and of split files (<c>user \t item \t rating \t time</c>).</summary>
+/// <summary>
+/// Ids that are not plain non-negative integers (Amazon's ASINs, hashed ids, RecBole tokens), interned as
+/// negative integers in order of first appearance, so that integer ids keep their own values and a split
+/// written back carries the original tokens. One table serves every file of a data set.
+/// </summary>
+public sealed class IdTokens
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _tokens = [];
+
+    /// <summary>Whether any id so far was not a plain integer.</summary>
+    public bool Any => _tokens.Count > 0;
+
+    /// <summary>The id of <paramref name="token"/>: its value when it is a plain integer, else its interned negative id.</summary>
+    public int Parse(ReadOnlySpan<char> token)
+    {
+        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        {
+            return id;
+        }
+
+        var key = token.ToString();
+        if (!_ids.TryGetValue(key, out id))
+        {
+            _tokens.Add(key);
+            id = -_tokens.Count;
+            _ids.Add(key, id);
+        }
+
+        return id;
+    }
+
+    /// <summary>The original text of <paramref name="id"/>.</summary>
+    public string Format(int id) => id >= 0 ? id.ToString(CultureInfo.InvariantCulture) : _tokens[-id - 1];
+}
+
+/// <summary>
+/// Readers and writers of ratings files and of split files (<c>user \t item \t rating \t time</c>). Besides
+/// MovieLens 100K's <c>u.data</c> the reader takes the common layouts of other public data sets:
+/// MovieLens 1M/10M's <c>::</c>, the comma-separated <c>ratings.csv</c> of the later MovieLens releases and
+/// of Amazon's review dumps, RecBole's <c>.inter</c> files with typed headers, and whitespace.
+/// </summary>
 public static class RatingFiles
 {
-    /// <summary>Reads a tab-separated ratings file (<c>u.data</c>, <c>train.tsv</c>, …) in file order.</summary>
-    public static List<Rating> Read(string path)
+    /// <summary>The file names <see cref="FindRatings"/> looks for in a data set's folder, in order.</summary>
+    public static readonly string[] RatingsFileNames = ["u.data", "ratings.dat", "ratings.csv", "ratings.tsv", "ratings.txt"];
+
+    /// <summary>The ratings file of a data set: <paramref name="path"/> itself when it is a file, else the first known name in it (or its only <c>.inter</c> file).</summary>
+    public static string? FindRatings(string path)
     {
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        if (!Directory.Exists(path))
+        {
+            return null;
+        }
+
+        foreach (var name in RatingsFileNames)
+        {
+            if (File.Exists(Path.Combine(path, name)))
+            {
+                return Path.Combine(path, name);
+            }
+        }
+
+        var inter = Directory.GetFiles(path, "*.inter");
+        return inter.Length == 1 ? inter[0] : null;
+    }
+
+    /// <summary>
+    /// Reads a ratings file in file order. The separator (tab, <c>::</c>, comma, semicolon or whitespace) is
+    /// taken from the first line. A first line whose rating or time is not a number is a header: when it names
+    /// its columns (user, item or movie, rating, time or timestamp, with or without RecBole's <c>:type</c>)
+    /// those columns are read; otherwise the columns are user, item, rating, time. A file with only user, item
+    /// and time columns (named so in its header) counts every line as one rating.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="tokens">Where ids that are not plain integers are interned; share one table over the files of a data set.</param>
+    public static List<Rating> Read(string path, IdTokens? tokens = null)
+    {
+        tokens ??= new IdTokens();
         var ratings = new List<Rating>();
         var lineNumber = 0;
+        string? separator = null;
+        int userColumn = 0, itemColumn = 1, ratingColumn = 2, timeColumn = 3;
+        var expected = "'user, item, rating, time'";
         foreach (var line in File.ReadLines(path))
         {
             lineNumber++;
-            if (line.Length == 0)
+            if (line.Length == 0 || (lineNumber == 1 && line[0] == '#'))
             {
                 continue;
             }
 
-            var f = line.Split('\t');
-            if (f.Length < 4
-                || !int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user)
-                || !int.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var item)
-                || !double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                || !long.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var time))
+            separator ??= Separator(line);
+            var f = Fields(line, separator);
+            if (lineNumber == 1 && IsHeader(f, ratingColumn, timeColumn))
             {
-                // A header line (as some tools write) is skipped; anything else malformed is an error.
-                if (lineNumber == 1 && !char.IsDigit(line[0]))
-                {
-                    continue;
-                }
-
-                throw new InvalidDataException($"{path}:{lineNumber}: expected 'user \\t item \\t rating \\t time'.");
+                (userColumn, itemColumn, ratingColumn, timeColumn) = Columns(f);
+                expected = "the columns of its header";
+                continue;
             }
 
-            ratings.Add(new Rating(user, item, (int)Math.Round(value), time));
+            var width = Math.Max(Math.Max(userColumn, itemColumn), Math.Max(ratingColumn, timeColumn)) + 1;
+            double value = 1;
+            if (f.Length < width
+                || f[userColumn].Length == 0
+                || f[itemColumn].Length == 0
+                || (ratingColumn >= 0 && !double.TryParse(f[ratingColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+                || !TryParseTime(f[timeColumn], out var time))
+            {
+                throw new InvalidDataException($"{Path.GetFileName(path)} line {lineNumber}: expected {expected}, separated by {Describe(separator)}, with a numeric rating and a unix time.");
+            }
+
+            ratings.Add(new Rating(tokens.Parse(f[userColumn]), tokens.Parse(f[itemColumn]), (int)Math.Round(value), time));
         }
 
         return ratings;
     }
 
-    /// <summary>Writes ratings in the split-file format.</summary>
-    public static void Write(string path, IEnumerable<Rating> ratings)
+    private static string Separator(string line) =>
+        line.Contains('\t', StringComparison.Ordinal) ? "\t"
+        : line.Contains("::", StringComparison.Ordinal) ? "::"
+        : line.Contains(',', StringComparison.Ordinal) ? ","
+        : line.Contains(';', StringComparison.Ordinal) ? ";"
+        : " ";
+
+    private static string Describe(string separator) => separator switch
+    {
+        "\t" => "tabs",
+        " " => "spaces",
+        _ => $"'{separator}'",
+    };
+
+    private static string[] Fields(string line, string separator) =>
+        separator == " "
+            ? line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            : [.. line.Split(separator).Select(f => f.Trim().Trim('"'))];
+
+    private static bool IsHeader(string[] f, int ratingColumn, int timeColumn) =>
+        f.Length <= Math.Max(ratingColumn, timeColumn)
+        || !double.TryParse(f[ratingColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+        || !TryParseTime(f[timeColumn], out _);
+
+    /// <summary>Finds the columns in a header; columns it does not name keep the usual positions.</summary>
+    private static (int User, int Item, int Rating, int Time) Columns(string[] header)
+    {
+        var names = header.Select(h => h.Split(':')[0].Trim().ToUpperInvariant()).ToArray();
+        int Find(params string[] candidates) => Array.FindIndex(names, n => candidates.Any(c => n == c || n.StartsWith(c + "_", StringComparison.Ordinal) || n.EndsWith("_" + c, StringComparison.Ordinal) || n.EndsWith(c + "ID", StringComparison.Ordinal)));
+        var user = Find("USER", "REVIEWER", "REVIEWERID");
+        var item = Find("ITEM", "MOVIE", "PRODUCT", "BUSINESS", "ASIN");
+        var rating = Find("RATING", "SCORE", "STARS", "OVERALL");
+        var time = Find("TIMESTAMP", "TIME", "UNIXREVIEWTIME");
+        if (user < 0 || item < 0 || time < 0)
+        {
+            return (0, 1, 2, 3);
+        }
+
+        return (user, item, rating, time);
+    }
+
+    /// <summary>Unix seconds as an integer or a float (RecBole writes <c>874965758.0</c>).</summary>
+    private static bool TryParseTime(string text, out long time)
+    {
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out time))
+        {
+            return true;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds))
+        {
+            time = (long)seconds;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Writes ratings in the split-file format, with the original tokens of interned ids.</summary>
+    public static void Write(string path, IEnumerable<Rating> ratings, IdTokens? tokens = null)
     {
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
         foreach (var r in ratings)
         {
-            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{r.User}\t{r.Item}\t{r.Value}\t{r.Time}\n"));
+            var user = tokens?.Format(r.User) ?? r.User.ToString(CultureInfo.InvariantCulture);
+            var item = tokens?.Format(r.Item) ?? r.Item.ToString(CultureInfo.InvariantCulture);
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{user}\t{item}\t{r.Value}\t{r.Time}\n"));
         }
     }
 
+    /// <summary>The item files <see cref="FindItemTags"/> looks for beside a data set's ratings, in order.</summary>
+    public static readonly string[] ItemFileNames = ["u.item", "movies.dat", "movies.csv"];
+
+    /// <summary>The items file (with genres) in <paramref name="directory"/>, if it has one.</summary>
+    public static string? FindItemTags(string directory) =>
+        ItemFileNames.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists);
+
     /// <summary>
-    /// Reads the genres of <c>u.item</c> (<c>id|title|release|video release|url|19 genre flags</c>, Latin-1) as
-    /// tag indices 0–18 per item id.
+    /// Reads items' genres as tag indices per item id, from MovieLens 100K's <c>u.item</c>
+    /// (<c>id|title|release|video release|url|19 genre flags</c>, Latin-1), MovieLens 1M/10M's
+    /// <c>movies.dat</c> (<c>id::title::Genre|Genre</c>) or the later releases' <c>movies.csv</c>
+    /// (<c>movieId,title,genres</c>, titles quoted when they hold commas). Named genres get indices in
+    /// alphabetical order; "(no genres listed)" is no genre.
     /// </summary>
-    public static Dictionary<int, int[]> ReadGenres(string path)
+    public static Dictionary<int, int[]> ReadItemTags(string path, IdTokens? tokens = null)
     {
+        tokens ??= new IdTokens();
+        var lines = File.ReadLines(path, Encoding.Latin1).Where(l => l.Length > 0).ToList();
         var genres = new Dictionary<int, int[]>();
-        foreach (var line in File.ReadLines(path, Encoding.Latin1))
+        if (lines.Count > 0 && !lines[0].Contains("::", StringComparison.Ordinal) && lines[0].Count(c => c == '|') >= 5)
         {
-            var f = line.Split('|');
-            if (f.Length < 6 || !int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+            foreach (var line in lines)
+            {
+                var f = line.Split('|');
+                if (f.Length < 6 || !int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+                {
+                    continue;
+                }
+
+                var flags = f[5..];
+                genres[id] = [.. Enumerable.Range(0, flags.Length).Where(g => flags[g] == "1")];
+            }
+
+            return genres;
+        }
+
+        // id, title, genres: the id before the first separator, the genres after the last.
+        var named = new List<(int Id, string[] Names)>();
+        foreach (var line in lines)
+        {
+            var dat = line.Contains("::", StringComparison.Ordinal);
+            var first = dat ? line.IndexOf("::", StringComparison.Ordinal) : line.IndexOf(',', StringComparison.Ordinal);
+            var last = dat ? line.LastIndexOf("::", StringComparison.Ordinal) + 2 : line.LastIndexOf(',') + 1;
+            if (first <= 0 || last <= first)
             {
                 continue;
             }
 
-            var flags = f[5..];
-            genres[id] = [.. Enumerable.Range(0, flags.Length).Where(g => flags[g] == "1")];
+            var idText = line[..first].Trim().Trim('"');
+            if (idText.Length == 0 || (named.Count == 0 && idText.Equals("movieId", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            var names = line[last..].Trim().Trim('"').Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(n => !n.StartsWith('(')).ToArray();
+            named.Add((tokens.Parse(idText), names));
+        }
+
+        var index = named.SelectMany(n => n.Names).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
+        foreach (var (id, names) in named)
+        {
+            genres[id] = [.. names.Select(n => index[n]).Distinct().Order()];
         }
 
         return genres;
+    }
+
+    /// <summary>
+    /// Whether every rating of <paramref name="split"/> is one of <paramref name="ratings"/> (same user, item
+    /// and time): the split was drawn from that data set, so its items file describes the split's items.
+    /// </summary>
+    public static bool IsDrawnFrom(Split split, IEnumerable<Rating> ratings)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        var known = ratings.Select(r => (r.User, r.Item, r.Time)).ToHashSet();
+        return split.Train.Concat(split.Valid).Concat(split.Test).All(r => known.Contains((r.User, r.Item, r.Time)));
     }
 }

@@ -13,6 +13,9 @@ public enum Protocol
 /// <summary>A split of a data set into train, valid and test, with the original ids.</summary>
 public sealed record Split(IReadOnlyList<Rating> Train, IReadOnlyList<Rating> Valid, IReadOnlyList<Rating> Test)
 {
+    /// <summary>The original text of ids that were not plain integers, for writing the split back; <c>null</c> when all were.</summary>
+    public IdTokens? Tokens { get; init; }
+
     /// <summary>The split's file names in a folder.</summary>
     public static readonly string[] FileNames = ["train.tsv", "valid.tsv", "test.tsv"];
 
@@ -27,19 +30,23 @@ public sealed record Split(IReadOnlyList<Rating> Train, IReadOnlyList<Rating> Va
             }
         }
 
+        var tokens = new IdTokens();
         return new Split(
-            RatingFiles.Read(Path.Combine(directory, "train.tsv")),
-            RatingFiles.Read(Path.Combine(directory, "valid.tsv")),
-            RatingFiles.Read(Path.Combine(directory, "test.tsv")));
+            RatingFiles.Read(Path.Combine(directory, "train.tsv"), tokens),
+            RatingFiles.Read(Path.Combine(directory, "valid.tsv"), tokens),
+            RatingFiles.Read(Path.Combine(directory, "test.tsv"), tokens))
+        {
+            Tokens = tokens.Any ? tokens : null,
+        };
     }
 
     /// <summary>Writes the three files into <paramref name="directory"/>, creating it.</summary>
     public void Write(string directory)
     {
         Directory.CreateDirectory(directory);
-        RatingFiles.Write(Path.Combine(directory, "train.tsv"), Train);
-        RatingFiles.Write(Path.Combine(directory, "valid.tsv"), Valid);
-        RatingFiles.Write(Path.Combine(directory, "test.tsv"), Test);
+        RatingFiles.Write(Path.Combine(directory, "train.tsv"), Train, Tokens);
+        RatingFiles.Write(Path.Combine(directory, "valid.tsv"), Valid, Tokens);
+        RatingFiles.Write(Path.Combine(directory, "test.tsv"), Test, Tokens);
     }
 
     /// <summary>
@@ -47,7 +54,11 @@ public sealed record Split(IReadOnlyList<Rating> Train, IReadOnlyList<Rating> Va
     /// General: each user's ratings shuffled; the first n - 2⌊n/10⌋ train, the next ⌊n/10⌋ valid, the rest test.
     /// Sequential: each user's ratings by time (ties keep file order); the last is test, the one before valid.
     /// </summary>
-    public static Split Make(IReadOnlyList<Rating> ratings, Protocol protocol, int seed)
+    /// <param name="ratings">The data set's ratings in file order.</param>
+    /// <param name="protocol">Which split.</param>
+    /// <param name="seed">The shuffle's seed (general).</param>
+    /// <param name="tokens">The table the ratings' ids were read with, carried to <see cref="Write"/>.</param>
+    public static Split Make(IReadOnlyList<Rating> ratings, Protocol protocol, int seed, IdTokens? tokens = null)
     {
         // One seeded generator walked over users in id order: the same seed and file give the same split.
         var random = new Random(seed);
@@ -73,6 +84,6 @@ public sealed record Split(IReadOnlyList<Rating> Train, IReadOnlyList<Rating> Va
             test.AddRange(list[(trainCount + held)..]);
         }
 
-        return new Split(train, valid, test);
+        return new Split(train, valid, test) { Tokens = tokens is { Any: true } ? tokens : null };
     }
 }

@@ -1,0 +1,125 @@
+namespace Reeltime.Evaluation.Tests;
+
+/// <summary>The layouts of other public data sets than MovieLens 100K, each read from a real file.</summary>
+public sealed class RatingFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("reeltime-ratings-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void MovieLens_1M_double_colons_are_read()
+    {
+        var path = Write("ratings.dat", "1::1193::5::978300760\n1::661::3::978302109\n2::1357::5::978298709\n");
+
+        var ratings = RatingFiles.Read(path);
+
+        Assert.Equal([new Rating(1, 1193, 5, 978300760), new Rating(1, 661, 3, 978302109), new Rating(2, 1357, 5, 978298709)], ratings);
+    }
+
+    [Fact]
+    public void Later_MovieLens_csv_with_a_header_and_half_stars_is_read()
+    {
+        var path = Write("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,3.5,964981247\n");
+
+        var ratings = RatingFiles.Read(path);
+
+        Assert.Equal([new Rating(1, 1, 4, 964982703), new Rating(1, 3, 4, 964981247)], ratings);
+    }
+
+    [Fact]
+    public void RecBole_inter_header_names_the_columns_in_any_order_with_float_times()
+    {
+        var path = Write("amazon.inter", "item_id:token\tuser_id:token\ttimestamp:float\trating:float\nB000A\tA2SUAM\t1356566400.0\t5.0\nB000B\tA2SUAM\t1356652800.0\t3.0\n");
+        var tokens = new IdTokens();
+
+        var ratings = RatingFiles.Read(path, tokens);
+
+        Assert.Equal(2, ratings.Count);
+        Assert.Equal("A2SUAM", tokens.Format(ratings[0].User));
+        Assert.Equal(ratings[0].User, ratings[1].User);
+        Assert.Equal("B000A", tokens.Format(ratings[0].Item));
+        Assert.Equal("B000B", tokens.Format(ratings[1].Item));
+        Assert.Equal(1356566400, ratings[0].Time);
+        Assert.Equal(3, ratings[1].Value);
+    }
+
+    [Fact]
+    public void An_implicit_file_without_ratings_counts_each_line_once()
+    {
+        var path = Write("checkins.csv", "user,item,time\nu1,v9,100\nu1,v8,200\n");
+
+        var ratings = RatingFiles.Read(path);
+
+        Assert.Equal([1, 1], ratings.Select(r => r.Value));
+        Assert.Equal([100L, 200L], ratings.Select(r => r.Time));
+    }
+
+    [Fact]
+    public void Token_ids_survive_a_split_written_and_read_back()
+    {
+        var random = new Random(5);
+        var text = string.Concat(Enumerable.Range(0, 30).SelectMany(u => Enumerable.Range(0, 20).Select(i =>
+            $"user-{u},item-{(u + i) % 37},{1 + random.Next(5)},{1000 + (u * 100) + i}\n")));
+        var tokens = new IdTokens();
+        var ratings = RatingFiles.Read(Write("ratings.csv", text), tokens);
+
+        var split = Split.Make(ratings, Protocol.General, 2020, tokens);
+        var folder = Path.Combine(_directory, "split");
+        split.Write(folder);
+        var again = Split.Read(folder);
+
+        Assert.StartsWith("user-", File.ReadLines(Path.Combine(folder, "train.tsv")).First(), StringComparison.Ordinal);
+        Assert.Equal(
+            split.Test.Select(r => (split.Tokens!.Format(r.User), split.Tokens.Format(r.Item), r.Time)),
+            again.Test.Select(r => (again.Tokens!.Format(r.User), again.Tokens.Format(r.Item), r.Time)));
+        Assert.Equal(30 * 2, again.Test.Count);
+    }
+
+    [Fact]
+    public void A_malformed_line_names_the_file_and_line()
+    {
+        var path = Write("ratings.dat", "1::1193::5::978300760\n1::661::three::978302109\n");
+
+        var error = Assert.Throws<InvalidDataException>(() => RatingFiles.Read(path));
+
+        Assert.Contains("ratings.dat line 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'::'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Genres_are_read_from_movies_dat_and_movies_csv_with_quoted_titles()
+    {
+        var dat = Write("movies.dat", "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Jumanji (1995)::Adventure|Children's|Fantasy\n");
+        var csv = Write("movies.csv", "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n11,\"American President, The (1995)\",Comedy|Drama|Romance\n12,Nothing (2001),(no genres listed)\n");
+
+        var fromDat = RatingFiles.ReadItemTags(dat);
+        var fromCsv = RatingFiles.ReadItemTags(csv);
+
+        // Alphabetical: Adventure 0, Animation 1, Children's 2, Comedy 3, Fantasy 4.
+        Assert.Equal([1, 2, 3], fromDat[1]);
+        Assert.Equal([0, 2, 4], fromDat[2]);
+        // Adventure 0, Animation 1, Comedy 2, Drama 3, Romance 4.
+        Assert.Equal([2, 3, 4], fromCsv[11]);
+        Assert.Empty(fromCsv[12]);
+        Assert.Equal(3, fromCsv.Count);
+    }
+
+    [Fact]
+    public void A_split_of_another_data_set_is_not_taken_for_one_drawn_from_it()
+    {
+        List<Rating> data = [new(1, 10, 5, 100), new(1, 11, 4, 200), new(2, 10, 3, 300)];
+        var drawn = new Split([data[0]], [data[1]], [data[2]]);
+        var other = new Split([data[0]], [data[1]], [new Rating(2, 10, 3, 301)]);
+
+        Assert.True(RatingFiles.IsDrawnFrom(drawn, data));
+        Assert.False(RatingFiles.IsDrawnFrom(other, data));
+    }
+}
