@@ -1,5 +1,3 @@
-using MathNet.Numerics.LinearAlgebra.Double;
-
 namespace Reeltime.Recommendation.Offline;
 
 /// <summary>
@@ -60,27 +58,27 @@ public sealed record EaseScorer(double Lambda = 250, double Emphasis = 0, double
         ArgumentNullException.ThrowIfNull(gram);
         ArgumentNullException.ThrowIfNull(penalties);
         var n = gram.ItemCount;
-        var g = new DenseMatrix(n, n);
+        var p = new double[n * n];
         for (var i = 0; i < n; i++)
         {
             var row = gram.Row(i);
             for (var j = 0; j < n; j++)
             {
-                g[i, j] = row[j];
+                p[(i * n) + j] = row[j];
             }
 
-            g[i, i] += penalties[i];
+            p[(i * n) + i] += penalties[i];
         }
 
-        // The Gram matrix plus a positive diagonal is symmetric positive definite, so Cholesky is the stable, cheap factorisation.
-        var p = g.Cholesky().Solve(DenseMatrix.CreateIdentity(n));
+        // The Gram matrix plus a positive diagonal is symmetric positive definite: inverted in place.
+        SymmetricInverse.Invert(p, n);
         var b = new ItemMatrix(n);
         for (var i = 0; i < n; i++)
         {
             var row = b.Row(i);
             for (var j = 0; j < n; j++)
             {
-                row[j] = i == j ? 0 : (float)(-p[i, j] / p[j, j]);
+                row[j] = i == j ? 0 : (float)(-p[(i * n) + j] / p[(j * n) + j]);
             }
         }
 
