@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Double;
 
@@ -10,9 +11,16 @@ namespace Reeltime.Recommendation.Offline;
 /// user's engagement row r scores r D_i^-½ U Uᵀ D_i^½. It keeps only the smoothest signals of the
 /// co-engagement graph, so it adds to EASE, which models every pair, what the catalogue's broad structure says.
 /// </summary>
-/// <param name="Rank">Number of eigenvectors kept.</param>
+/// <param name="Rank">Number of eigenvectors kept (at most <see cref="MaxRank"/>).</param>
 public sealed record LowPassScorer(int Rank = 64) : IItemScorer
 {
+    /// <summary>The most eigenvectors any rank keeps; the decomposition is shared by every rank fitted on one log.</summary>
+    public const int MaxRank = 256;
+
+    // The eigen-decomposition is the cost of a fit (minutes at a few thousand items) and does not depend on the
+    // rank, so a search over ranks on one log decomposes once. Keyed weakly: a log that is gone frees its entry.
+    private static readonly ConditionalWeakTable<InteractionLog, Spectrum> Spectra = [];
+
     private ItemMatrix weights = new(0);
 
     /// <inheritdoc />
@@ -25,29 +33,12 @@ public sealed record LowPassScorer(int Rank = 64) : IItemScorer
         var n = log.ItemCount;
         var inverseRoot = log.ItemCounts.Select(c => c == 0 ? 0 : 1 / Math.Sqrt(c)).ToArray();
 
-        // R̃ᵀR̃ with each user's rows weighted 1 / (their number of items): the co-engagement Gram matrix at
-        // user-weight exponent 1, scaled by the items' degrees on both sides.
-        var gram = ItemMatrix.CoEngagement(log, userWeightExponent: 1);
-        var normalised = new DenseMatrix(n, n);
-        for (var i = 0; i < n; i++)
-        {
-            var row = gram.Row(i);
-            for (var j = 0; j < n; j++)
-            {
-                normalised[i, j] = row[j] * inverseRoot[i] * inverseRoot[j];
-            }
-        }
-
-        var evd = normalised.Evd(Symmetricity.Symmetric);
-        var kept = Math.Min(Rank, n);
-        var top = Enumerable.Range(0, n).OrderByDescending(c => evd.EigenValues[c].Real).Take(kept).ToArray();
+        var spectrum = Spectra.GetValue(log, Decompose);
+        var kept = Math.Min(Rank, spectrum.Kept);
         var basis = new double[n * kept];
         for (var i = 0; i < n; i++)
         {
-            for (var c = 0; c < kept; c++)
-            {
-                basis[(i * kept) + c] = evd.EigenVectors[i, top[c]];
-            }
+            Array.Copy(spectrum.Vectors, i * spectrum.Kept, basis, i * kept, kept);
         }
 
         var m = new ItemMatrix(n);
@@ -87,4 +78,40 @@ public sealed record LowPassScorer(int Rank = 64) : IItemScorer
             weights.AddRow(item, 1, scores);
         }
     }
+
+    /// <summary>The top <see cref="MaxRank"/> eigenvectors of R̃ᵀR̃, by descending eigenvalue, row-major (item × vector).</summary>
+    private static Spectrum Decompose(InteractionLog log)
+    {
+        var n = log.ItemCount;
+        var inverseRoot = log.ItemCounts.Select(c => c == 0 ? 0 : 1 / Math.Sqrt(c)).ToArray();
+
+        // R̃ᵀR̃ with each user's rows weighted 1 / (their number of items): the co-engagement Gram matrix at
+        // user-weight exponent 1, scaled by the items' degrees on both sides.
+        var gram = ItemMatrix.CoEngagement(log, userWeightExponent: 1);
+        var normalised = new DenseMatrix(n, n);
+        for (var i = 0; i < n; i++)
+        {
+            var row = gram.Row(i);
+            for (var j = 0; j < n; j++)
+            {
+                normalised[i, j] = row[j] * inverseRoot[i] * inverseRoot[j];
+            }
+        }
+
+        var evd = normalised.Evd(Symmetricity.Symmetric);
+        var kept = Math.Min(MaxRank, n);
+        var top = Enumerable.Range(0, n).OrderByDescending(c => evd.EigenValues[c].Real).Take(kept).ToArray();
+        var vectors = new double[n * kept];
+        for (var i = 0; i < n; i++)
+        {
+            for (var c = 0; c < kept; c++)
+            {
+                vectors[(i * kept) + c] = evd.EigenVectors[i, top[c]];
+            }
+        }
+
+        return new Spectrum(vectors, kept);
+    }
+
+    private sealed record Spectrum(double[] Vectors, int Kept);
 }
