@@ -99,6 +99,17 @@ internal static class EvalCommand
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
             $"[bold]{protocolName}[/] on {dataset}: {set.UserIds.Length} users, {set.ItemCount} items, {split.Train.Count}/{split.Valid.Count}/{split.Test.Count} train/valid/test; {Environment.ProcessorCount} cores");
 
+        // The item × item models hold dense matrices; refuse a catalogue they cannot fit before an hour of work, not after.
+        string[] dense = ["ease", "lowpass", "itemknn", "rp3beta", "transition", "gap", "engine", "rerank"];
+        var denseModels = models.Where(dense.Contains).ToArray();
+        var neededBytes = 40L * set.ItemCount * set.ItemCount; // about eight float matrices and one double matrix at once
+        var availableBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (denseModels.Length > 0 && neededBytes > availableBytes)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{set.ItemCount:N0} items are too many for {string.Join(", ", denseModels)}: these models keep dense item × item matrices, about {neededBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Evaluate pop, bpr, ials, userknn, recentpop, available or tags, or a data set with fewer items."));
+        }
+
         var verbose = options.String("verbose") is "true" or "1";
 
         var clock = Stopwatch.StartNew();
