@@ -252,6 +252,35 @@ internal static class LabCommand
             Log(lab.TwoFold("4 graph filter", baseline, family));
         }
 
+        if (ideas.Contains("8"))
+        {
+            // 8. EASE's own settings chosen for the blend with the low-pass source, not alone: a less smoothed EASE
+            // may combine better with a filter that already smooths. Scored against the current base (λ, emphasis of
+            // the options, low-pass k = 64 at 0.3).
+            var lowPass = new LowPassScorer(64);
+            lowPass.Fit(set.Train);
+            var z = lab.Standardised(lab.Scores(lowPass));
+            var current = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], 0.3f, s, s)));
+            Log(lab.Describe("8 current base", current));
+            var family = new List<(string, double[])> { ("current", current) };
+            foreach (var l in new[] { 50.0, 100, 200, 400, 800 })
+            {
+                foreach (var e in new[] { 0.0, 0.2, 0.4, 0.8 })
+                {
+                    var easeScores = lab.Standardised(lab.Scores(EaseScorer.Solve(gram, EaseScorer.Penalties(gram, l, e, 0))));
+                    foreach (var alpha in new[] { 0.2f, 0.3f, 0.5f, 0.8f })
+                    {
+                        var ndcg = lab.Ndcg(Lab.Combine(easeScores, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], alpha, s, s)));
+                        var name = string.Create(CultureInfo.InvariantCulture, $"λ={l} e={e} α={alpha}");
+                        family.Add((name, ndcg));
+                        Log(lab.Describe("8 " + name, ndcg));
+                    }
+                }
+            }
+
+            Log(lab.TwoFold("8 EASE settings for the blend", current, family));
+        }
+
         if (ideas.Contains("5"))
         {
             // 5. User-side EASE: each user's row predicted from the other users' rows (a users × users closed form).
