@@ -26,11 +26,11 @@ internal static class CommandLine
                       next request, resident memory, HNSW recall@100 and speed against the exact scan
           eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]
                       [--seed 2020] [--out data/eval/results-PROTOCOL.json] [--data DIR|FILE] [--items FILE]
-                      [--verbose true]
+                      [--columns user,item,rating,time] [--verbose true]
                       offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
                       --data takes other data sets too (u.data, ratings.dat, ratings.csv, RecBole .inter; tab,
                       '::', comma or whitespace; ids need not be numbers); genres from u.item, movies.dat or
-                      movies.csv beside it, or --items
+                      movies.csv beside it, or --items; --columns orders a file without a header
                       models: pop, itemknn, bpr, ease, ials, lowpass, rp3beta, userknn, transition, gap, recentpop,
                       available, tags, engine
           eval        --chart results.json      redraw the PNG chart of an earlier run

@@ -81,7 +81,16 @@ internal static class EvalCommand
             var ratingsFile = RatingFiles.FindRatings(dataPath!)
                 ?? throw new FileNotFoundException($"No ratings file ({string.Join(", ", RatingFiles.RatingsFileNames)} or one .inter file) in {dataPath}.");
             var tokens = new IdTokens();
-            var ratings = RatingFiles.Read(ratingsFile, tokens);
+            List<Rating> ratings;
+            try
+            {
+                ratings = RatingFiles.Read(ratingsFile, tokens, options.String("columns"));
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
+
             if (ratings.Count == 0)
             {
                 throw new InvalidDataException($"{ratingsFile} holds no ratings.");

@@ -26,7 +26,8 @@ public sealed class IdTokens
     /// <summary>The id of <paramref name="token"/>: its value when it is a plain integer, else its interned negative id.</summary>
     public int Parse(ReadOnlySpan<char> token)
     {
-        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        // Only the canonical spelling counts as a number: "0001713353" (an ISBN-like ASIN) must come back as written.
+        if (token.Length > 0 && (token.Length == 1 || token[0] != '0') && int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
             return id;
         }
@@ -91,7 +92,12 @@ public static class RatingFiles
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="tokens">Where ids that are not plain integers are interned; share one table over the files of a data set.</param>
-    public static List<Rating> Read(string path, IdTokens? tokens = null)
+    /// <param name="columns">
+    /// The columns of a file without a header, by name (<c>user</c>, <c>item</c>, <c>rating</c>, <c>time</c>;
+    /// anything else is skipped), e.g. <c>item,user,rating,time</c> for Amazon's "ratings only" files. A header
+    /// in the file takes precedence.
+    /// </param>
+    public static List<Rating> Read(string path, IdTokens? tokens = null, string? columns = null)
     {
         tokens ??= new IdTokens();
         var ratings = new List<Rating>();
@@ -99,6 +105,19 @@ public static class RatingFiles
         string? separator = null;
         int userColumn = 0, itemColumn = 1, ratingColumn = 2, timeColumn = 3;
         var expected = "'user, item, rating, time'";
+        if (columns is not null)
+        {
+            var names = columns.Split(',', StringSplitOptions.TrimEntries).Select(c => c.ToUpperInvariant()).ToArray();
+            (userColumn, itemColumn, ratingColumn, timeColumn) =
+                (Array.IndexOf(names, "USER"), Array.IndexOf(names, "ITEM"), Array.IndexOf(names, "RATING"), Array.IndexOf(names, "TIME"));
+            if (userColumn < 0 || itemColumn < 0 || timeColumn < 0)
+            {
+                throw new ArgumentException($"The columns '{columns}' must name user, item and time (rating is optional).");
+            }
+
+            expected = $"'{columns}'";
+        }
+
         foreach (var line in File.ReadLines(path))
         {
             lineNumber++;
@@ -111,8 +130,12 @@ public static class RatingFiles
             var f = Fields(line, separator);
             if (lineNumber == 1 && IsHeader(f, ratingColumn, timeColumn))
             {
-                (userColumn, itemColumn, ratingColumn, timeColumn) = Columns(f);
-                expected = "the columns of its header";
+                if (Columns(f) is { } named)
+                {
+                    (userColumn, itemColumn, ratingColumn, timeColumn) = named;
+                    expected = "the columns of its header";
+                }
+
                 continue;
             }
 
@@ -154,11 +177,11 @@ public static class RatingFiles
 
     private static bool IsHeader(string[] f, int ratingColumn, int timeColumn) =>
         f.Length <= Math.Max(ratingColumn, timeColumn)
-        || !double.TryParse(f[ratingColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+        || (ratingColumn >= 0 && !double.TryParse(f[ratingColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
         || !TryParseTime(f[timeColumn], out _);
 
-    /// <summary>Finds the columns in a header; columns it does not name keep the usual positions.</summary>
-    private static (int User, int Item, int Rating, int Time) Columns(string[] header)
+    /// <summary>Finds the columns in a header, or <c>null</c> when it does not name user, item and time.</summary>
+    private static (int User, int Item, int Rating, int Time)? Columns(string[] header)
     {
         var names = header.Select(h => h.Split(':')[0].Trim().ToUpperInvariant()).ToArray();
         int Find(params string[] candidates) => Array.FindIndex(names, n => candidates.Any(c => n == c || n.StartsWith(c + "_", StringComparison.Ordinal) || n.EndsWith("_" + c, StringComparison.Ordinal) || n.EndsWith(c + "ID", StringComparison.Ordinal)));
@@ -168,7 +191,7 @@ public static class RatingFiles
         var time = Find("TIMESTAMP", "TIME", "UNIXREVIEWTIME");
         if (user < 0 || item < 0 || time < 0)
         {
-            return (0, 1, 2, 3);
+            return null;
         }
 
         return (user, item, rating, time);

@@ -63,6 +63,21 @@ public sealed class RatingFileTests : IDisposable
     }
 
     [Fact]
+    public void Columns_can_be_named_for_a_file_without_a_header()
+    {
+        // Amazon's "ratings only" files: item, user, rating, time.
+        var path = Write("Books.csv", "0001713353,A1C6M8LCIX4M6M,5.0,1123804800\n0001713353,A1REUF3A1YCPHM,5.0,1112140800\n");
+
+        var tokens = new IdTokens();
+        var ratings = RatingFiles.Read(path, tokens, "item,user,rating,time");
+
+        Assert.Equal(["A1C6M8LCIX4M6M", "A1REUF3A1YCPHM"], ratings.Select(r => tokens.Format(r.User)));
+        Assert.Equal(["0001713353", "0001713353"], ratings.Select(r => tokens.Format(r.Item)));
+        Assert.Equal(1112140800, ratings[1].Time);
+        Assert.Throws<ArgumentException>(() => RatingFiles.Read(path, tokens, "item,rating,time"));
+    }
+
+    [Fact]
     public void Token_ids_survive_a_split_written_and_read_back()
     {
         var random = new Random(5);
