@@ -52,11 +52,13 @@ internal static class EvalCommand
         }
 
         var dataDirectory = dataPath is null ? null : File.Exists(dataPath) ? Path.GetDirectoryName(Path.GetFullPath(dataPath))! : dataPath;
-        var itemsFile = options.String("items") ?? (dataDirectory is null ? null : RatingFiles.FindItemTags(dataDirectory));
-        if (options.String("items") is { } givenItems && !File.Exists(givenItems))
+        var givenItems = options.String("items");
+        if (givenItems is not null && !File.Exists(givenItems))
         {
             throw new FileNotFoundException($"The items file {givenItems} does not exist.", givenItems);
         }
+
+        var itemsFile = givenItems ?? (dataDirectory is null ? null : RatingFiles.FindItemTags(dataDirectory));
 
         Split split;
         string dataset;
@@ -64,7 +66,7 @@ internal static class EvalCommand
         {
             split = Split.Read(splitDirectory);
             dataset = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetDirectoryName(Path.GetFullPath(splitDirectory))!))}/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(splitDirectory)))}";
-            if (itemsFile is not null && options.String("items") is null && explicitData is null)
+            if (itemsFile is not null && givenItems is null && explicitData is null)
             {
                 // The default data set lends its genres only to a split drawn from it: a split of another data
                 // set with the same integer ids would otherwise get MovieLens 100K's genres for unrelated items.
@@ -109,9 +111,8 @@ internal static class EvalCommand
             $"[bold]{protocolName}[/] on {dataset}: {set.UserIds.Length} users, {set.ItemCount} items, {split.Train.Count}/{split.Valid.Count}/{split.Test.Count} train/valid/test; {Environment.ProcessorCount} cores");
 
         // The item × item models hold dense matrices; refuse a catalogue they cannot fit before an hour of work, not after.
-        string[] dense = ["ease", "lowpass", "itemknn", "rp3beta", "transition", "gap", "engine", "rerank"];
-        var denseModels = models.Where(dense.Contains).ToArray();
-        var neededBytes = 40L * set.ItemCount * set.ItemCount; // about eight float matrices and one double matrix at once
+        var denseModels = models.Where(ModelSelection.ItemByItem.Contains).ToArray();
+        var neededBytes = ModelSelection.ItemByItemBytes(set.ItemCount);
         var availableBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (denseModels.Length > 0 && neededBytes > availableBytes)
         {

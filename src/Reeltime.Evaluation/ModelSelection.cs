@@ -27,6 +27,12 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
     public Action<string>? Report { get; set; } = report;
 
     /// <summary>Models that can be asked for, in report order.</summary>
+    /// <summary>The models that keep dense item × item matrices (the engine and re-ranker through their sources): their memory grows with the catalogue's square.</summary>
+    public static readonly string[] ItemByItem = ["ease", "lowpass", "itemknn", "rp3beta", "transition", "gap", "engine", "rerank"];
+
+    /// <summary>Bytes the item × item models hold at once for <paramref name="items"/> items: about eight float matrices and one double matrix.</summary>
+    public static long ItemByItemBytes(int items) => 40L * items * items;
+
     public static readonly string[] Known = ["pop", "itemknn", "bpr", "ease", "ials", "lowpass", "rp3beta", "userknn", "transition", "gap", "recentpop", "available", "tags", "engine", "rerank"];
 
     /// <summary>

@@ -130,12 +130,13 @@ public static class RatingFiles
             var f = Fields(line, separator);
             if (lineNumber == 1 && IsHeader(f, ratingColumn, timeColumn))
             {
-                if (Columns(f) is { } named)
-                {
-                    (userColumn, itemColumn, ratingColumn, timeColumn) = named;
-                    expected = "the columns of its header";
-                }
+                continue;
+            }
 
+            if (lineNumber == 1 && Columns(f) is { } named)
+            {
+                (userColumn, itemColumn, ratingColumn, timeColumn) = named;
+                expected = "the columns of its header";
                 continue;
             }
 
@@ -175,10 +176,14 @@ public static class RatingFiles
             ? line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
             : [.. line.Split(separator).Select(f => f.Trim().Trim('"'))];
 
+    /// <summary>
+    /// A first line of names only (no field is a number) that do not name the columns: skipped. A first line
+    /// that names them is read by <see cref="Columns"/>; one with numbers in it is data, and an error if malformed.
+    /// </summary>
     private static bool IsHeader(string[] f, int ratingColumn, int timeColumn) =>
-        f.Length <= Math.Max(ratingColumn, timeColumn)
-        || (ratingColumn >= 0 && !double.TryParse(f[ratingColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-        || !TryParseTime(f[timeColumn], out _);
+        Columns(f) is null
+        && (f.Length <= Math.Max(ratingColumn, timeColumn) || !TryParseTime(f[timeColumn], out _))
+        && f.All(x => !double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
 
     /// <summary>Finds the columns in a header, or <c>null</c> when it does not name user, item and time.</summary>
     private static (int User, int Item, int Rating, int Time)? Columns(string[] header)

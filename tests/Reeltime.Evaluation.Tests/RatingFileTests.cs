@@ -110,6 +110,18 @@ public sealed class RatingFileTests : IDisposable
     }
 
     [Fact]
+    public void A_malformed_first_line_is_an_error_not_a_header()
+    {
+        var path = Write("ratings.dat", "1::1193::five::978300760\n1::661::3::978302109\n");
+        var unnamed = Write("plain.tsv", "a\tb\tc\td\n1\t2\t3\t4\n");
+
+        var error = Assert.Throws<InvalidDataException>(() => RatingFiles.Read(path));
+
+        Assert.Contains("ratings.dat line 1", error.Message, StringComparison.Ordinal);
+        Assert.Equal([new Rating(1, 2, 3, 4)], RatingFiles.Read(unnamed));
+    }
+
+    [Fact]
     public void Genres_are_read_from_movies_dat_and_movies_csv_with_quoted_titles()
     {
         var dat = Write("movies.dat", "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Jumanji (1995)::Adventure|Children's|Fantasy\n");

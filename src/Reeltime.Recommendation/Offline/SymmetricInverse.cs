@@ -22,14 +22,14 @@ public static class SymmetricInverse
     /// <paramref name="a"/> with its inverse.
     /// </summary>
     /// <exception cref="ArgumentException">The matrix is not positive definite (a pivot block is singular or indefinite).</exception>
-    public static void Invert(double[] a, int n, int maxDegreeOfParallelism = -1)
+    public static void Invert(double[] a, int n)
     {
         ArgumentNullException.ThrowIfNull(a);
-        ArgumentOutOfRangeException.ThrowIfLessThan(a.Length, n * n, nameof(a));
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfLessThan((long)a.Length, (long)n * n, nameof(a));
         var pivots = new double[Block * Block];
         var panel = new double[n * Block]; // W: the rows' weights on this block of pivots, row i at i * b
         var top = new double[Block * n];   // the block's own rows before the update, row k at k * n
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
         for (var k0 = 0; k0 < n; k0 += Block)
         {
             var b = Math.Min(Block, n - k0);
@@ -48,7 +48,7 @@ public static class SymmetricInverse
                 Array.Copy(a, (k0 + k) * n, top, k * n, n);
             }
 
-            Parallel.For(0, n, parallel, i =>
+            Parallel.For(0, n, i =>
             {
                 if (i >= k0 && i < k0 + b)
                 {
@@ -71,7 +71,7 @@ public static class SymmetricInverse
             // A_RR −= W · A_KR: the n³ part, in column strips so that a strip of the K rows stays in cache.
             var strip = 8 * Vector<double>.Count;
             var strips = (n + strip - 1) / strip;
-            Parallel.For(0, strips, parallel, s =>
+            Parallel.For(0, strips, s =>
             {
                 var j0 = s * strip;
                 var width = Math.Min(strip, n - j0);
