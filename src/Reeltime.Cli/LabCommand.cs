@@ -285,28 +285,8 @@ internal static class LabCommand
         {
             // 5. User-side EASE: each user's row predicted from the other users' rows (a users × users closed form).
             var users = set.Train.UserCount;
-            var userGram = new ItemMatrix(users);
             var itemsOf = set.Train.Histories.Select(h => h.Items.Distinct().ToArray()).ToArray();
-            var audiences = Enumerable.Range(0, set.ItemCount).Select(_ => new List<int>()).ToArray();
-            for (var u = 0; u < users; u++)
-            {
-                foreach (var i in itemsOf[u])
-                {
-                    audiences[i].Add(u);
-                }
-            }
-
-            foreach (var audience in audiences)
-            {
-                foreach (var u in audience)
-                {
-                    var row = userGram.Row(u);
-                    foreach (var v in audience)
-                    {
-                        row[v] += 1;
-                    }
-                }
-            }
+            var userGram = UserGram(itemsOf, set.ItemCount);
 
             var family = new List<(string, double[])> { ("α=0", baseline) };
             foreach (var userLambda in (options.String("user-lambdas") ?? "20,50,100,200,500").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
@@ -342,6 +322,77 @@ internal static class LabCommand
             }
 
             Log(lab.TwoFold("5 user-side EASE", baseline, family));
+        }
+
+        if (ideas.Contains("9"))
+        {
+            // 9. ∞-AE (Sachdeva et al., 2022): kernel ridge regression of each user's row on all users' rows with
+            // the neural tangent kernel of an infinitely wide ReLU autoencoder, a non-linear function of the
+            // users' cosine. With A = (K + λI)⁻¹ the fit K·A·X equals X − λ·A·X, and the user's own items are
+            // excluded from the ranking, so −(A·X) ranks the same.
+            var users = set.Train.UserCount;
+            var itemsOf = set.Train.Histories.Select(h => h.Items.Distinct().ToArray()).ToArray();
+            var family = new List<(string, double[])> { ("α=0", baseline) };
+            var exponents = (options.String("item-exponents") ?? "0").Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            foreach (var (depth, beta) in (options.String("depths") ?? "0,1,2").Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).SelectMany(d => exponents.Select(b => (d, b))))
+            {
+                // β > 0 weighs an item's part in two users' likeness by count^-β (popular items say less).
+                var userGram = UserGram(itemsOf, set.ItemCount, [.. counts.Select(c => c == 0 ? 0 : (float)Math.Pow(c, -2 * beta))]);
+                foreach (var scaled in exponents.Length > 1 ? [false] : new[] { false, true })
+                {
+                    var kernel = new double[users * users];
+                    var meanDiagonal = 0.0;
+                    for (var u = 0; u < users; u++)
+                    {
+                        for (var v = 0; v < users; v++)
+                        {
+                            var norms = Math.Sqrt(userGram.Row(u)[u] * (double)userGram.Row(v)[v]);
+                            var c = norms == 0 ? 0 : Math.Clamp(userGram.Row(u)[v] / norms, -1, 1);
+                            kernel[(u * users) + v] = (scaled ? norms : 1) * InfiniteAutoencoderScorer.TangentKernel(c, depth);
+                        }
+
+                        meanDiagonal += kernel[(u * users) + u] / users;
+                    }
+
+                    foreach (var ratio in (options.String("ridges") ?? "0.03,0.1,0.3,1,3").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
+                    {
+                        var a = (double[])kernel.Clone();
+                        for (var u = 0; u < users; u++)
+                        {
+                            a[(u * users) + u] += ratio * meanDiagonal;
+                        }
+
+                        SymmetricInverse.Invert(a, users);
+                        var scores = lab.ScoresFor(k =>
+                        {
+                            var s = new float[set.ItemCount];
+                            var u = lab.UserIndex(k);
+                            for (var v = 0; v < users; v++)
+                            {
+                                var w = (float)-a[(u * users) + v];
+                                foreach (var i in itemsOf[v])
+                                {
+                                    s[i] += w;
+                                }
+                            }
+
+                            return s;
+                        });
+                        var z = lab.Standardised(scores);
+                        var tag = string.Create(CultureInfo.InvariantCulture, $"depth={depth}{(scaled ? " scaled" : "")} β={beta} λ={ratio}");
+                        Log(lab.Describe($"9 ∞-AE {tag} alone", lab.Ndcg(z)));
+                        foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)))
+                        {
+                            var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
+                            var name = string.Create(CultureInfo.InvariantCulture, $"{tag} α={alpha}");
+                            family.Add((name, ndcg));
+                            Log(lab.Describe("9 " + name, ndcg));
+                        }
+                    }
+                }
+            }
+
+            Log(lab.TwoFold("9 ∞-AE", baseline, family));
         }
 
         if (ideas.Contains("6"))
@@ -397,6 +448,34 @@ internal static class LabCommand
         }
 
         return m;
+    }
+
+    private static ItemMatrix UserGram(int[][] itemsOf, int itemCount, float[]? itemWeights = null)
+    {
+        var userGram = new ItemMatrix(itemsOf.Length);
+        var audiences = Enumerable.Range(0, itemCount).Select(_ => new List<int>()).ToArray();
+        for (var u = 0; u < itemsOf.Length; u++)
+        {
+            foreach (var i in itemsOf[u])
+            {
+                audiences[i].Add(u);
+            }
+        }
+
+        for (var i = 0; i < itemCount; i++)
+        {
+            var weight = itemWeights?[i] ?? 1;
+            foreach (var u in audiences[i])
+            {
+                var row = userGram.Row(u);
+                foreach (var v in audiences[i])
+                {
+                    row[v] += weight;
+                }
+            }
+        }
+
+        return userGram;
     }
 
     /// <summary>Cosine of the co-engagement counts, diagonal zero.</summary>

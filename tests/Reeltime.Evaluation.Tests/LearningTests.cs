@@ -82,6 +82,17 @@ public class LearningTests
     }
 
     [Fact]
+    public void The_infinite_autoencoder_learns_taste_groups_that_popularity_cannot()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(6), Protocol.General, 2020));
+
+        var pop = TestNdcg(new PopularityScorer(), set);
+        var infinite = TestNdcg(new InfiniteAutoencoderScorer(Depth: 3, Ridge: 1), set);
+
+        Assert.True(infinite > 1.5 * pop, $"∞-AE {infinite:F3} vs popularity {pop:F3}");
+    }
+
+    [Fact]
     public void The_low_pass_filter_learns_taste_groups_that_popularity_cannot_and_a_popularity_scaled_penalty_keeps_ease_working()
     {
         var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(6), Protocol.General, 2020));
