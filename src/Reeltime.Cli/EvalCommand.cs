@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Reeltime.Evaluation;
+using Reeltime.Recommendation.Offline;
 using Spectre.Console;
 
 namespace Reeltime.Cli;
@@ -118,6 +119,14 @@ internal static class EvalCommand
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                 $"{set.ItemCount:N0} items are too many for {string.Join(", ", denseModels)}: these models keep dense item × item matrices, about {neededBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Evaluate pop, bpr, ials, userknn, recentpop, available or tags, or a data set with fewer items."));
+        }
+
+        var userModels = models.Where(ModelSelection.UserByUser.Contains).ToArray();
+        var userBytes = InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount);
+        if (userModels.Length > 0 && userBytes > availableBytes)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{set.UserIds.Length:N0} users are too many for {string.Join(", ", userModels)}: ∞-AE (a source of the engine) keeps a dense user × user matrix, about {userBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Evaluate the other models, or a data set with fewer users."));
         }
 
         var verbose = options.String("verbose") is "true" or "1";
