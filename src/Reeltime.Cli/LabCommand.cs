@@ -36,6 +36,22 @@ internal static class LabCommand
         Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"ease λ={lambda} emphasis={emphasis}"), baseline));
         var standardBase = lab.Standardised(baseScores);
 
+        if (options.String("with-infae") is { } infaeSettings)
+        {
+            // The engine's blend now leans on ∞-AE instead of EASE: later ideas must add to it.
+            var parts = infaeSettings.Split(':');
+            var infae = new InfiniteAutoencoderScorer(int.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture));
+            infae.Fit(set.Train);
+            standardBase = lab.Standardised(lab.ScoresFor(k =>
+            {
+                var s = new float[set.ItemCount];
+                infae.Score(set.History(lab.UserIndex(k), Stage.Valid), s);
+                return s;
+            }));
+            baseline = lab.Ndcg(standardBase);
+            Log(lab.Describe($"base: ∞-AE {infaeSettings}", baseline));
+        }
+
         if (options.String("with-lowpass") is { } lowPassRank)
         {
             // The engine's blend already holds a low-pass source: later ideas must add to EASE plus it.
@@ -45,7 +61,7 @@ internal static class LabCommand
             var alpha = float.Parse(options.String("lowpass-weight") ?? "0.3", CultureInfo.InvariantCulture);
             standardBase = lab.Standardised(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], alpha, s, s)));
             baseline = lab.Ndcg(standardBase);
-            Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"base: ease + {alpha} lowpass k={lowPassRank}"), baseline));
+            Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"base: previous + {alpha} lowpass k={lowPassRank}"), baseline));
         }
 
         if (ideas.Contains("1"))
@@ -393,6 +409,63 @@ internal static class LabCommand
             }
 
             Log(lab.TwoFold("9 ∞-AE", baseline, family));
+        }
+
+        if (ideas.Contains("10"))
+        {
+            // 10. The item side of 9: the neural tangent kernel of the items' cosine (over their audiences) in
+            // place of EASE's Gram matrix, A = (K + λI)⁻¹; ranked by −x·A, and, with EASE's zero-diagonal
+            // constraint, by −x·A·diag(A)⁻¹.
+            var n = set.ItemCount;
+            var family = new List<(string, double[])> { ("α=0", baseline) };
+            foreach (var depth in (options.String("depths") ?? "1,2,3").Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)))
+            {
+                var kernel = new double[n * n];
+                for (var i = 0; i < n; i++)
+                {
+                    for (var j = 0; j < n; j++)
+                    {
+                        var norms = Math.Sqrt(gram.Row(i)[i] * (double)gram.Row(j)[j]);
+                        kernel[(i * n) + j] = norms == 0 ? (i == j ? 1 : 0) : InfiniteAutoencoderScorer.TangentKernel(gram.Row(i)[j] / norms, depth);
+                    }
+                }
+
+                foreach (var ratio in (options.String("ridges") ?? "0.1,0.3,1,3,10").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
+                {
+                    var a = (double[])kernel.Clone();
+                    for (var i = 0; i < n; i++)
+                    {
+                        a[(i * n) + i] += ratio * (depth + 1);
+                    }
+
+                    SymmetricInverse.Invert(a, n);
+                    foreach (var constrained in new[] { false, true })
+                    {
+                        var weights = new ItemMatrix(n);
+                        for (var i = 0; i < n; i++)
+                        {
+                            var row = weights.Row(i);
+                            for (var j = 0; j < n; j++)
+                            {
+                                row[j] = (float)(-a[(i * n) + j] / (constrained ? a[(j * n) + j] : 1));
+                            }
+                        }
+
+                        var z = lab.Standardised(lab.Scores(weights));
+                        var tag = string.Create(CultureInfo.InvariantCulture, $"depth={depth} λ={ratio}{(constrained ? " zero-diagonal" : "")}");
+                        Log(lab.Describe($"10 item ∞-AE {tag} alone", lab.Ndcg(z)));
+                        foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)))
+                        {
+                            var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
+                            var name = string.Create(CultureInfo.InvariantCulture, $"{tag} α={alpha}");
+                            family.Add((name, ndcg));
+                            Log(lab.Describe("10 " + name, ndcg));
+                        }
+                    }
+                }
+            }
+
+            Log(lab.TwoFold("10 item-side ∞-AE", baseline, family));
         }
 
         if (ideas.Contains("6"))
