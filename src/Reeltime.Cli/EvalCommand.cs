@@ -121,12 +121,19 @@ internal static class EvalCommand
                 $"{set.ItemCount:N0} items are too many for {string.Join(", ", denseModels)}: these models keep dense item × item matrices, about {neededBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Evaluate pop, bpr, ials, userknn, recentpop, available or tags, or a data set with fewer items."));
         }
 
-        var userModels = models.Where(ModelSelection.UserByUser.Contains).ToArray();
         var userBytes = InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount);
-        if (userModels.Length > 0 && userBytes > availableBytes)
+        if (userBytes > availableBytes)
         {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{set.UserIds.Length:N0} users are too many for {string.Join(", ", userModels)}: ∞-AE (a source of the engine) keeps a dense user × user matrix, about {userBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Evaluate the other models, or a data set with fewer users."));
+            if (models.Contains("infae"))
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{set.UserIds.Length:N0} users are too many for infae: ∞-AE keeps dense user × user matrices, about {userBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Leave it out of --models; the engine runs without it."));
+            }
+
+            if (models.Contains("engine") || models.Contains("rerank"))
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]{set.UserIds.Length:N0} users: the engine blends its sources without ∞-AE, whose user × user matrices (about {userBytes / 1e9:F0} GB) would not fit.[/]");
+            }
         }
 
         var verbose = options.String("verbose") is "true" or "1";

@@ -21,25 +21,22 @@ public sealed record Axis(string Name, double[] Values, int Start = 0);
 /// over a small grid, maximising valid NDCG@10 — so that nothing is set by hand for one data set, and
 /// learns the engine's blend the same way. Test items are never looked at here.
 /// </summary>
-public sealed class ModelSelection(EvaluationSet set, Action<string>? report = null)
+public sealed class ModelSelection(EvaluationSet set, Action<string>? report = null, long? memoryBytes = null)
 {
     /// <summary>Receives a line per step of the search (settable so that a caller can label lines per model).</summary>
     public Action<string>? Report { get; set; } = report;
 
-    /// <summary>Models that can be asked for, in report order.</summary>
     /// <summary>The models that keep dense item × item matrices (the engine and re-ranker through their sources): their memory grows with the catalogue's square.</summary>
     public static readonly string[] ItemByItem = ["ease", "lowpass", "itemknn", "rp3beta", "transition", "gap", "engine", "rerank"];
 
     /// <summary>Bytes the item × item models hold at once for <paramref name="items"/> items: about eight float matrices and one double matrix.</summary>
     public static long ItemByItemBytes(int items) => 40L * items * items;
 
-    /// <summary>The models that keep dense user × user matrices (∞-AE, and the engine and re-ranker through it).</summary>
-    public static readonly string[] UserByUser = ["infae", "engine", "rerank"];
-
+    /// <summary>Models that can be asked for, in report order.</summary>
     public static readonly string[] Known = ["pop", "itemknn", "bpr", "ease", "ials", "infae", "lowpass", "rp3beta", "userknn", "transition", "gap", "recentpop", "available", "tags", "engine", "rerank"];
 
     /// <summary>
-    /// The sources the engine blends. iALS is not among them: with it the learned blend scored lower on ML-100K
+    /// The sources the engine blends (see <see cref="Sources"/> for one data set). iALS is not among them: with it the learned blend scored lower on ML-100K
     /// valid (0.2625 against 0.2628), its scores being too close to EASE's to add anything. The low-pass filter
     /// is: EASE plus it beat EASE alone on both halves of ML-100K's valid users, each half's choices made on the other.
     /// So is ∞-AE, which alone beat EASE alone on ML-100K's valid users (0.2658 against 0.2587).
@@ -47,6 +44,14 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
     public static readonly string[] EngineSources = ["ease", "infae", "lowpass", "rp3beta", "itemknn", "userknn", "bpr", "transition", "gap", "recentpop", "available", "tags", "pop"];
 
     private const string Objective = "ndcg@10";
+
+    /// <summary>
+    /// The engine's sources for this data set: <see cref="EngineSources"/>, less ∞-AE when its users × users
+    /// matrices would not fit in memory (a data set of very many users), so that the engine still runs.
+    /// </summary>
+    public string[] Sources { get; } = InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount) > (memoryBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
+        ? [.. EngineSources.Where(s => s != "infae")]
+        : EngineSources;
     private static readonly float[] BprRegularisation = [0.002f, 0.01f, 0.03f];
     private readonly Dictionary<string, TunedModel> tuned = new(StringComparer.Ordinal);
     private readonly int[] validUsers = set.Users(Stage.Valid);
@@ -63,8 +68,8 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         // The engine's time includes its sources' selection, also when they were selected earlier for their own rows.
         var earlier = name switch
         {
-            "engine" => EngineSources.Where(tuned.ContainsKey).Sum(s => tuned[s].TrainSeconds),
-            "rerank" => tuned.TryGetValue("engine", out var blend) ? blend.TrainSeconds : EngineSources.Where(tuned.ContainsKey).Sum(s => tuned[s].TrainSeconds),
+            "engine" => Sources.Where(tuned.ContainsKey).Sum(s => tuned[s].TrainSeconds),
+            "rerank" => tuned.TryGetValue("engine", out var blend) ? blend.TrainSeconds : Sources.Where(tuned.ContainsKey).Sum(s => tuned[s].TrainSeconds),
             _ => 0,
         };
         var clock = Stopwatch.StartNew();
@@ -230,7 +235,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
     /// </summary>
     private (IItemScorer, string, Dictionary<string, double>, Func<IItemScorer>?) Blend()
     {
-        var sources = EngineSources.Select(Tune).ToArray();
+        var sources = Sources.Select(Tune).ToArray();
         var raw = sources.Select(m => Evaluator.ScoreAll(m.Scorer, set, Stage.Valid, validUsers)).ToArray();
         (ScoreScale Scale, double[] Weights, double Value)? best = null;
         foreach (var scale in Enum.GetValues<ScoreScale>())
@@ -261,7 +266,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
     private (IItemScorer, string, Dictionary<string, double>, Func<IItemScorer>?) Rerank()
     {
         var linear = Tune("engine");
-        var sources = EngineSources.Select(Tune).ToArray();
+        var sources = Sources.Select(Tune).ToArray();
         var (scale, weights) = blendWeights!.Value;
         var parts = sources.Select((m, s) => (m.Scorer, (float)weights[s])).ToArray();
         var full = new RerankedScorer(parts, scale, RerankCandidates);
@@ -417,7 +422,8 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         }
 
         var targets = validUsers.Select(u => set.Targets(u, Stage.Valid).ToHashSet()).ToArray();
-        double BlendValue(double[] weights)
+        // NDCG@10 over the valid users of the scores that fill(user, buffer) writes.
+        double Value(Action<int, float[]> fill)
         {
             var total = 0.0;
             var gate = new object();
@@ -427,15 +433,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                 () => (Scores: new float[n], Sum: 0.0),
                 (k, _, local) =>
                 {
-                    Array.Clear(local.Scores);
-                    for (var s = 0; s < sources.Length; s++)
-                    {
-                        if (weights[s] != 0)
-                        {
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(scaled[s][k], (float)weights[s], local.Scores, local.Scores);
-                        }
-                    }
-
+                    fill(k, local.Scores);
                     var top = RankingMetrics.Top(local.Scores, excluded[k], 10);
                     Span<double> sums = stackalloc double[RankingMetrics.Names.Length];
                     RankingMetrics.Accumulate(top, targets[k], 10, sums);
@@ -451,9 +449,32 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
             return total / validUsers.Length;
         }
 
+        // The current blend's scores per user, so that a trial changing one weight costs one pass over the
+        // items rather than one per source (at MovieLens 1M's size the search was most of the engine's time).
+        var blended = new float[validUsers.Length][];
+        double Settle(double[] weights)
+        {
+            Parallel.For(0, validUsers.Length, k =>
+            {
+                var row = blended[k] ??= new float[n];
+                Array.Clear(row);
+                for (var s = 0; s < sources.Length; s++)
+                {
+                    if (weights[s] != 0)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(scaled[s][k], (float)weights[s], row, row);
+                    }
+                }
+            });
+            return Value((k, buffer) => blended[k].CopyTo(buffer, 0));
+        }
+
+        double Trial(int source, double change) =>
+            Value((k, buffer) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(scaled[source][k], (float)change, blended[k], buffer));
+
         var weights = new double[sources.Length];
         weights[Array.IndexOf(sources, sources.MaxBy(m => m.Valid[Objective])!)] = 1;
-        var current = BlendValue(weights);
+        var current = Settle(weights);
 
         // Non-negative weights first; negative ones (a source used as a penalty, e.g. popularity) only once
         // the positive blend has settled, so that an early penalty does not trap the search; then a finer
@@ -490,7 +511,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                             continue;
                         }
 
-                        var value = BlendValue(trial);
+                        var value = Trial(s, w - weights[s]);
                         if (value > (bestMove?.Value ?? current) + 1e-6)
                         {
                             bestMove = (trial, value);
@@ -503,7 +524,9 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                     break;
                 }
 
-                (weights, current) = move;
+                // Summed afresh, so the value carried on is the blend's own, not the trial's rounding of it.
+                weights = move.Weights;
+                current = Settle(weights);
             }
         }
 

@@ -184,6 +184,22 @@ public class LearningTests
     }
 
     [Fact]
+    public void Without_memory_for_its_user_by_user_matrices_the_engine_blends_without_infinite_autoencoder()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
+
+        var roomy = new ModelSelection(set);
+        var tight = new ModelSelection(set, memoryBytes: 1024);
+
+        Assert.Contains("infae", roomy.Sources);
+        Assert.DoesNotContain("infae", tight.Sources);
+        Assert.Equal(ModelSelection.EngineSources.Length - 1, tight.Sources.Length);
+        var engine = tight.Tune("engine");
+        Assert.DoesNotContain("infae", engine.Settings, StringComparison.Ordinal);
+        Assert.True(engine.Valid["ndcg@10"] > tight.Tune("pop").Valid["ndcg@10"]);
+    }
+
+    [Fact]
     public void The_learned_blend_is_at_least_as_good_on_valid_as_its_best_source_and_the_report_has_the_protocol_keys()
     {
         var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
