@@ -31,8 +31,8 @@ internal static class CommandLine
                       --data takes other data sets too (u.data, ratings.dat, ratings.csv, RecBole .inter; tab,
                       '::', comma or whitespace; ids need not be numbers); genres from u.item, movies.dat or
                       movies.csv beside it, or --items; --columns orders a file without a header
-                      models: pop, itemknn, bpr, ease, ials, lowpass, rp3beta, userknn, transition, gap, recentpop,
-                      available, tags, engine
+                      models: pop, itemknn, bpr, ease, ials, infae, lowpass, rp3beta, userknn, transition, gap,
+                      recentpop, available, tags, engine, rerank
           eval        --chart results.json      redraw the PNG chart of an earlier run
         """;
 
