@@ -56,6 +56,14 @@ public sealed class InfiniteAutoencoderScorerTests
         {
             Assert.Equal(expected[i], scores[i], 4);
         }
+
+        // A user's own row of the log, scored by the shortcut X − λ(K + λI)⁻¹X, is the same regression.
+        var ownRow = DenseVector.Create(users, v => Kernel(rows[3], rows[v])) * coefficients;
+        scorer.Score(new History(rows[3], [.. rows[3].Select((_, n) => 3000L + n)], user: 3), scores);
+        for (var i = 0; i < items; i++)
+        {
+            Assert.Equal(ownRow[i], scores[i], 4);
+        }
     }
 
     [Fact]
