@@ -64,6 +64,18 @@ internal static class LabCommand
             Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"base: previous + {alpha} lowpass k={lowPassRank}"), baseline));
         }
 
+        // A variant's standardised scores z added to the base with each weight of --alphas: one family member per weight.
+        void AddedToBase(string idea, string tag, float[][] z, List<(string, double[])> family)
+        {
+            foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)))
+            {
+                var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
+                var name = string.Create(CultureInfo.InvariantCulture, $"{tag} α={alpha}");
+                family.Add((name, ndcg));
+                Log(lab.Describe($"{idea} {name}", ndcg));
+            }
+        }
+
         if (ideas.Contains("1"))
         {
             // 1. Item i's penalty λ · (count_i / mean)^β; λ re-searched with β since β moves the penalty's scale.
@@ -328,13 +340,7 @@ internal static class LabCommand
                 });
                 var z = lab.Standardised(scores);
                 Log(lab.Describe(string.Create(CultureInfo.InvariantCulture, $"5 user ease λ={userLambda} alone"), lab.Ndcg(z)));
-                foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(a => double.Parse(a, CultureInfo.InvariantCulture)))
-                {
-                    var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
-                    var name = string.Create(CultureInfo.InvariantCulture, $"user λ={userLambda} α={alpha}");
-                    family.Add((name, ndcg));
-                    Log(lab.Describe("5 " + name, ndcg));
-                }
+                AddedToBase("5", string.Create(CultureInfo.InvariantCulture, $"user λ={userLambda}"), z, family);
             }
 
             Log(lab.TwoFold("5 user-side EASE", baseline, family));
@@ -397,13 +403,7 @@ internal static class LabCommand
                         var z = lab.Standardised(scores);
                         var tag = string.Create(CultureInfo.InvariantCulture, $"depth={depth}{(scaled ? " scaled" : "")} β={beta} λ={ratio}");
                         Log(lab.Describe($"9 ∞-AE {tag} alone", lab.Ndcg(z)));
-                        foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)))
-                        {
-                            var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
-                            var name = string.Create(CultureInfo.InvariantCulture, $"{tag} α={alpha}");
-                            family.Add((name, ndcg));
-                            Log(lab.Describe("9 " + name, ndcg));
-                        }
+                        AddedToBase("9", tag, z, family);
                     }
                 }
             }
@@ -454,13 +454,7 @@ internal static class LabCommand
                         var z = lab.Standardised(lab.Scores(weights));
                         var tag = string.Create(CultureInfo.InvariantCulture, $"depth={depth} λ={ratio}{(constrained ? " zero-diagonal" : "")}");
                         Log(lab.Describe($"10 item ∞-AE {tag} alone", lab.Ndcg(z)));
-                        foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)))
-                        {
-                            var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z[k], (float)alpha, s, s)));
-                            var name = string.Create(CultureInfo.InvariantCulture, $"{tag} α={alpha}");
-                            family.Add((name, ndcg));
-                            Log(lab.Describe("10 " + name, ndcg));
-                        }
+                        AddedToBase("10", tag, z, family);
                     }
                 }
             }
