@@ -74,8 +74,10 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         {
             client = await first.SignedInClientAsync();
             id = await UploadAsync(client, clip);
-            await WaitUntilAsync(() => Directory.Exists(WorkFolder) && Directory.EnumerateDirectories(WorkFolder).Any(), TimeSpan.FromMinutes(1), "the transcode to start");
-            await Task.Delay(700); // well inside the transcode: ffmpeg is writing renditions now
+            // Killed once ffmpeg itself is at work in scratch. A fixed 700 ms after the work folder appeared was
+            // sometimes still the probe on a loaded machine, and then nothing was left running to orphan.
+            await WaitUntilAsync(() => Directory.Exists(WorkFolder) && ToolsWorkingIn(WorkFolder, "ffmpeg").Count > 0, TimeSpan.FromMinutes(1), "ffmpeg to start transcoding");
+            await Task.Delay(300); // inside the transcode: ffmpeg is writing renditions now
             first.Kill();
         }
 
@@ -192,10 +194,10 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
     // The ffmpeg and ffprobe processes working in a folder under the given one (the pipeline runs them in a
     // job's folder with relative paths), read from /proc as an operator would: the test's own look.
-    private static List<int> ToolsWorkingIn(string folder)
+    private static List<int> ToolsWorkingIn(string folder, params string[] tools)
     {
         List<int> found = [];
-        foreach (var process in Process.GetProcessesByName("ffmpeg").Concat(Process.GetProcessesByName("ffprobe")))
+        foreach (var process in (tools.Length == 0 ? ["ffmpeg", "ffprobe"] : tools).SelectMany(Process.GetProcessesByName))
         {
             try
             {
