@@ -121,9 +121,9 @@ internal static class EvalCommand
                 $"{set.ItemCount:N0} items are too many for {string.Join(", ", denseModels)}: these models keep dense item × item matrices, about {neededBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Evaluate pop, bpr, ials, userknn, recentpop, available or tags, or a data set with fewer items."));
         }
 
-        var userBytes = InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount);
-        if (userBytes > availableBytes)
+        if (!ModelSelection.InfiniteAutoencoderFits(set))
         {
+            var userBytes = InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount);
             if (models.Contains("infae"))
             {
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,

@@ -45,13 +45,16 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
 
     private const string Objective = "ndcg@10";
 
+    /// <summary>Whether ∞-AE's users × users matrices for <paramref name="set"/> fit in <paramref name="memoryBytes"/> (by default, the memory available to the process).</summary>
+    public static bool InfiniteAutoencoderFits(EvaluationSet set, long? memoryBytes = null) =>
+        InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount) <= (memoryBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
     /// <summary>
     /// The engine's sources for this data set: <see cref="EngineSources"/>, less ∞-AE when its users × users
     /// matrices would not fit in memory (a data set of very many users), so that the engine still runs.
     /// </summary>
-    public string[] Sources { get; } = InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount) > (memoryBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
-        ? [.. EngineSources.Where(s => s != "infae")]
-        : EngineSources;
+    public string[] Sources { get; } = InfiniteAutoencoderFits(set, memoryBytes) ? EngineSources : [.. EngineSources.Where(s => s != "infae")];
+
     private static readonly float[] BprRegularisation = [0.002f, 0.01f, 0.03f];
     private readonly Dictionary<string, TunedModel> tuned = new(StringComparer.Ordinal);
     private readonly int[] validUsers = set.Users(Stage.Valid);
@@ -499,14 +502,8 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                     };
                     foreach (var w in values)
                     {
-                        if (w == weights[s])
-                        {
-                            continue;
-                        }
-
-                        var trial = (double[])weights.Clone();
-                        trial[s] = w;
-                        if (trial.All(x => x == 0))
+                        // Unchanged, or a blend of nothing.
+                        if (w == weights[s] || (w == 0 && weights.Where((x, t) => t != s).All(x => x == 0)))
                         {
                             continue;
                         }
@@ -514,6 +511,8 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                         var value = Trial(s, w - weights[s]);
                         if (value > (bestMove?.Value ?? current) + 1e-6)
                         {
+                            var trial = (double[])weights.Clone();
+                            trial[s] = w;
                             bestMove = (trial, value);
                         }
                     }
