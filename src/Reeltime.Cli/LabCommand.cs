@@ -462,6 +462,59 @@ internal static class LabCommand
             Log(lab.TwoFold("10 item-side ∞-AE", baseline, family));
         }
 
+        if (ideas.Contains("11"))
+        {
+            // 11. Does the better source depend on how much a viewer has watched? EASE's and the base's NDCG by
+            // quartile of history length, then EASE added to the base with a weight that follows the length:
+            // only for the lighter half, only for the heavier half, or in proportion to the standardised log
+            // length (feature-weighted linear stacking, Sill et al., 2009).
+            var count = lab.Ndcg(standardBase).Length;
+            var lengths = Enumerable.Range(0, count).Select(k => (double)set.History(lab.UserIndex(k), Stage.Valid).Items.Distinct().Count()).ToArray();
+            var sortedLengths = lengths.Order().ToArray();
+            var easeZ = lab.Standardised(baseScores);
+            var easeAlone = lab.Ndcg(easeZ);
+            for (var q = 0; q < 4; q++)
+            {
+                var low = sortedLengths[q * count / 4];
+                var high = q == 3 ? double.MaxValue : sortedLengths[(q + 1) * count / 4];
+                var members = Enumerable.Range(0, count).Where(k => lengths[k] >= low && lengths[k] < high).ToArray();
+                if (members.Length == 0)
+                {
+                    continue;
+                }
+
+                Log(string.Create(CultureInfo.InvariantCulture,
+                    $"11 quartile {q + 1} (history {low}–{(q == 3 ? sortedLengths[^1] : high - 1)}, {members.Length} viewers): ease {members.Average(k => easeAlone[k]):F4}, base {members.Average(k => baseline[k]):F4}"));
+            }
+
+            var median = sortedLengths[count / 2];
+            var logs = lengths.Select(l => Math.Log(l)).ToArray();
+            var meanLog = logs.Average();
+            var sdLog = Math.Sqrt(logs.Average(l => (l - meanLog) * (l - meanLog)));
+            var gates = new (string Name, Func<int, float> Gate)[]
+            {
+                ("lighter half", k => lengths[k] < median ? 1f : 0f),
+                ("heavier half", k => lengths[k] >= median ? 1f : 0f),
+                ("+log length", k => (float)((logs[k] - meanLog) / sdLog)),
+                ("−log length", k => (float)(-(logs[k] - meanLog) / sdLog)),
+                ("½ + log length", k => (float)(0.5 + ((logs[k] - meanLog) / sdLog))),
+                ("1 + log length", k => (float)(1 + ((logs[k] - meanLog) / sdLog))),
+            };
+            var family = new List<(string, double[])> { ("α=0", baseline) };
+            foreach (var (name, gate) in gates)
+            {
+                foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(x => float.Parse(x, CultureInfo.InvariantCulture)))
+                {
+                    var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(easeZ[k], alpha * gate(k), s, s)));
+                    var tag = string.Create(CultureInfo.InvariantCulture, $"ease × {name} α={alpha}");
+                    family.Add((tag, ndcg));
+                    Log(lab.Describe($"11 {tag}", ndcg));
+                }
+            }
+
+            Log(lab.TwoFold("11 activity-gated EASE", baseline, family));
+        }
+
         if (ideas.Contains("6"))
         {
             // 6. Two hops of EASE: the scores propagated once more through B (what the predicted items would predict).

@@ -243,7 +243,7 @@ internal sealed class UserProfile(long userId, int dim)
         interest.AtMs = nowMs;
         if (interests.Count > MaxInterests)
         {
-            // Forget the weakest quarter at once, so trimming is rare.
+            // Forget the weakest fifth at once, so trimming is rare (the bound shrinks with Count: (n + 1) / 5 go).
             var weights = new List<(int Key, float Weight)>(interests.Count);
             foreach (var (k, v) in interests)
             {
@@ -264,7 +264,7 @@ internal sealed class UserProfile(long userId, int dim)
         var affinities = hashtag ? HashtagAffinity : CreatorAffinity;
         if (affinities.Count >= MaxInterests && !affinities.ContainsKey(key))
         {
-            // Forget the quarter with the least evidence at once, so trimming is rare.
+            // Forget the fifth with the least evidence at once, so trimming is rare (the bound shrinks with Count).
             var evidence = new List<(int Key, float Views)>(affinities.Count);
             foreach (var (k, v) in affinities)
             {
