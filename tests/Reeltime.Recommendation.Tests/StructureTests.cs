@@ -104,6 +104,22 @@ public sealed class StructureTests
     }
 
     [Fact]
+    public void A_seen_filter_over_its_cap_forgets_the_oldest_down_to_nine_tenths()
+    {
+        const long Start = 1_780_000_000_000;
+        var window = (long)TimeSpan.FromDays(14).TotalMilliseconds;
+        var profile = new UserProfile(1, 4);
+        for (var video = 0; video <= 100; video++)
+        {
+            profile.MarkSeen(video, Start + (video * 1_000L), window, max: 100);
+        }
+
+        // The 101st video took the filter over its cap of 100: the 11 seen longest ago go, the 90 latest stay.
+        var remembered = Enumerable.Range(0, 101).Where(v => profile.HasSeen(v, Start - 1_000)).ToArray();
+        Assert.Equal(Enumerable.Range(11, 90), remembered);
+    }
+
+    [Fact]
     public void An_adagrad_step_moves_a_row_against_the_gradient_and_steps_shrink()
     {
         var table = new EmbeddingTable(4, admitAfter: 1);

@@ -322,9 +322,13 @@ internal sealed class UserProfile(long userId, int dim)
 
         if (_seen.Count > max)
         {
+            // Down to nine tenths of the cap, oldest first, so the sort is paid once per tenth of the cap.
+            // The count to drop is fixed before the loop: read from the shrinking filter, the bound stopped
+            // halfway and the filter was sorted twice as often.
             var byTime = new List<KeyValuePair<int, int>>(_seen);
             byTime.Sort(static (a, b) => a.Value.CompareTo(b.Value));
-            for (var i = 0; i < _seen.Count - (max * 9 / 10); i++)
+            var excess = _seen.Count - (max * 9 / 10);
+            for (var i = 0; i < excess; i++)
             {
                 _seen.Remove(byTime[i].Key);
             }
