@@ -468,7 +468,7 @@ internal static class LabCommand
             // quartile of history length, then EASE added to the base with a weight that follows the length:
             // only for the lighter half, only for the heavier half, or in proportion to the standardised log
             // length (feature-weighted linear stacking, Sill et al., 2009).
-            var count = lab.Ndcg(standardBase).Length;
+            var count = baseline.Length;
             var lengths = Enumerable.Range(0, count).Select(k => (double)set.History(lab.UserIndex(k), Stage.Valid).Items.Distinct().Count()).ToArray();
             var sortedLengths = lengths.Order().ToArray();
             var easeZ = lab.Standardised(baseScores);
@@ -503,13 +503,8 @@ internal static class LabCommand
             var family = new List<(string, double[])> { ("α=0", baseline) };
             foreach (var (name, gate) in gates)
             {
-                foreach (var alpha in (options.String("alphas") ?? "0.1,0.2,0.3,0.5,0.7,1").Split(',').Select(x => float.Parse(x, CultureInfo.InvariantCulture)))
-                {
-                    var ndcg = lab.Ndcg(Lab.Combine(standardBase, (k, s) => System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(easeZ[k], alpha * gate(k), s, s)));
-                    var tag = string.Create(CultureInfo.InvariantCulture, $"ease × {name} α={alpha}");
-                    family.Add((tag, ndcg));
-                    Log(lab.Describe($"11 {tag}", ndcg));
-                }
+                var gated = Lab.Combine(easeZ, (k, z) => System.Numerics.Tensors.TensorPrimitives.Multiply(z, gate(k), z));
+                AddedToBase("11", $"ease × {name}", gated, family);
             }
 
             Log(lab.TwoFold("11 activity-gated EASE", baseline, family));
