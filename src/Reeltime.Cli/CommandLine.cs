@@ -21,7 +21,7 @@ internal static class CommandLine
                       the media pipeline on 1080x1920 30 fps H.264 and HEVC clips against bare ffmpeg,
                       and clips per minute at the default concurrency (needs ffmpeg)
           bench engine [--videos 1000000] [--users 100000] [--requests 20000] [--events 1000000]
-                      [--breadth 160] [--cores 1] [--ann no]
+                      [--breadth 160] [--cores 1] [--ann no] [--look-ahead-paired yes]
                       the For You engine in-process: feed request p50/p99, events/s into the model, event to
                       next request, resident memory, HNSW recall@100 and speed against the exact scan
           eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]

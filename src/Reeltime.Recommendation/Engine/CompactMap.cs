@@ -26,6 +26,16 @@ internal sealed class CompactMap<TValue>
         set => GetValueRefOrAddDefault(key, out _) = value;
     }
 
+    /// <summary>Hints the keys a search will read first and the middle of the values.</summary>
+    public void Prefetch()
+    {
+        if (Count > 0)
+        {
+            CacheHint.Lines(_keys, 0, Count);
+            CacheHint.Line(_values, Count / 2);
+        }
+    }
+
     public bool ContainsKey(int key) => IndexOf(key) >= 0;
 
     public bool TryGetValue(int key, out TValue value)

@@ -91,6 +91,26 @@ internal sealed class EmbeddingTable
         }
     }
 
+    /// <summary>Hints the slot <paramref name="key"/> hashes to; <see cref="PrefetchRow"/> an event later finds it cached.</summary>
+    public void PrefetchSlot(long key)
+    {
+        var slot = SlotOf(key);
+        CacheHint.Line(_keys, slot);
+        CacheHint.Line(_rowOfSlot, slot);
+    }
+
+    /// <summary>Hints the row of <paramref name="key"/> when it has one (reads the slot, so best after <see cref="PrefetchSlot"/>).</summary>
+    public void PrefetchRow(long key)
+    {
+        var row = Find(key);
+        if (row >= 0)
+        {
+            CacheHint.Lines(_vectors, row * _dim, _dim);
+            CacheHint.Line(_accumulators, row);
+            CacheHint.Line(_touchedMs, row);
+        }
+    }
+
     /// <summary>The vector of a row.</summary>
     public Span<float> Row(int row) => _vectors.AsSpan(row * _dim, _dim);
 

@@ -536,11 +536,10 @@ public sealed partial class ForYouEngine
         TrainPair(userRow, query, video, label.Target, label.Weight, item);
         if (label.Positive)
         {
-            var count = _catalog.Count;
             for (var k = 0; k < Options.NegativesPerPositive; k++)
             {
                 // Negatives drawn from the log offset, not from a random generator's state, so replay draws the same.
-                var negative = (int)(Mix((ulong)offset, (ulong)k) % (ulong)count);
+                var negative = NegativeOf(offset, k);
                 if (negative != video && _catalog.IsRecommendable(negative))
                 {
                     TrainPair(userRow, query, negative, 0, label.Weight * 0.5f, item);
@@ -730,6 +729,8 @@ public sealed partial class ForYouEngine
 
         return score;
     }
+
+    private int NegativeOf(long offset, int k) => (int)(Mix((ulong)offset, (ulong)k) % (ulong)_catalog.Count);
 
     private static ulong Mix(ulong a, ulong b)
     {

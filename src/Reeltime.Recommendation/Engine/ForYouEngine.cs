@@ -34,6 +34,8 @@ public sealed partial class ForYouEngine : IDisposable
     private readonly Ranker _ranker;
     private readonly ImpressionJoin _impressions;
     private readonly Dictionary<long, UserProfile> _profiles = [];
+    private UserProfile?[] _hintProfiles = [];
+    private int[] _hintVideos = [];
 
     // Videos whose vectors moved since they were last put in the index; refreshed a bounded number per batch.
     private readonly Queue<int> _dirty = new();
@@ -214,16 +216,33 @@ public sealed partial class ForYouEngine : IDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            foreach (ref readonly var logged in events)
+            var lookAhead = LooksAhead;
+            if (lookAhead)
             {
+                ResolveHints(events);
+            }
+
+            for (var i = 0; i < events.Length; i++)
+            {
+                ref readonly var logged = ref events[i];
                 if (logged.Offset < _appliedOffset)
                 {
                     continue;
                 }
 
+                if (lookAhead)
+                {
+                    PrefetchAhead(events, i);
+                }
+
                 ApplyOne(logged.Offset, logged.Event);
                 ExpireIfDue(logged.Offset);
                 Interlocked.Exchange(ref _appliedOffset, logged.Offset + 1);
+            }
+
+            if (lookAhead)
+            {
+                Array.Clear(_hintProfiles, 0, events.Length);
             }
 
             boardDue = FinishBatch(events.Length, Stopwatch.GetElapsedTime(started));
@@ -412,6 +431,101 @@ public sealed partial class ForYouEngine : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _lock.Dispose();
+
+    /// <summary>Whether <see cref="Apply"/> prefetches the next events' memory (on; off only to measure what it gains).</summary>
+    internal bool LooksAhead { get; set; } = true;
+
+    // The batch's viewers and videos, looked up before it is applied: independent look-ups overlap their
+    // cache misses, where the same look-ups made one event at a time would wait for each in turn. Only hints
+    // for prefetching; the events are applied with their own look-ups.
+    private void ResolveHints(ReadOnlySpan<LoggedEvent> events)
+    {
+        if (_hintVideos.Length < events.Length)
+        {
+            _hintVideos = new int[events.Length];
+            _hintProfiles = new UserProfile?[events.Length];
+        }
+
+        for (var i = 0; i < events.Length; i++)
+        {
+            var e = events[i].Event;
+            _hintProfiles[i] = e.UserId != 0 && _profiles.TryGetValue(e.UserId, out var profile) ? profile : null;
+            _hintVideos[i] = e.VideoId != 0 && _catalog.TryGetIndex(e.VideoId, out var video) ? video : -1;
+        }
+    }
+
+    // Three stages an event apart, each reading what the stage before brought into cache: the profile object,
+    // catalogue fields and table slots; then the profile's parts and the rows; then the profile's maps.
+    private void PrefetchAhead(ReadOnlySpan<LoggedEvent> events, int i)
+    {
+        if (i + 3 < events.Length)
+        {
+            var e = events[i + 3].Event;
+            CacheHint.Object(_hintProfiles[i + 3]);
+            var video = _hintVideos[i + 3];
+            if (video >= 0)
+            {
+                _catalog.PrefetchVideo(video);
+                _stats.Prefetch(video);
+                _users.PrefetchSlot(e.UserId);
+                _videos.PrefetchSlot(e.VideoId);
+                if (MayLearnPositive(e.Type))
+                {
+                    for (var k = 0; k < Options.NegativesPerPositive; k++)
+                    {
+                        _catalog.PrefetchVideo(NegativeOf(events[i + 3].Offset, k));
+                    }
+                }
+            }
+        }
+
+        if (i + 2 < events.Length)
+        {
+            var e = events[i + 2].Event;
+            _hintProfiles[i + 2]?.PrefetchParts();
+            var video = _hintVideos[i + 2];
+            if (video >= 0)
+            {
+                _catalog.PrefetchTags(video);
+                _creators.PrefetchSlot(_catalog.CreatorId(_catalog.CreatorOf(video)));
+                _users.PrefetchRow(e.UserId);
+                _videos.PrefetchRow(e.VideoId);
+                if (MayLearnPositive(e.Type))
+                {
+                    for (var k = 0; k < Options.NegativesPerPositive; k++)
+                    {
+                        var negative = NegativeOf(events[i + 2].Offset, k);
+                        _videos.PrefetchSlot(_catalog.VideoId(negative));
+                        _creators.PrefetchSlot(_catalog.CreatorId(_catalog.CreatorOf(negative)));
+                    }
+                }
+            }
+        }
+
+        if (i + 1 < events.Length)
+        {
+            var e = events[i + 1].Event;
+            _hintProfiles[i + 1]?.PrefetchMaps();
+            var video = _hintVideos[i + 1];
+            if (video >= 0)
+            {
+                _creators.PrefetchRow(_catalog.CreatorId(_catalog.CreatorOf(video)));
+                if (MayLearnPositive(e.Type))
+                {
+                    for (var k = 0; k < Options.NegativesPerPositive; k++)
+                    {
+                        var negative = NegativeOf(events[i + 1].Offset, k);
+                        _videos.PrefetchRow(_catalog.VideoId(negative));
+                        _creators.PrefetchRow(_catalog.CreatorId(_catalog.CreatorOf(negative)));
+                    }
+                }
+            }
+        }
+    }
+
+    private static bool MayLearnPositive(WatchEventType type) =>
+        type is WatchEventType.Progress or WatchEventType.Complete or WatchEventType.Replay or WatchEventType.Like
+            or WatchEventType.Share or WatchEventType.Comment or WatchEventType.Bookmark;
 
     private UserProfile Profile(long userId)
     {

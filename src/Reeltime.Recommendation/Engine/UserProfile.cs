@@ -179,6 +179,33 @@ internal sealed class UserProfile(long userId, int dim)
     /// <summary>The i-th most recent watch (0 = newest).</summary>
     public ref RecentWatch RecentAt(int i) => ref Recent[(RecentStart + RecentCount - 1 - i) % RecentCapacity];
 
+    /// <summary>Hints the objects this profile's fields point to (reads the fields, so best after <see cref="CacheHint.Object"/> on the profile).</summary>
+    public void PrefetchParts()
+    {
+        if (RecentCount > 0)
+        {
+            var newest = (RecentStart + RecentCount - 1) % RecentCapacity;
+            CacheHint.Line(Recent, newest);
+            CacheHint.Line(Recent, Math.Max(0, newest - 7));
+        }
+
+        CacheHint.Object(Hashtags);
+        CacheHint.Object(Creators);
+        CacheHint.Object(HashtagAffinity);
+        CacheHint.Object(CreatorAffinity);
+        CacheHint.Object(_seen);
+        CacheHint.Lines(ShortTerm, 0, ShortTerm.Length);
+    }
+
+    /// <summary>Hints the maps' entries (reads the maps, so best after <see cref="PrefetchParts"/>).</summary>
+    public void PrefetchMaps()
+    {
+        Hashtags.Prefetch();
+        Creators.Prefetch();
+        HashtagAffinity.Prefetch();
+        CreatorAffinity.Prefetch();
+    }
+
     /// <summary>The open entry of <paramref name="video"/> among the last few watches, or a new one.</summary>
     public ref RecentWatch WatchOf(int video, long nowMs)
     {

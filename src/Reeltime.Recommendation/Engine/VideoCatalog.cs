@@ -81,6 +81,26 @@ internal sealed class VideoCatalog
 
     public bool TryGetIndex(long videoId, out int index) => _videoIndex.TryGetValue(videoId, out index);
 
+    /// <summary>Hints a video's catalogue fields (first stage of <see cref="PrefetchTags"/>).</summary>
+    public void PrefetchVideo(int index)
+    {
+        CacheHint.Line(_videoIds, index);
+        CacheHint.Line(_creatorOf, index);
+        CacheHint.Line(_durationMs, index);
+        CacheHint.Line(_recommendable, index);
+        CacheHint.Line(_tagStart, index);
+        CacheHint.Line(_tagCount, index);
+    }
+
+    /// <summary>Hints a video's hashtags (reads its catalogue fields, so best after <see cref="PrefetchVideo"/>).</summary>
+    public void PrefetchTags(int index)
+    {
+        if ((uint)index < (uint)_tagStart.Length)
+        {
+            CacheHint.Line(_tagPool, _tagStart[index]);
+        }
+    }
+
     public long VideoId(int index) => _videoIds[index];
 
     public int CreatorOf(int index) => _creatorOf[index];

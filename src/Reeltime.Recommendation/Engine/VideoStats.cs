@@ -32,6 +32,24 @@ internal sealed class VideoStats
     public int[] StageImpressions = new int[1024];
     public float[] StageSuccesses = new float[1024];
 
+    /// <summary>Hints the counters an event on <paramref name="video"/> reads and writes.</summary>
+    public void Prefetch(int video)
+    {
+        CacheHint.Line(Impressions, video);
+        CacheHint.Line(LongWatches, video);
+        CacheHint.Line(Likes, video);
+        CacheHint.Line(Engagements, video);
+        CacheHint.Line(Quality, video);
+        CacheHint.Line(Shares, video);
+        CacheHint.Line(Follows, video);
+        CacheHint.Line(WatchRatioSum, video);
+        CacheHint.Line(Trend, video);
+        CacheHint.Line(TrendAtMs, video);
+        CacheHint.Line(Stage, video);
+        CacheHint.Line(StageImpressions, video);
+        CacheHint.Line(StageSuccesses, video);
+    }
+
     public int[] CreatorImpressions = new int[256];
     public float[] CreatorLongWatches = new float[256];
 
