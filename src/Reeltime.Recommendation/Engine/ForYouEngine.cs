@@ -454,74 +454,83 @@ public sealed partial class ForYouEngine : IDisposable
         }
     }
 
-    // Three stages an event apart, each reading what the stage before brought into cache: the profile object,
-    // catalogue fields and table slots; then the profile's parts and the rows; then the profile's maps.
+    // Three stages an event apart, each reading only what the stage before brought into cache: event i + 3
+    // gets stage 1, i + 2 stage 2, i + 1 stage 3.
     private void PrefetchAhead(ReadOnlySpan<LoggedEvent> events, int i)
     {
-        if (i + 3 < events.Length)
+        for (var stage = 1; stage <= 3; stage++)
         {
-            var e = events[i + 3].Event;
-            CacheHint.Object(_hintProfiles[i + 3]);
-            var video = _hintVideos[i + 3];
-            if (video >= 0)
+            var j = i + 4 - stage;
+            if (j < events.Length)
             {
+                PrefetchStage(stage, events[j], _hintProfiles[j], _hintVideos[j]);
+            }
+        }
+    }
+
+    // 1: the profile object, the video's catalogue fields and counters, the viewer's and video's table slots,
+    // the negatives' catalogue fields; 2: the profile's parts, the video's hashtags and rows, the creator's and
+    // the negatives' slots; 3: the profile's map entries, the creator's and the negatives' rows.
+    private void PrefetchStage(int stage, in LoggedEvent logged, UserProfile? profile, int video)
+    {
+        switch (stage)
+        {
+            case 1: CacheHint.Object(profile); break;
+            case 2: profile?.PrefetchParts(); break;
+            default: profile?.PrefetchMaps(); break;
+        }
+
+        if (video < 0)
+        {
+            return;
+        }
+
+        var e = logged.Event;
+        switch (stage)
+        {
+            case 1:
                 _catalog.PrefetchVideo(video);
                 _stats.Prefetch(video);
                 _users.PrefetchSlot(e.UserId);
                 _videos.PrefetchSlot(e.VideoId);
-                if (MayLearnPositive(e.Type))
-                {
-                    for (var k = 0; k < Options.NegativesPerPositive; k++)
-                    {
-                        _catalog.PrefetchVideo(NegativeOf(events[i + 3].Offset, k));
-                    }
-                }
-            }
-        }
-
-        if (i + 2 < events.Length)
-        {
-            var e = events[i + 2].Event;
-            _hintProfiles[i + 2]?.PrefetchParts();
-            var video = _hintVideos[i + 2];
-            if (video >= 0)
-            {
+                break;
+            case 2:
                 _catalog.PrefetchTags(video);
-                _creators.PrefetchSlot(_catalog.CreatorId(_catalog.CreatorOf(video)));
+                _creators.PrefetchSlot(CreatorKeyOf(video));
                 _users.PrefetchRow(e.UserId);
                 _videos.PrefetchRow(e.VideoId);
-                if (MayLearnPositive(e.Type))
-                {
-                    for (var k = 0; k < Options.NegativesPerPositive; k++)
-                    {
-                        var negative = NegativeOf(events[i + 2].Offset, k);
-                        _videos.PrefetchSlot(_catalog.VideoId(negative));
-                        _creators.PrefetchSlot(_catalog.CreatorId(_catalog.CreatorOf(negative)));
-                    }
-                }
-            }
+                break;
+            default:
+                _creators.PrefetchRow(CreatorKeyOf(video));
+                break;
         }
 
-        if (i + 1 < events.Length)
+        if (!MayLearnPositive(e.Type))
         {
-            var e = events[i + 1].Event;
-            _hintProfiles[i + 1]?.PrefetchMaps();
-            var video = _hintVideos[i + 1];
-            if (video >= 0)
+            return;
+        }
+
+        for (var k = 0; k < Options.NegativesPerPositive; k++)
+        {
+            var negative = NegativeOf(logged.Offset, k);
+            switch (stage)
             {
-                _creators.PrefetchRow(_catalog.CreatorId(_catalog.CreatorOf(video)));
-                if (MayLearnPositive(e.Type))
-                {
-                    for (var k = 0; k < Options.NegativesPerPositive; k++)
-                    {
-                        var negative = NegativeOf(events[i + 1].Offset, k);
-                        _videos.PrefetchRow(_catalog.VideoId(negative));
-                        _creators.PrefetchRow(_catalog.CreatorId(_catalog.CreatorOf(negative)));
-                    }
-                }
+                case 1:
+                    _catalog.PrefetchVideo(negative);
+                    break;
+                case 2:
+                    _videos.PrefetchSlot(_catalog.VideoId(negative));
+                    _creators.PrefetchSlot(CreatorKeyOf(negative));
+                    break;
+                default:
+                    _videos.PrefetchRow(_catalog.VideoId(negative));
+                    _creators.PrefetchRow(CreatorKeyOf(negative));
+                    break;
             }
         }
     }
+
+    private long CreatorKeyOf(int video) => _catalog.CreatorId(_catalog.CreatorOf(video));
 
     private static bool MayLearnPositive(WatchEventType type) =>
         type is WatchEventType.Progress or WatchEventType.Complete or WatchEventType.Replay or WatchEventType.Like
