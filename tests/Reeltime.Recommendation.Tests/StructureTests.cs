@@ -120,6 +120,99 @@ public sealed class StructureTests
     }
 
     [Fact]
+    public void A_long_seen_history_forgets_no_video_within_the_window_and_rarely_hides_an_unseen_one()
+    {
+        const long Start = 1_780_000_000_000;
+        var window = (long)TimeSpan.FromDays(14).TotalMilliseconds;
+        var profile = new UserProfile(1, 4);
+        var random = new Random(5);
+        var seen = Enumerable.Range(0, 1_000_000).OrderBy(_ => random.Next()).Take(40_000).ToArray();
+        for (var i = 0; i < 20_000; i++)
+        {
+            profile.MarkSeen(seen[i], Start + (i * 10_000L), window, max: 20_000); // one every 10 s, 2.3 days in all
+        }
+
+        // The older videos moved to Bloom buckets: a Bloom filter has no false negatives, so all still count.
+        Assert.True(profile.SeenBuckets >= 9, $"only {profile.SeenBuckets} buckets");
+        Assert.InRange(profile.SeenCount, 20_000 - UserProfile.ExactSeen, 20_000);
+        Assert.All(seen[..20_000], v => Assert.True(profile.HasSeen(v, Start - 1_000), $"video {v} was forgotten"));
+
+        // Unseen videos wrongly claimed: a full bucket claims about 0.03 % (68 of 20,000 over ten buckets).
+        var wronglyHidden = seen[20_000..].Count(v => profile.HasSeen(v, Start - 1_000));
+        Assert.True(wronglyHidden < 200, $"{wronglyHidden} of 20,000 unseen videos were claimed as seen");
+
+        // Asked about a recent span only, the buckets wholly before it are not consulted.
+        var late = Start + (19_000 * 10_000L);
+        var claimedLate = seen[..10_000].Count(v => profile.HasSeen(v, late));
+        Assert.True(claimedLate < 200, $"{claimedLate} of 10,000 videos seen long before were claimed for the last span");
+    }
+
+    [Fact]
+    public void An_archived_seen_filter_holds_at_most_its_cap_and_forgets_what_left_the_window()
+    {
+        const long Start = 1_780_000_000_000;
+        var window = (long)TimeSpan.FromDays(14).TotalMilliseconds;
+        var profile = new UserProfile(1, 4);
+        for (var video = 0; video < 30_000; video++)
+        {
+            profile.MarkSeen(video, Start + (video * 1_000L), window, max: 20_000);
+        }
+
+        // Over the cap the oldest buckets go; the latest 15,000 are always kept.
+        Assert.InRange(profile.SeenCount, 15_000, 20_000);
+        Assert.All(Enumerable.Range(15_000, 15_000), v => Assert.True(profile.HasSeen(v, Start)));
+        var oldestKept = Enumerable.Range(0, 5_000).Count(v => profile.HasSeen(v, Start));
+        Assert.True(oldestKept < 100, $"{oldestKept} of the 5,000 oldest are still claimed");
+
+        // Three weeks later the window has passed: a new page's worth of videos pushes all of the old out.
+        var later = Start + (30_000 * 1_000L) + (long)TimeSpan.FromDays(21).TotalMilliseconds;
+        for (var video = 100_000; video < 100_600; video++)
+        {
+            profile.MarkSeen(video, later + video, window, max: 20_000);
+        }
+
+        Assert.InRange(profile.SeenBuckets, 0, 1); // at most one, of new videos
+        Assert.InRange(profile.SeenCount, 1, 600);
+        Assert.All(Enumerable.Range(100_000, 600), v => Assert.True(profile.HasSeen(v, later - window)));
+        Assert.Equal(0, Enumerable.Range(0, 30_000).Count(v => profile.HasSeen(v, later - window)));
+    }
+
+    [Fact]
+    public void A_seen_filter_with_an_archive_reads_back_as_written()
+    {
+        const long Start = 1_780_000_000_000;
+        var window = (long)TimeSpan.FromDays(14).TotalMilliseconds;
+        var profile = new UserProfile(9, 4);
+        for (var video = 0; video < 6_000; video++)
+        {
+            profile.MarkSeen(video * 7, Start + (video * 1_000L), window, max: 20_000);
+        }
+
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            profile.Write(writer);
+        }
+
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream);
+        var restored = UserProfile.Read(reader, 4);
+        Assert.Equal(stream.Length, stream.Position);
+        Assert.Equal(profile.SeenCount, restored.SeenCount);
+        Assert.Equal(profile.SeenBuckets, restored.SeenBuckets);
+        Assert.True(profile.SeenBuckets > 0);
+        foreach (var since in new[] { Start - 1_000, Start + 3_000_000, Start + 5_900_000 })
+        {
+            var before = Enumerable.Range(0, 42_000).Where(v => profile.HasSeen(v, since)).ToArray();
+            var after = Enumerable.Range(0, 42_000).Where(v => restored.HasSeen(v, since)).ToArray();
+            Assert.Equal(before, after);
+        }
+
+        Assert.Equal(profile.SeenAtMs(7), restored.SeenAtMs(7));
+        Assert.Equal(profile.SeenAtMs(7 * 5_999), restored.SeenAtMs(7 * 5_999));
+    }
+
+    [Fact]
     public void An_adagrad_step_moves_a_row_against_the_gradient_and_steps_shrink()
     {
         var table = new EmbeddingTable(4, admitAfter: 1);

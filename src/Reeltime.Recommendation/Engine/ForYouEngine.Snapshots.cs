@@ -5,7 +5,7 @@ namespace Reeltime.Recommendation.Engine;
 public sealed partial class ForYouEngine
 {
     private const string Magic = "REELTIME-ENGINE";
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3; // 3: the seen filter's Bloom archive
 
     /// <summary>
     /// Writes the whole learned state with the offset it reflects. Restoring it and applying the log from

@@ -127,6 +127,15 @@ internal sealed class UserProfile(long userId, int dim)
     /// </summary>
     private readonly Dictionary<int, int> _seen = [];
 
+    /// <summary>Videos that left <see cref="_seen"/> when it passed <see cref="ExactSeen"/>; made on first use.</summary>
+    private SeenArchive? _archive;
+
+    /// <summary>
+    /// The exact tier of the seen filter holds this many videos; older ones move to Bloom filters, which are
+    /// a tenth of the size. Short histories (most viewers, and every page of a session) stay exact.
+    /// </summary>
+    public const int ExactSeen = 512;
+
     /// <summary>2020-01-01 UTC: seen times count seconds from here, which an int holds from 1952 to 2088.</summary>
     private const long SeenEpochMs = 1_577_836_800_000;
 
@@ -248,14 +257,41 @@ internal sealed class UserProfile(long userId, int dim)
         _seen[video] = ToSeenSeconds(atMs);
         if (_seen.Count > max)
         {
-            ForgetOldSeen(atMs - windowMs, max);
+            ForgetOldSeen(atMs - windowMs, max); // a cap below the exact tier's size: no archive
+        }
+        else if (_seen.Count > ExactSeen)
+        {
+            ArchiveOldestSeen(atMs - windowMs, max);
         }
     }
 
-    public bool HasSeen(int video, long sinceMs) => _seen.TryGetValue(video, out var at) && at >= ToSeenSeconds(sinceMs);
+    /// <summary>Whether <paramref name="video"/> was served or watched at or after <paramref name="sinceMs"/>; may say yes wrongly for an archived span, never no wrongly.</summary>
+    public bool HasSeen(int video, long sinceMs)
+    {
+        if (_seen.TryGetValue(video, out var at))
+        {
+            return at >= ToSeenSeconds(sinceMs); // the exact tier always holds a video's latest time
+        }
 
-    /// <summary>When <paramref name="video"/> was last served or watched, to the second; <see cref="long.MinValue"/> if never.</summary>
-    public long SeenAtMs(int video) => _seen.TryGetValue(video, out var at) ? FromSeenSeconds(at) : long.MinValue;
+        return _archive is not null && _archive.MayHaveSeen(video, ToSeenSeconds(sinceMs));
+    }
+
+    /// <summary>When <paramref name="video"/> was last served or watched, to the second (an archived one: the end of its bucket's span); <see cref="long.MinValue"/> if never.</summary>
+    public long SeenAtMs(int video)
+    {
+        if (_seen.TryGetValue(video, out var at))
+        {
+            return FromSeenSeconds(at);
+        }
+
+        return _archive?.LatestSeconds(video) is { } latest ? FromSeenSeconds(latest) : long.MinValue;
+    }
+
+    /// <summary>Videos the seen filter holds, exact and archived.</summary>
+    public int SeenCount => _seen.Count + (_archive?.Count ?? 0);
+
+    /// <summary>Bloom buckets the seen filter's archive holds.</summary>
+    public int SeenBuckets => _archive?.BucketCount ?? 0;
 
     private static int ToSeenSeconds(long ms) =>
         (int)Math.Clamp(Math.DivRem(ms - SeenEpochMs, 1000, out var rest) - (rest < 0 ? 1 : 0), int.MinValue, int.MaxValue);
@@ -330,6 +366,31 @@ internal sealed class UserProfile(long userId, int dim)
         Watches = 0;
     }
 
+    /// <summary>Moves the older half of the exact tier into the archive, dropping what is outside the window or over the cap.</summary>
+    private void ArchiveOldestSeen(long sinceMs, int max)
+    {
+        var since = ToSeenSeconds(sinceMs);
+        var byTime = new List<KeyValuePair<int, int>>(_seen);
+        byTime.Sort(static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : a.Key.CompareTo(b.Key));
+        _archive ??= new SeenArchive();
+        for (var i = 0; i < byTime.Count / 2; i++)
+        {
+            var (video, at) = byTime[i];
+            if (at >= since)
+            {
+                _archive.Add(video, at);
+            }
+
+            _seen.Remove(video);
+        }
+
+        _archive.Forget(since, max - _seen.Count);
+        if (_archive.BucketCount == 0)
+        {
+            _archive = null;
+        }
+    }
+
     private void ForgetOldSeen(long sinceMs, int max)
     {
         var since = ToSeenSeconds(sinceMs);
@@ -388,6 +449,15 @@ internal sealed class UserProfile(long userId, int dim)
             writer.Write(FromSeenSeconds(at));
         }
 
+        if (_archive is null)
+        {
+            writer.Write(0);
+        }
+        else
+        {
+            _archive.Write(writer, FromSeenSeconds);
+        }
+
         WriteSet(writer, HiddenVideos);
         WriteSet(writer, HiddenCreators);
         WriteSet(writer, HiddenHashtags);
@@ -422,6 +492,8 @@ internal sealed class UserProfile(long userId, int dim)
         {
             profile._seen[reader.ReadInt32()] = ToSeenSeconds(reader.ReadInt64());
         }
+
+        profile._archive = SeenArchive.Read(reader, ToSeenSeconds);
 
         profile._hiddenVideos = ReadSet(reader);
         profile._hiddenCreators = ReadSet(reader);
