@@ -22,8 +22,10 @@ internal static class CommandLine
                       and clips per minute at the default concurrency (needs ffmpeg)
           bench engine [--videos 1000000] [--users 100000] [--requests 20000] [--events 1000000]
                       [--breadth 160] [--cores 1] [--ann no] [--look-ahead-paired yes]
+                      [--heavy-viewers N]
                       the For You engine in-process: feed request p50/p99, events/s into the model, event to
-                      next request, resident memory, HNSW recall@100 and speed against the exact scan
+                      next request, resident memory, HNSW recall@100 and speed against the exact scan;
+                      --heavy-viewers N adds N viewers served 20,000 videos each (seen filter memory, feeds)
           eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]
                       [--seed 2020] [--out data/eval/results-PROTOCOL.json] [--data DIR|FILE] [--items FILE]
                       [--columns user,item,rating,time] [--verbose true]

@@ -43,6 +43,11 @@ internal static class EngineBenchmark
         }
         Influence(engine, users, clock);
         Memory("after the run");
+        if (options.Int("heavy-viewers", 0) > 0)
+        {
+            HeavyViewers(engine, options.Int("heavy-viewers", 0), videos, users, requests);
+        }
+
         if (options.Int("hold", 1) > 1)
         {
             // Time to attach a heap dump (dotnet-gcdump collect -p PID) while the engine is alive.
@@ -128,6 +133,52 @@ internal static class EngineBenchmark
         var without = Median(microsPerEvent[1]);
         Print($"events into the model, batches at random with and without look-ahead prefetching ({microsPerEvent[0].Count} and {microsPerEvent[1].Count} batches of {Batch:N0}): " +
               $"medians {with:0.00} and {without:0.00} µs per event = {1e6 / with:N0} and {1e6 / without:N0} events/s ({(without / with) - 1:+0.0%;-0.0%})");
+    }
+
+    // Viewers with long histories: each is served 20,000 random videos in pages of ten, all within the
+    // seen window (the default cap of the seen filter: the worst case of what one viewer's filter holds).
+    // Reports what their seen filters cost in managed memory and how their feed requests fare, since every
+    // candidate is checked against the filter.
+    private static void HeavyViewers(ForYouEngine engine, int count, int videos, int users, int requests)
+    {
+        const int PerViewer = 20_000;
+        const int Page = 10;
+        var random = new Random(23);
+        var page = new long[Page];
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var viewers = Enumerable.Range(0, count).Select(i => 1L + (i * 7_919L % users)).Distinct().ToArray();
+        var watch = Stopwatch.StartNew();
+        foreach (var viewer in viewers)
+        {
+            for (var served = 0; served < PerViewer; served += Page)
+            {
+                for (var j = 0; j < Page; j++)
+                {
+                    page[j] = 1 + random.Next(videos);
+                }
+
+                engine.MarkServed(viewer, page);
+            }
+        }
+
+        watch.Stop();
+        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        Print($"heavy viewers: {viewers.Length:N0} viewers served {PerViewer:N0} videos each in {watch.Elapsed.TotalSeconds:0.0} s; " +
+              $"managed heap +{(heapAfter - heapBefore) / (1024.0 * 1024):N0} MB = {(heapAfter - heapBefore) / (double)viewers.Length / 1024:N1} KiB per viewer");
+
+        var latencies = new LongHistogram(TimeStamp.Seconds(10), 3);
+        var returned = 0L;
+        var asked = Math.Min(requests, 5_000);
+        for (var i = 0; i < asked; i++)
+        {
+            var viewer = viewers[i % viewers.Length];
+            var start = Stopwatch.GetTimestamp();
+            returned += engine.Recommend(new RecommendationRequest(viewer, 35, Seed: 5_000 + i)).Count;
+            latencies.RecordValue(Stopwatch.GetTimestamp() - start);
+        }
+
+        Print($"feed request of heavy viewers ({asked:N0} requests, {returned / (double)asked:0.0} returned): " +
+              $"p50 {Ms(latencies, 50):0.000} ms, p99 {Ms(latencies, 99):0.000} ms, p99.9 {Ms(latencies, 99.9):0.000} ms");
     }
 
     private static void Influence(ForYouEngine engine, int users, TimeProvider clock)
