@@ -499,6 +499,11 @@ public sealed partial class ForYouEngine
         var mean = _stats.MeanStageRate;
         for (var i = 0; i < scratch.Count; i++)
         {
+            if (_looksAhead)
+            {
+                PrefetchCandidates(scratch, i);
+            }
+
             var video = scratch.Videos[i];
             scratch.Kept[i] = false;
             if (!_catalog.IsRecommendable(video))
@@ -536,6 +541,34 @@ public sealed partial class ForYouEngine
             scratch.Scores[i] = score;
             predictions.CopyTo(scratch.Predictions.AsSpan(i * Ranker.Tasks, Ranker.Tasks));
             x.CopyTo(scratch.FeatureRows.AsSpan(i * F, F));
+        }
+    }
+
+    // Scoring reads each candidate's catalogue fields, counters and embedding rows: random places in the
+    // catalogue's arrays, each a chain (the video, then its table slot, then its row). As in Apply, three
+    // stages a candidate apart ask for them ahead, each reading only what the stage before brought in.
+    private void PrefetchCandidates(ServeScratch scratch, int i)
+    {
+        if (i + 3 < scratch.Count)
+        {
+            var video = scratch.Videos[i + 3];
+            _catalog.PrefetchVideo(video);
+            _stats.Prefetch(video);
+        }
+
+        if (i + 2 < scratch.Count)
+        {
+            var video = scratch.Videos[i + 2];
+            _catalog.PrefetchTags(video);
+            _videos.PrefetchSlot(_catalog.VideoId(video));
+            _creators.PrefetchSlot(CreatorKeyOf(video));
+        }
+
+        if (i + 1 < scratch.Count)
+        {
+            var video = scratch.Videos[i + 1];
+            _videos.PrefetchRow(_catalog.VideoId(video));
+            _creators.PrefetchRow(CreatorKeyOf(video));
         }
     }
 

@@ -432,8 +432,21 @@ public sealed partial class ForYouEngine : IDisposable
     /// <inheritdoc />
     public void Dispose() => _lock.Dispose();
 
-    /// <summary>Whether <see cref="Apply"/> prefetches the next events' memory (on; off only to measure what it gains).</summary>
-    internal bool LooksAhead { get; set; } = true;
+    /// <summary>
+    /// Whether <see cref="Apply"/> prefetches the next events' memory, and a feed request its candidates' and
+    /// the index's next vectors (on; off only to measure what it gains).
+    /// </summary>
+    internal bool LooksAhead
+    {
+        get => _looksAhead;
+        set
+        {
+            _looksAhead = value;
+            _index.Prefetches = value;
+        }
+    }
+
+    private bool _looksAhead = true;
 
     // The batch's viewers and videos, looked up before it is applied: independent look-ups overlap their
     // cache misses, where the same look-ups made one event at a time would wait for each in turn. Only hints
