@@ -35,22 +35,24 @@ internal static class EngineBenchmark
         var engine = catalogue.Build(new EngineOptions { Dimensions = 64 }, clock, line => Print("  " + line));
         Memory("after build");
 
+        var paired = options.String("look-ahead-paired") == "yes";
+        var heavyViewers = options.Int("heavy-viewers", 0);
         Feed(engine, users, requests);
-        if (options.String("look-ahead-paired") == "yes")
+        if (paired)
         {
             FeedLookAheadPaired(engine, users, requests);
         }
 
         Ingest(engine, catalogue, events, clock);
-        if (options.String("look-ahead-paired") == "yes")
+        if (paired)
         {
             IngestLookAheadPaired(engine, catalogue, events, clock);
         }
         Influence(engine, users, clock);
         Memory("after the run");
-        if (options.Int("heavy-viewers", 0) > 0)
+        if (heavyViewers > 0)
         {
-            HeavyViewers(engine, options.Int("heavy-viewers", 0), videos, users, requests);
+            HeavyViewers(engine, heavyViewers, videos, users, requests);
         }
 
         if (options.Int("hold", 1) > 1)
@@ -80,16 +82,8 @@ internal static class EngineBenchmark
             engine.Recommend(new RecommendationRequest(1 + (i * 104_729 % users), 35, Seed: i));
         }
 
-        var latencies = new LongHistogram(TimeStamp.Seconds(10), 3);
-        var returned = 0L;
         var gcBefore = GC.CollectionCount(0);
-        for (var i = 0; i < requests; i++)
-        {
-            var user = 1 + (i * 7_919 % users);
-            var start = Stopwatch.GetTimestamp();
-            returned += engine.Recommend(new RecommendationRequest(user, 35, Seed: 1_000 + i)).Count;
-            latencies.RecordValue(Stopwatch.GetTimestamp() - start);
-        }
+        var (latencies, returned) = TimeRequests(engine, requests, i => new RecommendationRequest(1 + (i * 7_919 % users), 35, Seed: 1_000 + i));
 
         Print($"feed request ({requests:N0} requests, one at a time, 35 ranked videos asked, {returned / (double)requests:0.0} returned): " +
               $"p50 {Ms(latencies, 50):0.000} ms, p90 {Ms(latencies, 90):0.000} ms, p99 {Ms(latencies, 99):0.000} ms, p99.9 {Ms(latencies, 99.9):0.000} ms, max {Ms(latencies, 100):0.000} ms; " +
@@ -109,6 +103,22 @@ internal static class EngineBenchmark
 
         watch.Stop();
         Print($"events into the model: {count:N0} events in batches of {Batch:N0} in {watch.Elapsed.TotalSeconds:0.00} s = {count / watch.Elapsed.TotalSeconds:N0} events/s");
+    }
+
+    // Each request timed on its own; returns the latencies and how many videos came back in all.
+    private static (LongHistogram Latencies, long Returned) TimeRequests(ForYouEngine engine, int count, Func<int, RecommendationRequest> request)
+    {
+        var latencies = new LongHistogram(TimeStamp.Seconds(10), 3);
+        var returned = 0L;
+        for (var i = 0; i < count; i++)
+        {
+            var next = request(i);
+            var start = Stopwatch.GetTimestamp();
+            returned += engine.Recommend(next).Count;
+            latencies.RecordValue(Stopwatch.GetTimestamp() - start);
+        }
+
+        return (latencies, returned);
     }
 
     // As many requests again, each with or without the look-ahead prefetching at random: interleaved in one
@@ -155,7 +165,8 @@ internal static class EngineBenchmark
         }
 
         engine.LooksAhead = true;
-        double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        // NaN for a side that drew no batch (a run of only a few batches).
+        double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
         var with = Median(microsPerEvent[0]);
         var without = Median(microsPerEvent[1]);
         Print($"events into the model, batches at random with and without look-ahead prefetching ({microsPerEvent[0].Count} and {microsPerEvent[1].Count} batches of {Batch:N0}): " +
@@ -193,16 +204,8 @@ internal static class EngineBenchmark
         Print($"heavy viewers: {viewers.Length:N0} viewers served {PerViewer:N0} videos each in {watch.Elapsed.TotalSeconds:0.0} s; " +
               $"managed heap +{(heapAfter - heapBefore) / (1024.0 * 1024):N0} MB = {(heapAfter - heapBefore) / (double)viewers.Length / 1024:N1} KiB per viewer");
 
-        var latencies = new LongHistogram(TimeStamp.Seconds(10), 3);
-        var returned = 0L;
         var asked = Math.Min(requests, 5_000);
-        for (var i = 0; i < asked; i++)
-        {
-            var viewer = viewers[i % viewers.Length];
-            var start = Stopwatch.GetTimestamp();
-            returned += engine.Recommend(new RecommendationRequest(viewer, 35, Seed: 5_000 + i)).Count;
-            latencies.RecordValue(Stopwatch.GetTimestamp() - start);
-        }
+        var (latencies, returned) = TimeRequests(engine, asked, i => new RecommendationRequest(viewers[i % viewers.Length], 35, Seed: 5_000 + i));
 
         Print($"feed request of heavy viewers ({asked:N0} requests, {returned / (double)asked:0.0} returned): " +
               $"p50 {Ms(latencies, 50):0.000} ms, p99 {Ms(latencies, 99):0.000} ms, p99.9 {Ms(latencies, 99.9):0.000} ms");
