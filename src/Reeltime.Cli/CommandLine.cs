@@ -34,7 +34,8 @@ internal static class CommandLine
                       '::', comma or whitespace; ids need not be numbers); genres from u.item, movies.dat or
                       movies.csv beside it, or --items; --columns orders a file without a header
                       models: pop, itemknn, bpr, ease, ials, infae, lowpass, rp3beta, userknn, transition, gap,
-                      recentpop, available, tags, engine, rerank
+                      recentpop, available, tags, engine (the offline blend of batch sources), rerank,
+                      foryou (the live For You engine, fed train as its event log)
           eval        --chart results.json      redraw the PNG chart of an earlier run
         """;
 

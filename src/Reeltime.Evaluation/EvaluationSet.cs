@@ -41,6 +41,7 @@ public sealed class EvaluationSet
         var testLog = new InteractionLog(UserIds.Length, ItemIds.Length, [.. split.Test.Select(Dense)], tags);
         trainHistories = Train.Histories;
         validHistories = validLog.Histories;
+        ValidInteractions = validLog.Interactions;
         validTargets = [.. validLog.Histories.Select(h => h.Items.Distinct().ToArray())];
         testTargets = [.. testLog.Histories.Select(h => h.Items.Distinct().ToArray())];
     }
@@ -59,6 +60,9 @@ public sealed class EvaluationSet
 
     /// <summary>What every model is fitted on.</summary>
     public InteractionLog Train { get; }
+
+    /// <summary>The validation engagements, oldest first: what protocol B's test histories hold beyond train.</summary>
+    public IReadOnlyList<Interaction> ValidInteractions { get; }
 
     /// <summary>Number of items in the catalogue.</summary>
     public int ItemCount => ItemIds.Length;

@@ -93,6 +93,45 @@ public class LearningTests
     }
 
     [Fact]
+    public void The_live_for_you_engine_learns_taste_groups_that_popularity_cannot()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(6), Protocol.General, 2020));
+
+        var pop = TestNdcg(new PopularityScorer(), set);
+        using var live = new ForYouEngineScorer();
+        var engine = TestNdcg(live, set);
+
+        Assert.True(engine > 1.3 * pop, $"the live engine {engine:F3} vs popularity {pop:F3}");
+    }
+
+    [Fact]
+    public void The_live_for_you_engine_learns_a_history_past_its_log_before_it_scores_it()
+    {
+        // Protocol B: the test history ends with the valid item, which the engine learns as an event first.
+        var set = new EvaluationSet("chains", Protocol.Sequential, Split.Make(Chains(3), Protocol.Sequential, 2020));
+        using var live = new ForYouEngineScorer(later: set.ValidInteractions);
+        live.Fit(set.Train);
+        var scores = new float[set.ItemCount];
+        // On a ring walked one step at a time, the item after the latest one watched is what comes next: once
+        // the engine has learned the valid item, the test item (the one after it) must move up for most users.
+        var users = set.Users(Stage.Test);
+        var improved = 0;
+        foreach (var user in users)
+        {
+            var next = set.Targets(user, Stage.Test)[0];
+            live.Score(set.History(user, Stage.Valid), scores);
+            var before = scores.Count(s => s > scores[next]);
+            live.Score(set.History(user, Stage.Test), scores);
+            improved += scores.Count(s => s > scores[next]) < before ? 1 : 0;
+        }
+
+        Assert.True(improved > users.Length / 2, $"the next item moved up for {improved} of {users.Length} users");
+        using var unaware = new ForYouEngineScorer();
+        unaware.Fit(set.Train);
+        Assert.Throws<InvalidOperationException>(() => unaware.Score(set.History(users[0], Stage.Test), scores));
+    }
+
+    [Fact]
     public void The_low_pass_filter_learns_taste_groups_that_popularity_cannot_and_a_popularity_scaled_penalty_keeps_ease_working()
     {
         var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(6), Protocol.General, 2020));
