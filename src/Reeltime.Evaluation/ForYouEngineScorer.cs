@@ -87,7 +87,7 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
 
     private ForYouEngine Build(InteractionLog log, IReadOnlyList<Interaction> after)
     {
-        var clock = new EventClock();
+        var clock = new EventTimeClock();
         var engine = new ForYouEngine(options ?? new EngineOptions { ReproducibleIndexRefresh = true }, clock);
         var firstMs = log.Interactions.Length == 0 ? 0 : log.Interactions[0].Time * 1000;
         var tagNames = Enumerable.Range(0, log.TagCount).Select(t => new CatalogHashtag(t + 1L, $"tag{t}")).ToArray();
@@ -129,22 +129,5 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
 
         engine.Apply(events.ToArray());
         return engine;
-    }
-
-    /// <summary>The engine's clock follows the log's event times, as a replay of the log would.</summary>
-    private sealed class EventClock : TimeProvider
-    {
-        private DateTimeOffset _now = DateTimeOffset.UnixEpoch;
-
-        public void Set(long unixMs)
-        {
-            var next = DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
-            if (next > _now)
-            {
-                _now = next;
-            }
-        }
-
-        public override DateTimeOffset GetUtcNow() => _now;
     }
 }

@@ -14,7 +14,7 @@ public sealed class EnginePolicy : IFeedPolicy, IDisposable
     private const long EarlierAudienceFirstId = 1_000_000_000;
     private const int EarlierAudience = 200;
 
-    private readonly SimulationClock _clock = new();
+    private readonly EventTimeClock _clock = new();
     private readonly ForYouEngine _engine;
     private readonly List<CatalogVideo> _pendingVideos = [];
     private readonly List<LoggedEvent> _pendingEvents = [];
@@ -113,22 +113,5 @@ public sealed class EnginePolicy : IFeedPolicy, IDisposable
         }
 
         return id;
-    }
-
-    /// <summary>The simulation's clock: it moves when the simulated audience acts.</summary>
-    private sealed class SimulationClock : TimeProvider
-    {
-        private DateTimeOffset _now = DateTimeOffset.UnixEpoch;
-
-        public void Set(long unixMs)
-        {
-            var next = DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
-            if (next > _now)
-            {
-                _now = next;
-            }
-        }
-
-        public override DateTimeOffset GetUtcNow() => _now;
     }
 }
