@@ -16,7 +16,8 @@ namespace Reeltime.Evaluation;
 /// the same viewer at the same moment and not watched (drawn uniformly from items the viewer never engaged with,
 /// with a fixed seed), which the engine's outcome join turns into negatives, as a feed's unwatched impressions
 /// are. When a history holds engagements after the training log (protocol B's test), the engine learns them as
-/// events first, as it would have live; it is never refitted otherwise.
+/// events first, as it would have live; it is never refitted otherwise. What the history holds is left out of
+/// the ranking, as the feed's seen filter leaves out what a viewer watched.
 /// </remarks>
 /// <param name="options">The engine's options; null for the defaults of a deployment (with a reproducible index refresh).</param>
 /// <param name="servedPerEngagement">Unwatched items logged as served beside each engagement.</param>
@@ -62,6 +63,13 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
             {
                 scores[i] = float.MinValue;
             }
+        }
+
+        // The feed's seen filter leaves out what the viewer has watched (the ranker alone does not), as every
+        // other model here leaves out the history it was given.
+        foreach (var item in history.Items)
+        {
+            scores[item] = float.MinValue;
         }
     }
 
