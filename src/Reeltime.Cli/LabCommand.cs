@@ -16,8 +16,41 @@ internal static class LabCommand
 {
     private const int K = 10;
 
+    /// <summary>
+    /// <c>lab --foryou general|sequential --split-dir DIR --genres u.item [--weight w] [--videos n] [--penalty λ]</c>:
+    /// the live engine's valid NDCG@10 with nearline settings given, test never read.
+    /// </summary>
+    private static int ForYou(Options options, Protocol protocol)
+    {
+        var genresFile = options.String("genres");
+        var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadItemTags(genresFile) : null;
+        var set = new EvaluationSet("lab", protocol, Split.Read(options.Required("split-dir")), genres);
+        foreach (var weight in (options.String("weight") ?? "1").Split(','))
+        {
+            var engineOptions = new Reeltime.Recommendation.Engine.EngineOptions { ReproducibleIndexRefresh = true };
+            engineOptions.Nearline.Weight = float.Parse(weight, CultureInfo.InvariantCulture);
+            engineOptions.Nearline.Videos = options.Int("videos", engineOptions.Nearline.Videos);
+            engineOptions.Nearline.Penalty = double.Parse(options.String("penalty") ?? "250", CultureInfo.InvariantCulture);
+            engineOptions.Nearline.RecencyHalfLife = float.Parse(options.String("recency") ?? "0", CultureInfo.InvariantCulture);
+            engineOptions.Nearline.RecencyShare = float.Parse(options.String("share") ?? "1", CultureInfo.InvariantCulture);
+            var clock = Stopwatch.StartNew();
+            using var scorer = new ForYouEngineScorer(engineOptions, later: protocol == Protocol.Sequential ? set.ValidInteractions : null);
+            scorer.Fit(set.Train);
+            var metrics = Evaluator.Evaluate(scorer, set, Stage.Valid);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{protocol} valid: weight {weight} videos {engineOptions.Nearline.Videos} penalty {engineOptions.Nearline.Penalty} recency {engineOptions.Nearline.RecencyHalfLife} share {engineOptions.Nearline.RecencyShare}: NDCG@10 {metrics["ndcg@10"]:F4} recall@10 {metrics["recall@10"]:F4} ({clock.Elapsed.TotalSeconds:F0} s)"));
+        }
+
+        return 0;
+    }
+
     public static int Run(Options options)
     {
+        if (options.String("foryou") is { } protocolName)
+        {
+            return ForYou(options, protocolName == "sequential" ? Protocol.Sequential : Protocol.General);
+        }
+
         var splitDirectory = options.Required("split-dir");
         var genresFile = options.String("genres");
         var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadItemTags(genresFile) : null;

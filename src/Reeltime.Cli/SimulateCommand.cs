@@ -20,7 +20,14 @@ internal static class SimulateCommand
         };
         var world = new SyntheticWorld(settings);
         var simulator = new Simulator(world);
-        using var engine = new EnginePolicy();
+        var engineOptions = new Reeltime.Recommendation.Engine.EngineOptions { ReproducibleIndexRefresh = true };
+        if (options.String("nearline-weight") is { } nearlineWeight)
+        {
+            // For tuning and for measuring what the nearline model adds (0 leaves its score out).
+            engineOptions.Nearline.Weight = float.Parse(nearlineWeight, CultureInfo.InvariantCulture);
+        }
+
+        using var engine = new EnginePolicy(engineOptions);
         IFeedPolicy[] all = [engine, new PopularityPolicy(), new RandomPolicy(settings.Seed)];
 
         // --policies engine,popularity runs only those (tuning the engine needs only the engine's run:

@@ -111,8 +111,19 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
         void Add(WatchEventType type, int user, int item, long ms, int watchedMs) =>
             events.Add(new LoggedEvent(offset++, new WatchEvent(type, UserId(user), VideoId(item), VideoId(item), UserId(user), watchedMs, watchedMs, ms, ms, FeedSurface.ForYou)));
 
+        var trainCount = log.Interactions.Length;
+        var index = 0;
         foreach (var x in log.Interactions.Concat(after.OrderBy(x => x.Time)))
         {
+            if (index++ == trainCount)
+            {
+                // The training log ends here: a deployment's nearline fit lands on it (a background fit in a
+                // server, shortly after), and what follows is learned live.
+                engine.Apply(events.ToArray());
+                events.Clear();
+                engine.FitNearlineModel();
+            }
+
             var ms = x.Time * 1000;
             clock.Set(ms);
             Add(WatchEventType.Served, x.User, x.Item, ms, 0);
@@ -136,6 +147,11 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
         }
 
         engine.Apply(events.ToArray());
+        if (after.Count == 0)
+        {
+            engine.FitNearlineModel();
+        }
+
         return engine;
     }
 }

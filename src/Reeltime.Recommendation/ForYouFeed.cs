@@ -7,7 +7,7 @@ using Reeltime.Recommendation.Engine;
 namespace Reeltime.Recommendation;
 
 /// <summary>Why an item is in the feed: a code a machine can count and a sentence a person can read.</summary>
-/// <param name="Code">A stable code: "watched-similar", "co-watched", "following", "popular-in-hashtag", "trending", "fresh", "explore", "recent".</param>
+/// <param name="Code">A stable code: "watched-similar", "co-watched", "related", "following", "popular-in-hashtag", "trending", "fresh", "explore", "recent".</param>
 /// <param name="Text">The sentence shown to the viewer.</param>
 /// <param name="Source">The candidate source that proposed it, e.g. "similar", "fresh" (null for the placeholder feed).</param>
 /// <param name="Signals">The top contributing signals and the ranker's predictions.</param>

@@ -22,6 +22,43 @@ public sealed class RankingWeights
     public float WatchRatio { get; set; } = 0.5f;
 }
 
+/// <summary>
+/// The nearline model (<c>Engine:Nearline:*</c>): EASE over everyone's recent favourites, refitted in the
+/// background as long watches accumulate, scored from the viewer's favourites at request time.
+/// </summary>
+public sealed class NearlineOptions
+{
+    /// <summary>The model covers this many of the most long-watched videos (0 turns it off). Its memory is 4 bytes × the square.</summary>
+    public int Videos { get; set; } = 2048;
+
+    /// <summary>EASE's L2 penalty: larger trusts co-engagement among rarely watched videos less.</summary>
+    public double Penalty { get; set; } = 250;
+
+    /// <summary>
+    /// Weight of the model's score in the published For You score. Its scale is per viewer: the mean of the
+    /// viewer's twenty best-scored videos is 1.
+    /// </summary>
+    public float Weight { get; set; } = 1.0f;
+
+    /// <summary>
+    /// A viewer's favourites count less the older they are: the weight halves every this many favourites
+    /// (newest first). 0 counts them all alike.
+    /// </summary>
+    public float RecencyHalfLife { get; set; } = 10;
+
+    /// <summary>The share of each favourite's weight that decays with <see cref="RecencyHalfLife"/>; the rest counts alike for all.</summary>
+    public float RecencyShare { get; set; } = 0.6f;
+
+    /// <summary>The first fit waits for this many long watches in the whole catalogue.</summary>
+    public int FirstFitAfterLongWatches { get; set; } = 1_000;
+
+    /// <summary>A refit waits for the long watches to grow by this share since the last fit (and at most by <see cref="RefitAtMostEveryLongWatches"/>).</summary>
+    public double RefitGrowth { get; set; } = 0.25;
+
+    /// <summary>Upper bound of the long watches between two fits, so a large installation still refits often.</summary>
+    public int RefitAtMostEveryLongWatches { get; set; } = 2_000_000;
+}
+
 /// <summary>How many candidates each source may bring to one request.</summary>
 public sealed class SourceBudgets
 {
@@ -39,6 +76,9 @@ public sealed class SourceBudgets
 
     /// <summary>New videos in their staged first audiences.</summary>
     public int Fresh { get; set; } = 80;
+
+    /// <summary>The videos the nearline model scores best for the viewer.</summary>
+    public int Related { get; set; } = 150;
 
     /// <summary>Popular videos in hashtags the viewer has not shown yet.</summary>
     public int Explore { get; set; } = 40;
@@ -125,6 +165,9 @@ public sealed class EngineOptions
 
     /// <summary>Videos younger than this with impressions under the first stage count as fresh.</summary>
     public TimeSpan FreshMaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The nearline model's settings.</summary>
+    public NearlineOptions Nearline { get; set; } = new();
 
     /// <summary>Per-source candidate budgets.</summary>
     public SourceBudgets Budgets { get; set; } = new();
@@ -228,6 +271,12 @@ public sealed class EngineOptions
         if (EmbeddingLearningRate <= 0 || RankerLearningRate <= 0 || AffinityLearningRate <= 0 || SessionLearningRate <= 0 || VideoQualityLearningRate <= 0 || NegativesPerPositive < 0)
         {
             problems.Add("Engine:EmbeddingLearningRate, RankerLearningRate, AffinityLearningRate, SessionLearningRate and VideoQualityLearningRate are positive; NegativesPerPositive is not negative.");
+        }
+
+        if (Nearline.Videos is < 0 or > 8_192 || Nearline.Penalty <= 0 || Nearline.Weight < 0 || Nearline.RecencyHalfLife < 0 || Nearline.FirstFitAfterLongWatches < 1
+            || Nearline.RefitGrowth <= 0 || Nearline.RefitAtMostEveryLongWatches < 1)
+        {
+            problems.Add("Engine:Nearline:Videos is between 0 and 8192, Penalty positive, Weight and RecencyHalfLife not negative, FirstFitAfterLongWatches, RefitGrowth and RefitAtMostEveryLongWatches positive.");
         }
 
         return problems;

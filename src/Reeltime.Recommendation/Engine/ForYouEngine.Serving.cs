@@ -37,7 +37,7 @@ public sealed partial class ForYouEngine
 
     private static readonly CandidateSource[] ReasonPriority =
     [
-        CandidateSource.Following, CandidateSource.CoWatched, CandidateSource.Similar, CandidateSource.TrendingInHashtag,
+        CandidateSource.Following, CandidateSource.CoWatched, CandidateSource.Related, CandidateSource.Similar, CandidateSource.TrendingInHashtag,
         CandidateSource.Fresh, CandidateSource.Explore, CandidateSource.Trending, CandidateSource.Recent,
     ];
 
@@ -88,6 +88,8 @@ public sealed partial class ForYouEngine
             // While the session goes badly, what was learned about the viewer over weeks is trusted less.
             var dissatisfaction = personal ? SessionDissatisfaction(profile!, now) : 0;
             var trust = 1 - dissatisfaction;
+            var nearline = _nearline;
+            var hasNearline = personal && NearlineScores(nearline, profile, ref scratch.NearlineScores, ref scratch.NearlineFavoured);
             if (personal)
             {
                 if (hasQuery)
@@ -96,6 +98,11 @@ public sealed partial class ForYouEngine
                 }
 
                 AddCoWatched(scratch, profile!, now, budgets.CoWatched);
+                if (hasNearline)
+                {
+                    AddRelated(scratch, nearline, budgets.Related);
+                }
+
                 AddFollowing(scratch, profile!, follows, budgets.Following);
                 AddTrendingInHashtags(scratch, board, profile!, now, trust, budgets.Trending / 2);
             }
@@ -112,7 +119,7 @@ public sealed partial class ForYouEngine
                 AddRecent(scratch, budgets.Recent);
             }
 
-            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now, failing: dissatisfaction >= BroadenWhenDissatisfied);
+            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now, failing: dissatisfaction >= BroadenWhenDissatisfied, hasNearline ? nearline : null);
             // A session's first page (after more than two session half-lives without an event) keeps places for
             // exploration: time away is when a taste moves without a sign, and the page is served blind.
             var opening = personal && dissatisfaction < BroadenWhenDissatisfied && now - profile!.LastEventMs > (long)(Options.SessionHalfLife.TotalMilliseconds * 2);
@@ -120,7 +127,7 @@ public sealed partial class ForYouEngine
             var results = new List<RankedVideo>(Math.Max(0, picks.Count - request.Skip));
             for (var i = request.Skip; i < picks.Count; i++)
             {
-                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized));
+                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized, nearline));
             }
 
             return results;
@@ -151,6 +158,11 @@ public sealed partial class ForYouEngine
                 TensorPrimitives.Multiply(query, 1 / TensorPrimitives.Norm(query), query);
             }
 
+            var nearline = _nearline;
+            float[] nearlineScores = [];
+            bool[] favoured = [];
+            var hasNearline = NearlineScores(nearline, profile, ref nearlineScores, ref favoured);
+            var nearlineWeight = Options.Nearline.Weight;
             for (var i = 0; i < videoIds.Length; i++)
             {
                 if (!_catalog.TryGetIndex(videoIds[i], out var video))
@@ -163,6 +175,10 @@ public sealed partial class ForYouEngine
                 Features(profile, video, now, hasQuery ? query : default, coWatch, null, x);
                 _ranker.Predict(x, predictions);
                 scores[i] = Combine(predictions);
+                if (hasNearline && nearline.PositionOf(video) is >= 0 and var at)
+                {
+                    scores[i] += nearlineWeight * nearlineScores[at];
+                }
             }
         }
         finally
@@ -491,8 +507,9 @@ public sealed partial class ForYouEngine
         }
     }
 
-    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now, bool failing)
+    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now, bool failing, NearlineModel? nearline)
     {
+        var nearlineWeight = Options.Nearline.Weight;
         Span<float> x = stackalloc float[F];
         Span<float> predictions = stackalloc float[Ranker.Tasks];
         var sinceMs = now - _seenWindowMs;
@@ -520,6 +537,15 @@ public sealed partial class ForYouEngine
             Features(personal, video, now, query, scratch.CoWatch[i], follows, x);
             _ranker.Predict(x, predictions);
             var score = Combine(predictions);
+            scratch.Related[i] = 0;
+            if (nearline is not null && nearline.PositionOf(video) is >= 0 and var at)
+            {
+                // The nearline model's published term: the closed-form fit sees co-engagement that the
+                // online ranker's one pass does not (see NearlineModel).
+                scratch.Related[i] = nearlineWeight * scratch.NearlineScores[at];
+                score += scratch.Related[i];
+            }
+
             if (personal is not null && failing)
             {
                 // A failing session follows what has just worked in it (the session part of the affinity model
@@ -832,7 +858,7 @@ public sealed partial class ForYouEngine
         return best;
     }
 
-    private RankedVideo Explain(ServeScratch scratch, int candidate, UserProfile? profile, bool personalized)
+    private RankedVideo Explain(ServeScratch scratch, int candidate, UserProfile? profile, bool personalized, NearlineModel nearline)
     {
         var video = scratch.Videos[candidate];
         var sources = scratch.Sources[candidate];
@@ -853,6 +879,9 @@ public sealed partial class ForYouEngine
             CandidateSource.Following => ("following", $"From @{creator}, whom you follow"),
             CandidateSource.CoWatched when scratch.Anchor[candidate] >= 0 =>
                 ("co-watched", $"People who enjoyed @{_catalog.CreatorName(_catalog.CreatorOf(scratch.Anchor[candidate]))}'s video you watched also watched this"),
+            CandidateSource.Related when profile is not null && RelatedAnchor(nearline, profile, video) is >= 0 and var anchor =>
+                ("related", $"People who enjoyed @{_catalog.CreatorName(_catalog.CreatorOf(anchor))}'s video you watched enjoyed this too"),
+            CandidateSource.Related => ("related", "Enjoyed by people with your taste"),
             CandidateSource.Similar when hashtag is not null => ("watched-similar", $"Because you watched #{hashtag} videos"),
             CandidateSource.Similar or CandidateSource.CoWatched => ("watched-similar", "Similar to videos you watched"),
             CandidateSource.TrendingInHashtag => ("popular-in-hashtag", $"Popular in #{hashtag}, which you like"),
@@ -919,6 +948,11 @@ public sealed partial class ForYouEngine
 
             signals.Add(new FeedSignal(RankerFeatures.Names[best], MathF.Round(contributions[best], 3)));
             contributions[best] = 0;
+        }
+
+        if (scratch.Related[candidate] != 0)
+        {
+            signals.Add(new FeedSignal("related", MathF.Round(scratch.Related[candidate], 3)));
         }
 
         signals.Add(new FeedSignal("p-long-watch", MathF.Round(p[(int)RankerTask.LongWatch], 3)));
@@ -1087,6 +1121,10 @@ public sealed partial class ForYouEngine
         public readonly float[] CoWatch = new float[MaxCandidates];
         public readonly float[] Sample = new float[MaxCandidates];
         public readonly float[] Scores = new float[MaxCandidates];
+        public readonly float[] Related = new float[MaxCandidates];
+        public float[] NearlineScores = [];
+        public bool[] NearlineFavoured = [];
+        public readonly PriorityQueue<int, float> RelatedTop = new();
         public readonly bool[] Kept = new bool[MaxCandidates];
         public readonly float[] Predictions = new float[MaxCandidates * Ranker.Tasks];
         public readonly float[] FeatureRows = new float[MaxCandidates * F];

@@ -106,6 +106,13 @@ public sealed partial class ForYouEngine
             }
 
             engine.RebuildBoard(engine._lastEventMs);
+
+            // The nearline model is not in the snapshot (it is derived, and large): refitted from the restored favourites.
+            if (engine.NearlineDue())
+            {
+                engine.RefitNearline(background: !options.ReproducibleIndexRefresh);
+            }
+
             return engine;
         }
         catch (EndOfStreamException e)

@@ -47,6 +47,11 @@ public sealed partial class ForYouEngine : IDisposable
     private long _boardIntervalMs = 500;
     private long _lastEventMs;
     private long _appliedOffset;
+
+    // The nearline model: replaced whole when a fit lands; read by serving only (see NearlineModel).
+    private volatile NearlineModel _nearline = NearlineModel.Empty;
+    private double _nextNearlineFitAt;
+    private int _nearlineFitting;
     private TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates an empty engine.</summary>
@@ -75,6 +80,7 @@ public sealed partial class ForYouEngine : IDisposable
         _coWatch = new CoWatchGraph(options.CoWatchHalfLife.TotalMilliseconds);
         _ranker = new Ranker(options.RankerLearningRate, options.Seed);
         _impressions = new ImpressionJoin(F);
+        _nextNearlineFitAt = options.Nearline.FirstFitAfterLongWatches;
     }
 
     /// <summary>The settings in force.</summary>
@@ -211,7 +217,7 @@ public sealed partial class ForYouEngine : IDisposable
             return;
         }
 
-        bool boardDue;
+        bool boardDue, nearlineDue;
         _lock.EnterWriteLock();
         try
         {
@@ -246,6 +252,7 @@ public sealed partial class ForYouEngine : IDisposable
             }
 
             boardDue = FinishBatch(events.Length, Stopwatch.GetElapsedTime(started));
+            nearlineDue = NearlineDue();
         }
         finally
         {
@@ -268,6 +275,11 @@ public sealed partial class ForYouEngine : IDisposable
             {
                 _lock.ExitReadLock();
             }
+        }
+
+        if (nearlineDue)
+        {
+            RefitNearline(background: !Options.ReproducibleIndexRefresh);
         }
 
         Interlocked.Exchange(ref _applied, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

@@ -22,6 +22,8 @@ public enum CandidateSource
     Explore = 64,
     /// <summary>Among the newest videos.</summary>
     Recent = 128,
+    /// <summary>Related to the viewer's favourites by the nearline model (fitted on everyone's favourites).</summary>
+    Related = 256,
 }
 
 /// <summary>A request for a ranked list.</summary>

@@ -95,6 +95,7 @@ public sealed class EngineForYouFeed(
         CandidateSource.Trending => "trending",
         CandidateSource.Fresh => "fresh",
         CandidateSource.Explore => "explore",
+        CandidateSource.Related => "related",
         _ => "recent",
     };
 }
