@@ -119,7 +119,7 @@ public sealed partial class ForYouEngine
                 AddRecent(scratch, budgets.Recent);
             }
 
-            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now, failing: dissatisfaction >= BroadenWhenDissatisfied, hasNearline ? nearline : null);
+            Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now, failing: dissatisfaction >= BroadenWhenDissatisfied, hasNearline ? nearline : null, trust);
             // A session's first page (after more than two session half-lives without an event) keeps places for
             // exploration: time away is when a taste moves without a sign, and the page is served blind.
             var opening = personal && dissatisfaction < BroadenWhenDissatisfied && now - profile!.LastEventMs > (long)(Options.SessionHalfLife.TotalMilliseconds * 2);
@@ -507,9 +507,11 @@ public sealed partial class ForYouEngine
         }
     }
 
-    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now, bool failing, NearlineModel? nearline)
+    private void Score(ServeScratch scratch, UserProfile? personal, UserProfile? viewer, HashSet<int> follows, ReadOnlySpan<float> query, long now, bool failing, NearlineModel? nearline, float trust)
     {
-        var nearlineWeight = Options.Nearline.Weight;
+        // Like the other long-term signals, the nearline model (fitted on weeks of favourites) is trusted
+        // less while the session goes badly: a taste that has just moved is not in it yet.
+        var nearlineWeight = Options.Nearline.Weight * trust;
         Span<float> x = stackalloc float[F];
         Span<float> predictions = stackalloc float[Ranker.Tasks];
         var sinceMs = now - _seenWindowMs;
