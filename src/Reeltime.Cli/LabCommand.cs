@@ -25,14 +25,15 @@ internal static class LabCommand
         var genresFile = options.String("genres");
         var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadItemTags(genresFile) : null;
         var set = new EvaluationSet("lab", protocol, Split.Read(options.Required("split-dir")), genres);
-        foreach (var weight in (options.String("weight") ?? "1").Split(','))
+        foreach (var weight in (options.String("weight") ?? new Reeltime.Recommendation.Engine.NearlineOptions().Weight.ToString(CultureInfo.InvariantCulture)).Split(','))
         {
             var engineOptions = new Reeltime.Recommendation.Engine.EngineOptions { ReproducibleIndexRefresh = true };
             engineOptions.Nearline.Weight = float.Parse(weight, CultureInfo.InvariantCulture);
             engineOptions.Nearline.Videos = options.Int("videos", engineOptions.Nearline.Videos);
-            engineOptions.Nearline.Penalty = double.Parse(options.String("penalty") ?? "250", CultureInfo.InvariantCulture);
-            engineOptions.Nearline.RecencyHalfLife = float.Parse(options.String("recency") ?? "0", CultureInfo.InvariantCulture);
-            engineOptions.Nearline.RecencyShare = float.Parse(options.String("share") ?? "1", CultureInfo.InvariantCulture);
+            var nearline = engineOptions.Nearline;
+            nearline.Penalty = double.Parse(options.String("penalty") ?? nearline.Penalty.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            nearline.RecencyHalfLife = float.Parse(options.String("recency") ?? nearline.RecencyHalfLife.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            nearline.RecencyShare = float.Parse(options.String("share") ?? nearline.RecencyShare.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
             var clock = Stopwatch.StartNew();
             using var scorer = new ForYouEngineScorer(engineOptions, later: protocol == Protocol.Sequential ? set.ValidInteractions : null);
             scorer.Fit(set.Train);

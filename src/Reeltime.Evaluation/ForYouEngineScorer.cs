@@ -25,7 +25,6 @@ namespace Reeltime.Evaluation;
 public sealed class ForYouEngineScorer(EngineOptions? options = null, int servedPerEngagement = 4, IReadOnlyList<Interaction>? later = null) : IItemScorer, IDisposable
 {
     private const int DurationMs = 60_000;
-    private readonly Lock _gate = new();
     private InteractionLog? _log;
     private ForYouEngine? _engine;
     private ForYouEngine? _advanced;
@@ -42,6 +41,10 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
         _log = log;
         _videoIds = [.. Enumerable.Range(0, log.ItemCount).Select(VideoId)];
         _engine = Build(log, []);
+
+        // Built here, not on first use: scoring runs on many threads at once, and a lazy build under a lock
+        // would leave the nearline fit's parallel loops waiting for threads the blocked scorers hold.
+        _advanced = later is null ? null : Build(log, later);
     }
 
     /// <inheritdoc />
@@ -52,7 +55,7 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
         var engine = _engine!;
         if (history.User >= 0 && history.Count > log.Histories[history.User].Count)
         {
-            engine = Advanced(log);
+            engine = _advanced ?? throw new InvalidOperationException("A history runs past the training log, but no later engagements were given.");
         }
 
         // A history the log does not hold is a visitor: the engine knows nothing of them.
@@ -84,14 +87,6 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
     private static long UserId(int user) => user + 1L;
 
     private static long VideoId(int item) => item + 1L;
-
-    private ForYouEngine Advanced(InteractionLog log)
-    {
-        lock (_gate)
-        {
-            return _advanced ??= Build(log, later ?? throw new InvalidOperationException("A history runs past the training log, but no later engagements were given."));
-        }
-    }
 
     private ForYouEngine Build(InteractionLog log, IReadOnlyList<Interaction> after)
     {
