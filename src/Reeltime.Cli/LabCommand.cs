@@ -25,21 +25,22 @@ internal static class LabCommand
         var genresFile = options.String("genres");
         var genres = genresFile is not null && File.Exists(genresFile) ? RatingFiles.ReadItemTags(genresFile) : null;
         var set = new EvaluationSet("lab", protocol, Split.Read(options.Required("split-dir")), genres);
-        foreach (var weight in (options.String("weight") ?? new Reeltime.Recommendation.Engine.NearlineOptions().Weight.ToString(CultureInfo.InvariantCulture)).Split(','))
+        foreach (var weight in (options.String("weight") ?? new Reeltime.Recommendation.Engine.RankingWeights().Related.ToString(CultureInfo.InvariantCulture)).Split(','))
         {
             var engineOptions = new Reeltime.Recommendation.Engine.EngineOptions { ReproducibleIndexRefresh = true };
-            engineOptions.Nearline.Weight = float.Parse(weight, CultureInfo.InvariantCulture);
+            engineOptions.Weights.Related = float.Parse(weight, CultureInfo.InvariantCulture);
             engineOptions.Nearline.Videos = options.Int("videos", engineOptions.Nearline.Videos);
             var nearline = engineOptions.Nearline;
             nearline.Penalty = double.Parse(options.String("penalty") ?? nearline.Penalty.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
             nearline.RecencyHalfLife = float.Parse(options.String("recency") ?? nearline.RecencyHalfLife.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
             nearline.RecencyShare = float.Parse(options.String("share") ?? nearline.RecencyShare.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            nearline.SequenceWeight = float.Parse(options.String("sequence") ?? nearline.SequenceWeight.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
             var clock = Stopwatch.StartNew();
             using var scorer = new ForYouEngineScorer(engineOptions, later: protocol == Protocol.Sequential ? set.ValidInteractions : null);
             scorer.Fit(set.Train);
             var metrics = Evaluator.Evaluate(scorer, set, Stage.Valid);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{protocol} valid: weight {weight} videos {engineOptions.Nearline.Videos} penalty {engineOptions.Nearline.Penalty} recency {engineOptions.Nearline.RecencyHalfLife} share {engineOptions.Nearline.RecencyShare}: NDCG@10 {metrics["ndcg@10"]:F4} recall@10 {metrics["recall@10"]:F4} ({clock.Elapsed.TotalSeconds:F0} s)"));
+                $"{protocol} valid: weight {weight} videos {engineOptions.Nearline.Videos} penalty {engineOptions.Nearline.Penalty} recency {engineOptions.Nearline.RecencyHalfLife} share {engineOptions.Nearline.RecencyShare} sequence {engineOptions.Nearline.SequenceWeight}: NDCG@10 {metrics["ndcg@10"]:F4} recall@10 {metrics["recall@10"]:F4} ({clock.Elapsed.TotalSeconds:F0} s)"));
         }
 
         return 0;

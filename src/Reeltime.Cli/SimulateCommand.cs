@@ -24,7 +24,12 @@ internal static class SimulateCommand
         if (options.String("nearline-weight") is { } nearlineWeight)
         {
             // For tuning and for measuring what the nearline model adds (0 leaves its score out).
-            engineOptions.Nearline.Weight = float.Parse(nearlineWeight, CultureInfo.InvariantCulture);
+            engineOptions.Weights.Related = float.Parse(nearlineWeight, CultureInfo.InvariantCulture);
+        }
+
+        if (options.String("nearline-sequence") is { } sequenceWeight)
+        {
+            engineOptions.Nearline.SequenceWeight = float.Parse(sequenceWeight, CultureInfo.InvariantCulture);
         }
 
         using var engine = new EnginePolicy(engineOptions);

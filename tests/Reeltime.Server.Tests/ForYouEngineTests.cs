@@ -243,6 +243,8 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
 
         var scoring = await server.Visitor().GetJsonAsync("/api/feed/for-you/scoring");
         Assert.True(scoring.GetProperty("weights").GetProperty("longWatch").GetSingle() > 0);
+        Assert.True(scoring.GetProperty("weights").GetProperty("related").GetSingle() > 0);
+        Assert.Contains("related", scoring.GetProperty("formula").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -20,6 +20,12 @@ public sealed class RankingWeights
 
     /// <summary>Weight of the expected watch ratio (expected watch time over the video's duration).</summary>
     public float WatchRatio { get; set; } = 0.5f;
+
+    /// <summary>
+    /// Weight of the nearline model's score (<see cref="NearlineOptions"/>), on a per-viewer scale where the
+    /// mean of the viewer's twenty best-scored videos is 1; scaled down by the trust left while a session goes badly.
+    /// </summary>
+    public float Related { get; set; } = 1.0f;
 }
 
 /// <summary>
@@ -35,12 +41,6 @@ public sealed class NearlineOptions
     public double Penalty { get; set; } = 250;
 
     /// <summary>
-    /// Weight of the model's score in the published For You score. Its scale is per viewer: the mean of the
-    /// viewer's twenty best-scored videos is 1.
-    /// </summary>
-    public float Weight { get; set; } = 1.0f;
-
-    /// <summary>
     /// A viewer's favourites count less the older they are: the weight halves every this many favourites
     /// (newest first). 0 counts them all alike.
     /// </summary>
@@ -49,11 +49,20 @@ public sealed class NearlineOptions
     /// <summary>The share of each favourite's weight that decays with <see cref="RecencyHalfLife"/>; the rest counts alike for all.</summary>
     public float RecencyShare { get; set; } = 0.6f;
 
+    /// <summary>
+    /// Weight of the model's sequence part (what viewers favour within a few favourites of each other, from
+    /// the viewer's latest ten) beside its EASE part, each on the per-viewer scale. 0 leaves it out.
+    /// </summary>
+    public float SequenceWeight { get; set; }
+
     /// <summary>The first fit waits for this many long watches in the whole catalogue.</summary>
     public int FirstFitAfterLongWatches { get; set; } = 1_000;
 
     /// <summary>A refit waits for the long watches to grow by this share since the last fit (and at most by <see cref="RefitAtMostEveryLongWatches"/>).</summary>
     public double RefitGrowth { get; set; } = 0.25;
+
+    /// <summary>A server (not a seeded run) refits at most this often, so a fit's cost stays a small share of a core.</summary>
+    public TimeSpan RefitInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Upper bound of the long watches between two fits, so a large installation still refits often.</summary>
     public int RefitAtMostEveryLongWatches { get; set; } = 2_000_000;
@@ -273,10 +282,10 @@ public sealed class EngineOptions
             problems.Add("Engine:EmbeddingLearningRate, RankerLearningRate, AffinityLearningRate, SessionLearningRate and VideoQualityLearningRate are positive; NegativesPerPositive is not negative.");
         }
 
-        if (Nearline.Videos is < 0 or > 8_192 || Nearline.Penalty <= 0 || Nearline.Weight < 0 || Nearline.RecencyHalfLife < 0 || Nearline.FirstFitAfterLongWatches < 1
-            || Nearline.RefitGrowth <= 0 || Nearline.RefitAtMostEveryLongWatches < 1)
+        if (Nearline.Videos is < 0 or > 8_192 || Nearline.Penalty <= 0 || Weights.Related < 0 || Nearline.RecencyHalfLife < 0 || Nearline.SequenceWeight < 0 || Nearline.FirstFitAfterLongWatches < 1
+            || Nearline.RefitGrowth <= 0 || Nearline.RefitAtMostEveryLongWatches < 1 || Nearline.RefitInterval < TimeSpan.Zero)
         {
-            problems.Add("Engine:Nearline:Videos is between 0 and 8192, Penalty positive, Weight and RecencyHalfLife not negative, FirstFitAfterLongWatches, RefitGrowth and RefitAtMostEveryLongWatches positive.");
+            problems.Add("Engine:Nearline:Videos is between 0 and 8192, Penalty positive, Engine:Weights:Related, RecencyHalfLife and SequenceWeight not negative, FirstFitAfterLongWatches, RefitGrowth and RefitAtMostEveryLongWatches positive, RefitInterval not negative.");
         }
 
         return problems;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Reeltime.Recommendation.Engine;
 
 public sealed partial class ForYouEngine
@@ -19,6 +21,13 @@ public sealed partial class ForYouEngine
     {
         var settings = Options.Nearline;
         if (settings.Videos == 0 || _stats.TotalLongWatches < _nextNearlineFitAt || Volatile.Read(ref _nearlineFitting) != 0)
+        {
+            return false;
+        }
+
+        // A server also spaces fits in time, so on a busy installation a fit's cost stays a small share of a
+        // core; seeded runs go by the long-watch count alone, so they do not depend on the machine's speed.
+        if (!Options.ReproducibleIndexRefresh && _nearline.Count > 0 && Stopwatch.GetElapsedTime(_nearlineFittedAt) < settings.RefitInterval)
         {
             return false;
         }
@@ -46,9 +55,11 @@ public sealed partial class ForYouEngine
         }
 
         var penalty = Options.Nearline.Penalty;
+        var sequence = Options.Nearline.SequenceWeight > 0;
+        _nearlineFittedAt = Stopwatch.GetTimestamp();
         if (!background)
         {
-            _nearline = NearlineModel.Fit(input, penalty);
+            _nearline = NearlineModel.Fit(input, penalty, sequence);
             return;
         }
 
@@ -61,7 +72,7 @@ public sealed partial class ForYouEngine
         {
             try
             {
-                _nearline = NearlineModel.Fit(input, penalty);
+                _nearline = NearlineModel.Fit(input, penalty, sequence);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -76,6 +87,7 @@ public sealed partial class ForYouEngine
     }
 
     private long _nearlineFailures;
+    private long _nearlineFittedAt;
 
     /// <summary>Nearline fits that failed since start (the model in force stayed).</summary>
     public long NearlineFailures => Interlocked.Read(ref _nearlineFailures);
@@ -84,20 +96,22 @@ public sealed partial class ForYouEngine
     /// The nearline model's scores for the viewer, per model index, into <paramref name="scores"/>; false when
     /// it has nothing to say (no model yet, or no favourite it covers).
     /// </summary>
-    private bool NearlineScores(NearlineModel model, UserProfile? profile, ref float[] scores, ref bool[] favoured)
+    private bool NearlineScores(NearlineModel model, UserProfile? profile, ref float[] scores, ref bool[] favoured, ref float[] buffer)
     {
         if (profile is null || model.Count == 0)
         {
             return false;
         }
 
-        if (scores.Length < model.Count)
+        if (scores.Length < model.Count || buffer.Length < model.Count)
         {
             scores = new float[model.Count];
             favoured = new bool[model.Count];
+            buffer = new float[model.Count];
         }
 
-        return model.Score(profile, scores, favoured, Options.Nearline.RecencyHalfLife, Options.Nearline.RecencyShare);
+        var settings = Options.Nearline;
+        return model.Score(profile, scores, favoured, buffer, settings.RecencyHalfLife, settings.RecencyShare, settings.SequenceWeight);
     }
 
     /// <summary>Adds the videos the nearline model scores best for the viewer (not yet favoured) as candidates.</summary>

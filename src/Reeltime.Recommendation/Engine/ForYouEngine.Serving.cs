@@ -89,7 +89,7 @@ public sealed partial class ForYouEngine
             var dissatisfaction = personal ? SessionDissatisfaction(profile!, now) : 0;
             var trust = 1 - dissatisfaction;
             var nearline = _nearline;
-            var hasNearline = personal && NearlineScores(nearline, profile, ref scratch.NearlineScores, ref scratch.NearlineFavoured);
+            var hasNearline = personal && NearlineScores(nearline, profile, ref scratch.NearlineScores, ref scratch.NearlineFavoured, ref scratch.NearlineBuffer);
             if (personal)
             {
                 if (hasQuery)
@@ -161,8 +161,9 @@ public sealed partial class ForYouEngine
             var nearline = _nearline;
             float[] nearlineScores = [];
             bool[] favoured = [];
-            var hasNearline = NearlineScores(nearline, profile, ref nearlineScores, ref favoured);
-            var nearlineWeight = Options.Nearline.Weight;
+            float[] buffer = [];
+            var hasNearline = NearlineScores(nearline, profile, ref nearlineScores, ref favoured, ref buffer);
+            var nearlineWeight = Options.Weights.Related;
             for (var i = 0; i < videoIds.Length; i++)
             {
                 if (!_catalog.TryGetIndex(videoIds[i], out var video))
@@ -511,7 +512,7 @@ public sealed partial class ForYouEngine
     {
         // Like the other long-term signals, the nearline model (fitted on weeks of favourites) is trusted
         // less while the session goes badly: a taste that has just moved is not in it yet.
-        var nearlineWeight = Options.Nearline.Weight * trust;
+        var nearlineWeight = Options.Weights.Related * trust;
         Span<float> x = stackalloc float[F];
         Span<float> predictions = stackalloc float[Ranker.Tasks];
         var sinceMs = now - _seenWindowMs;
@@ -1126,6 +1127,7 @@ public sealed partial class ForYouEngine
         public readonly float[] Related = new float[MaxCandidates];
         public float[] NearlineScores = [];
         public bool[] NearlineFavoured = [];
+        public float[] NearlineBuffer = [];
         public readonly PriorityQueue<int, float> RelatedTop = new();
         public readonly bool[] Kept = new bool[MaxCandidates];
         public readonly float[] Predictions = new float[MaxCandidates * Ranker.Tasks];

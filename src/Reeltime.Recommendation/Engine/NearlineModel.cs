@@ -20,7 +20,12 @@ namespace Reeltime.Recommendation.Engine;
 /// </remarks>
 internal sealed class NearlineModel
 {
-    public static readonly NearlineModel Empty = new([], [], new ItemMatrix(0), 0, 0, TimeSpan.Zero);
+    public static readonly NearlineModel Empty = new([], [], new ItemMatrix(0), new ItemMatrix(0), 0, 0, TimeSpan.Zero);
+
+    private const int TransitionWindow = 5;
+    private const float TransitionStepDecay = 0.7f;
+    private const int TransitionAnchors = 10;
+    private const float TransitionRecencyDecay = 0.7f;
 
     // Unseen head videos whose mean score sets the viewer's scale (the head of the list sits near 1).
     private const int ScaleDepth = 20;
@@ -28,12 +33,14 @@ internal sealed class NearlineModel
     private readonly int[] _videos;
     private readonly int[] _position;
     private readonly ItemMatrix _weights;
+    private readonly ItemMatrix _next;
 
-    private NearlineModel(int[] videos, int[] position, ItemMatrix weights, int viewers, int favourites, TimeSpan fitTime)
+    private NearlineModel(int[] videos, int[] position, ItemMatrix weights, ItemMatrix next, int viewers, int favourites, TimeSpan fitTime)
     {
         _videos = videos;
         _position = position;
         _weights = weights;
+        _next = next;
         Viewers = viewers;
         Favourites = favourites;
         FitTime = fitTime;
@@ -95,14 +102,14 @@ internal sealed class NearlineModel
             position[head[i]] = i;
         }
 
-        // Per viewer, the distinct covered favourites as model indices: a few hundred bytes each, so a
+        // Per viewer, the covered favourites as model indices, oldest first: a few hundred bytes each, so a
         // hundred thousand viewers copy in tens of megabytes.
         var favourites = new List<int[]>();
         var scratch = new List<int>(UserProfile.RecentCapacity);
         foreach (var viewer in viewers)
         {
             scratch.Clear();
-            for (var i = 0; i < viewer.RecentCount; i++)
+            for (var i = viewer.RecentCount - 1; i >= 0; i--)
             {
                 ref var watch = ref viewer.RecentAt(i);
                 if (IsFavourite(watch) && (uint)watch.Video < (uint)position.Length && position[watch.Video] >= 0)
@@ -113,16 +120,15 @@ internal sealed class NearlineModel
 
             if (scratch.Count > 0)
             {
-                scratch.Sort();
-                favourites.Add([.. scratch.Distinct()]);
+                favourites.Add([.. scratch]);
             }
         }
 
         return new NearlineInput(head, position, favourites);
     }
 
-    /// <summary>Fits EASE with L2 penalty <paramref name="penalty"/> on what <see cref="Gather"/> copied.</summary>
-    public static NearlineModel Fit(NearlineInput input, double penalty)
+    /// <summary>Fits EASE with L2 penalty <paramref name="penalty"/>, and the sequence part when asked, on what <see cref="Gather"/> copied.</summary>
+    public static NearlineModel Fit(NearlineInput input, double penalty, bool sequence = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         var n = input.Videos.Length;
@@ -134,9 +140,16 @@ internal sealed class NearlineModel
         var started = Stopwatch.GetTimestamp();
         // Co-engagement counts: each viewer's covered favourites, as a row of 0s and 1s, against each other.
         var gram = new ItemMatrix(n);
+        var next = new ItemMatrix(sequence ? n : 0);
         var pairs = 0;
-        foreach (var items in input.Favourites)
+        foreach (var favourites in input.Favourites)
         {
+            if (sequence)
+            {
+                AddTransitions(next, favourites);
+            }
+
+            var items = favourites.Distinct().ToArray();
             pairs += items.Length;
             foreach (var i in items)
             {
@@ -149,7 +162,42 @@ internal sealed class NearlineModel
         }
 
         var weights = EaseScorer.Solve(gram, EaseScorer.Penalties(gram, penalty, 0, 0));
-        return new NearlineModel(input.Videos, input.Position, weights, input.Favourites.Count, pairs, Stopwatch.GetElapsedTime(started));
+        NormaliseRows(next);
+        return new NearlineModel(input.Videos, input.Position, weights, next, input.Favourites.Count, pairs, Stopwatch.GetElapsedTime(started));
+    }
+
+    // What a viewer favours within a few favourites after (and, weighing half, before) each favourite, the
+    // nearer the more: the order EASE's sets leave out, which the next video of a sequence follows
+    // (the offline transition source's form and settings).
+    private static void AddTransitions(ItemMatrix next, int[] sequence)
+    {
+        for (var a = 0; a < sequence.Length; a++)
+        {
+            var weight = 1f;
+            for (var d = 1; d <= TransitionWindow && a + d < sequence.Length; d++, weight *= TransitionStepDecay)
+            {
+                var b = sequence[a + d];
+                if (b != sequence[a])
+                {
+                    next.Row(sequence[a])[b] += weight;
+                    next.Row(b)[sequence[a]] += weight * 0.5f;
+                }
+            }
+        }
+    }
+
+    // Each row divided by the square root of its total, so popular videos do not lead every row.
+    private static void NormaliseRows(ItemMatrix next)
+    {
+        for (var i = 0; i < next.ItemCount; i++)
+        {
+            var row = next.Row(i);
+            var total = TensorPrimitives.Sum(row);
+            if (total > 0)
+            {
+                TensorPrimitives.Multiply(row, 1 / MathF.Sqrt(total), row);
+            }
+        }
     }
 
     /// <summary>The model's index of an engine video, or -1 when it does not cover it.</summary>
@@ -159,11 +207,13 @@ internal sealed class NearlineModel
     public int VideoAt(int position) => _videos[position];
 
     /// <summary>
-    /// Scores every covered video for <paramref name="viewer"/> from their favourites now, on a per-viewer scale
-    /// where the mean of the best <see cref="ScaleDepth"/> videos they have not favoured is 1. Returns false,
-    /// leaving <paramref name="scores"/> at 0, when the model has nothing to say about them.
+    /// Scores every covered video for <paramref name="viewer"/> from their favourites now: the EASE part (each
+    /// favourite's weight part flat, part halving every <paramref name="recencyHalfLife"/> favourites) plus
+    /// <paramref name="transitionWeight"/> × the sequence part (from the latest ten), each on a per-viewer
+    /// scale where the mean of the best <see cref="ScaleDepth"/> videos they have not favoured is 1. Returns
+    /// false, leaving <paramref name="scores"/> at 0, when the model has nothing to say about them.
     /// </summary>
-    public bool Score(UserProfile viewer, Span<float> scores, Span<bool> favoured, float recencyHalfLife = 0, float recencyShare = 1)
+    public bool Score(UserProfile viewer, Span<float> scores, Span<bool> favoured, Span<float> buffer, float recencyHalfLife = 0, float recencyShare = 1, float transitionWeight = 0)
     {
         var n = _videos.Length;
         scores = scores[..n];
@@ -176,7 +226,6 @@ internal sealed class NearlineModel
         }
 
         var any = false;
-        var rank = 0;
         var step = recencyHalfLife > 0 ? MathF.Pow(0.5f, 1 / recencyHalfLife) : 1;
         var weight = 1f;
         for (var i = 0; i < viewer.RecentCount; i++)
@@ -188,20 +237,49 @@ internal sealed class NearlineModel
                 favoured[at] = true;
                 _weights.AddRow(at, (1 - recencyShare) + (recencyShare * weight), scores);
                 any = true;
-                rank++;
                 weight *= step;
             }
         }
 
-        if (!any)
+        if (!any || !ScaleToHead(scores, favoured))
         {
+            scores.Clear();
             return false;
         }
 
-        // The mean of the best unfavoured scores, by a partial selection over a copy.
+        if (transitionWeight > 0 && _next.ItemCount == n)
+        {
+            var sequence = buffer[..n];
+            sequence.Clear();
+            var anchors = 0;
+            var anchorWeight = 1f;
+            for (var i = 0; i < viewer.RecentCount && anchors < TransitionAnchors; i++)
+            {
+                ref var watch = ref viewer.RecentAt(i);
+                var at = IsFavourite(watch) ? PositionOf(watch.Video) : -1;
+                if (at >= 0)
+                {
+                    _next.AddRow(at, anchorWeight, sequence);
+                    anchors++;
+                    anchorWeight *= TransitionRecencyDecay;
+                }
+            }
+
+            if (ScaleToHead(sequence, favoured))
+            {
+                TensorPrimitives.MultiplyAdd(sequence, transitionWeight, scores, scores);
+            }
+        }
+
+        return true;
+    }
+
+    // Divides scores by the mean of the best unfavoured ones; false when that mean is not positive.
+    private static bool ScaleToHead(Span<float> scores, ReadOnlySpan<bool> favoured)
+    {
         Span<float> best = stackalloc float[ScaleDepth];
         var kept = 0;
-        for (var j = 0; j < n; j++)
+        for (var j = 0; j < scores.Length; j++)
         {
             if (favoured[j])
             {
@@ -226,7 +304,6 @@ internal sealed class NearlineModel
         var scale = kept == 0 ? 0 : TensorPrimitives.Sum(best[..kept]) / kept;
         if (scale <= 1e-6f)
         {
-            scores.Clear();
             return false;
         }
 
@@ -241,5 +318,5 @@ internal sealed class NearlineModel
 /// <summary>What a nearline fit reads, copied out of the engine's state.</summary>
 /// <param name="Videos">The covered engine videos, by model index.</param>
 /// <param name="Position">Engine video → model index, or -1.</param>
-/// <param name="Favourites">Per viewer with any, their distinct covered favourites as model indices, ascending.</param>
+/// <param name="Favourites">Per viewer with any, their covered favourites as model indices, oldest first.</param>
 internal sealed record NearlineInput(int[] Videos, int[] Position, List<int[]> Favourites);

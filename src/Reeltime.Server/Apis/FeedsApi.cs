@@ -45,7 +45,8 @@ internal static class FeedsApi
         options.Value.Weights,
         ["longWatch: P(watch at least half)", "like: P(like)", "share: P(share)", "follow: P(follow the creator)", "watchRatio: expected share of the video watched"],
         RankerFeatures.Names,
-        "score = longWatch×P(long watch) + like×P(like) + share×P(share) + follow×P(follow) + watchRatio×E[watch ratio]; new videos add longWatch×(Thompson draw − mean)"));
+        "score = longWatch×P(long watch) + like×P(like) + share×P(share) + follow×P(follow) + watchRatio×E[watch ratio] + related×trust×nearline score "
+        + "(EASE over everyone's recent favourites, scored from the viewer's own, 1 = the mean of their best twenty; trust falls while a session goes badly); new videos add longWatch×(Thompson draw − mean)"));
 
     private static async Task<Results<Ok<Page<VideoView>>, ProblemHttpResult>> FollowingAsync(string? cursor, int? count, ClaimsPrincipal user, FeedService feeds, CancellationToken cancellationToken)
     {
