@@ -274,7 +274,8 @@ internal sealed class NearlineModel
         return true;
     }
 
-    // Divides scores by the mean of the best unfavoured ones; false when that mean is not positive.
+    // Divides scores by the mean of the best unfavoured ones; false when that mean is not positive. The
+    // offline blend's head scale (BlendedScorer) standardises and sorts first: too slow for every request.
     private static bool ScaleToHead(Span<float> scores, ReadOnlySpan<bool> favoured)
     {
         Span<float> best = stackalloc float[ScaleDepth];
