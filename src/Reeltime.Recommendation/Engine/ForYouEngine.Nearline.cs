@@ -7,6 +7,9 @@ public sealed partial class ForYouEngine
     /// <summary>Videos the nearline model covers now (0 before its first fit, or when it is turned off).</summary>
     public int NearlineVideos => _nearline.Count;
 
+    /// <summary>How long the nearline model in force took to fit, its copy of the favourites excluded.</summary>
+    public TimeSpan NearlineFitTime => _nearline.FitTime;
+
     /// <summary>Fits the nearline model now, on the state as it is, and waits for it (tests, evaluation, a restored snapshot).</summary>
     public void FitNearlineModel()
     {
