@@ -89,9 +89,6 @@ public sealed partial class ForYouEngine
         });
     }
 
-    private long _nearlineFailures;
-    private long _nearlineFittedAt;
-
     /// <summary>Nearline fits that failed since start (the model in force stayed).</summary>
     public long NearlineFailures => Interlocked.Read(ref _nearlineFailures);
 
@@ -166,10 +163,11 @@ public sealed partial class ForYouEngine
         {
             ref var watch = ref profile.RecentAt(i);
             var anchor = NearlineModel.IsFavourite(watch) ? model.PositionOf(watch.Video) : -1;
-            if (anchor >= 0 && model.Weight(anchor, at) > bestWeight)
+            var weight = anchor >= 0 ? model.Weight(anchor, at) : 0;
+            if (weight > bestWeight)
             {
                 best = watch.Video;
-                bestWeight = model.Weight(anchor, at);
+                bestWeight = weight;
             }
         }
 

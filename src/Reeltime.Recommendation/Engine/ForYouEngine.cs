@@ -52,6 +52,8 @@ public sealed partial class ForYouEngine : IDisposable
     private volatile NearlineModel _nearline = NearlineModel.Empty;
     private double _nextNearlineFitAt;
     private int _nearlineFitting;
+    private long _nearlineFittedAt;
+    private long _nearlineFailures;
     private TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates an empty engine.</summary>

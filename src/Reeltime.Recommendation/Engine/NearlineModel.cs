@@ -20,7 +20,7 @@ namespace Reeltime.Recommendation.Engine;
 /// </remarks>
 internal sealed class NearlineModel
 {
-    public static readonly NearlineModel Empty = new([], [], new ItemMatrix(0), new ItemMatrix(0), 0, 0, TimeSpan.Zero);
+    public static readonly NearlineModel Empty = new([], [], new ItemMatrix(0), new ItemMatrix(0), TimeSpan.Zero);
 
     private const int TransitionWindow = 5;
     private const float TransitionStepDecay = 0.7f;
@@ -35,25 +35,17 @@ internal sealed class NearlineModel
     private readonly ItemMatrix _weights;
     private readonly ItemMatrix _next;
 
-    private NearlineModel(int[] videos, int[] position, ItemMatrix weights, ItemMatrix next, int viewers, int favourites, TimeSpan fitTime)
+    private NearlineModel(int[] videos, int[] position, ItemMatrix weights, ItemMatrix next, TimeSpan fitTime)
     {
         _videos = videos;
         _position = position;
         _weights = weights;
         _next = next;
-        Viewers = viewers;
-        Favourites = favourites;
         FitTime = fitTime;
     }
 
     /// <summary>Videos the model covers (the most long-watched at the time of the fit).</summary>
     public int Count => _videos.Length;
-
-    /// <summary>Viewers whose favourites it was fitted on.</summary>
-    public int Viewers { get; }
-
-    /// <summary>Favourites (viewer, video) it was fitted on.</summary>
-    public int Favourites { get; }
 
     /// <summary>How long the fit took, gathering excluded.</summary>
     public TimeSpan FitTime { get; }
@@ -141,7 +133,6 @@ internal sealed class NearlineModel
         // Co-engagement counts: each viewer's covered favourites, as a row of 0s and 1s, against each other.
         var gram = new ItemMatrix(n);
         var next = new ItemMatrix(sequence ? n : 0);
-        var pairs = 0;
         foreach (var favourites in input.Favourites)
         {
             if (sequence)
@@ -150,7 +141,6 @@ internal sealed class NearlineModel
             }
 
             var items = favourites.Distinct().ToArray();
-            pairs += items.Length;
             foreach (var i in items)
             {
                 var row = gram.Row(i);
@@ -163,7 +153,7 @@ internal sealed class NearlineModel
 
         var weights = EaseScorer.Solve(gram, EaseScorer.Penalties(gram, penalty, 0, 0));
         NormaliseRows(next);
-        return new NearlineModel(input.Videos, input.Position, weights, next, input.Favourites.Count, pairs, Stopwatch.GetElapsedTime(started));
+        return new NearlineModel(input.Videos, input.Position, weights, next, Stopwatch.GetElapsedTime(started));
     }
 
     // What a viewer favours within a few favourites after (and, weighing half, before) each favourite, the
