@@ -56,7 +56,13 @@ public sealed class TelemetryTests(BrowserSite site)
             Assert.InRange(quarters[q], (durationMs * (q + 1) / 4) - 50, (durationMs * (q + 1) / 4) + 50);
         }
 
-        Assert.Equal([WatchEventType.Impression, WatchEventType.Play, WatchEventType.Skip], skip.Select(e => e.Type));
+        // Left at once: it started, and ended as a skip. A short test clip may pass its first quarter before the
+        // swipe lands on a busy machine (the browser's timing, not the client's rule); a quarter mark is then
+        // logged, but never a completion, and the view still ends as a skip.
+        var skipTypes = skip.Select(e => e.Type).ToList();
+        Assert.Equal([WatchEventType.Impression, WatchEventType.Play], skipTypes.Take(2));
+        Assert.Equal(WatchEventType.Skip, skipTypes[^1]);
+        Assert.All(skipTypes.Skip(2).SkipLast(1), t => Assert.Equal(WatchEventType.Progress, t));
         Assert.All(view.Concat(skip), e => Assert.Equal(FeedSurface.ForYou, e.Surface));
     }
 }
