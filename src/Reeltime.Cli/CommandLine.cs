@@ -14,7 +14,7 @@ internal static class CommandLine
                       durable events per second through POST /api/events, as seeded users
                       (start the server with --EventBatchesPerSecond 100000 to measure capacity)
           simulate    [--seed 7] [--users 400] [--days 6] [--out sim.json] [--policies engine,popularity,random]
-              [--nearline-weight 1] [--nearline-sequence 0]
+              [--nearline-weight 1] [--nearline-sequence 0.3]
                       drive the feed policies with a synthetic audience and compare them
           bench feed  --url URL [--rate 100] [--seconds 30] [--users 1000]
                       following-feed latency (p50/p99) at a fixed request rate, on a seeded database

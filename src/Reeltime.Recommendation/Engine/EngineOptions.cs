@@ -51,9 +51,10 @@ public sealed class NearlineOptions
 
     /// <summary>
     /// Weight of the model's sequence part (what viewers favour within a few favourites of each other, from
-    /// the viewer's latest ten) beside its EASE part, each on the per-viewer scale. 0 leaves it out.
+    /// the viewer's latest ten) beside its EASE part, each on the per-viewer scale. 0 leaves it out. A feed
+    /// serves the next video, and what people favour next follows what they just favoured.
     /// </summary>
-    public float SequenceWeight { get; set; }
+    public float SequenceWeight { get; set; } = 0.3f;
 
     /// <summary>The first fit waits for this many long watches in the whole catalogue.</summary>
     public int FirstFitAfterLongWatches { get; set; } = 1_000;
