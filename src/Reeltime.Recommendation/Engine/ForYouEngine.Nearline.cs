@@ -89,6 +89,9 @@ public sealed partial class ForYouEngine
         });
     }
 
+    /// <summary>Whether a background nearline fit is running now.</summary>
+    public bool NearlineFitting => Volatile.Read(ref _nearlineFitting) != 0;
+
     /// <summary>Nearline fits that failed since start (the model in force stayed).</summary>
     public long NearlineFailures => Interlocked.Read(ref _nearlineFailures);
 
