@@ -23,7 +23,7 @@ internal static class CommandLine
                       and clips per minute at the default concurrency (needs ffmpeg)
           bench engine [--videos 1000000] [--users 100000] [--requests 20000] [--events 1000000]
                       [--breadth 160] [--cores 1] [--ann no] [--look-ahead-paired yes]
-                      [--heavy-viewers N]
+                      [--heavy-viewers N] [--refit-growth 0.25]
                       the For You engine in-process: feed request p50/p99, events/s into the model, event to
                       next request, resident memory, HNSW recall@100 and speed against the exact scan;
                       --heavy-viewers N adds N viewers served 20,000 videos each (seen filter memory, feeds)

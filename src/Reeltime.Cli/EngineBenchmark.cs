@@ -32,7 +32,15 @@ internal static class EngineBenchmark
         Print($"engine bench: {videos:N0} videos, {users:N0} users, 64 dims, {cores} core(s) of {Environment.ProcessorCount}, server GC {System.Runtime.GCSettings.IsServerGC}");
         var clock = TimeProvider.System;
         var catalogue = new CatalogueAtScale(videos, users);
-        var engine = catalogue.Build(new EngineOptions { Dimensions = 64 }, clock, line => Print("  " + line));
+        var engineOptions = new EngineOptions { Dimensions = 64 };
+        if (options.String("refit-growth") is { } growth)
+        {
+            // For studying what a background refit costs the requests beside it: refits fall due far more often.
+            engineOptions.Nearline.RefitGrowth = double.Parse(growth, CultureInfo.InvariantCulture);
+            engineOptions.Nearline.RefitInterval = TimeSpan.Zero;
+        }
+
+        var engine = catalogue.Build(engineOptions, clock, line => Print("  " + line));
         Memory("after build");
 
         var paired = options.String("look-ahead-paired") == "yes";
