@@ -113,7 +113,7 @@ public sealed class NearlineTests
         double NextAbovePrevious(float sequenceWeight)
         {
             var options = new EngineOptions { ReproducibleIndexRefresh = true, Seed = 5, Nearline = { SequenceWeight = sequenceWeight } };
-            using var engine = LearnChains(options, out var clock, out var offset);
+            using var engine = Learn(options, ChainPicks(), out var clock, out var offset);
             Assert.True(engine.NearlineVideos > 0, "the model was not fitted");
             var margins = new List<float>();
             for (var group = 0; group < Groups; group++)
@@ -136,44 +136,27 @@ public sealed class NearlineTests
         Assert.True(with > without, $"with {with:P0}, without {without:P0}");
     }
 
-    private static ForYouEngine LearnChains(EngineOptions options, out FakeTimeProvider clock, out long offset)
+    // Each group is a chain: a viewer favours six consecutive videos of it in order, from the first to the fifth on.
+    private static int[][] ChainPicks()
     {
-        clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(Start));
-        var engine = new ForYouEngine(options, clock);
-        var tag = new CatalogHashtag(900, "clips");
-        engine.UpsertVideos(Enumerable.Range(0, Groups * PerGroup).Select(i => new CatalogVideo(
-            i + 1L, i + 1L, "creator" + (i + 1), [tag], 20_000, Start - 86_400_000, Recommendable: true)));
         var random = new Random(13);
-        var first = Enumerable.Range(0, Viewers + 1).Select(_ => random.Next(5)).ToArray();
-        var events = new List<LoggedEvent>();
-        offset = 0;
-        var t = Start;
-        for (var step = 0; step < 6; step++)
-        {
-            for (var viewer = 1; viewer <= Viewers; viewer++)
-            {
-                t = Start + (step * Gap) + (viewer * 1_000L);
-                events.Add(new LoggedEvent(offset++, Watch(viewer, Video(viewer % Groups, first[viewer] + step), t)));
-            }
-        }
-
-        clock.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(t + 1_000));
-        engine.Apply([.. events]);
-        return engine;
+        return [.. Enumerable.Range(0, Viewers + 1).Select(_ => random.Next(5)).Select(first => Enumerable.Range(first, 6).ToArray())];
     }
 
-    private static ForYouEngine Learn(EngineOptions options, out FakeTimeProvider clock, out long offset)
+    // Each viewer belongs to one group and watches six of its ten videos to the end, in a random order.
+    private static int[][] RandomPicks()
     {
-        clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(Start));
-        var engine = new ForYouEngine(options, clock);
-        var tag = new CatalogHashtag(900, "clips");
-        engine.UpsertVideos(Enumerable.Range(0, Groups * PerGroup).Select(i => new CatalogVideo(
-            i + 1L, i + 1L, "creator" + (i + 1), [tag], 20_000, Start - 86_400_000, Recommendable: true)));
-
-        // Each viewer belongs to one group and watches six of its ten videos to the end, in a random order,
-        // one every 30 hours: too far apart for the online co-watch graph (it links favourites within a day).
         var random = new Random(11);
-        var picks = Enumerable.Range(0, Viewers + 1).Select(_ => Enumerable.Range(0, PerGroup).OrderBy(_ => random.Next()).Take(6).ToArray()).ToArray();
+        return [.. Enumerable.Range(0, Viewers + 1).Select(_ => Enumerable.Range(0, PerGroup).OrderBy(_ => random.Next()).Take(6).ToArray())];
+    }
+
+    private static ForYouEngine Learn(EngineOptions options, out FakeTimeProvider clock, out long offset) => Learn(options, RandomPicks(), out clock, out offset);
+
+    // Viewer v watches the videos picks[v] of group v % Groups to the end, one every 30 hours: too far apart
+    // for the online co-watch graph (it links favourites within a day).
+    private static ForYouEngine Learn(EngineOptions options, int[][] picks, out FakeTimeProvider clock, out long offset)
+    {
+        var engine = NewEngine(options, out clock);
         var events = new List<LoggedEvent>();
         offset = 0;
         var t = Start;
@@ -188,6 +171,17 @@ public sealed class NearlineTests
 
         clock.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(t + 1_000));
         engine.Apply([.. events]);
+        return engine;
+    }
+
+    // Every video shares one hashtag and is its own creator, so only what is watched together tells them apart.
+    private static ForYouEngine NewEngine(EngineOptions options, out FakeTimeProvider clock)
+    {
+        clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(Start));
+        var engine = new ForYouEngine(options, clock);
+        var tag = new CatalogHashtag(900, "clips");
+        engine.UpsertVideos(Enumerable.Range(0, Groups * PerGroup).Select(i => new CatalogVideo(
+            i + 1L, i + 1L, "creator" + (i + 1), [tag], 20_000, Start - 86_400_000, Recommendable: true)));
         return engine;
     }
 
