@@ -58,6 +58,7 @@ internal static class EngineBenchmark
         }
         Influence(engine, users, clock);
         Memory("after the run");
+        Print($"  nearline fits since start: {engine.NearlineFits:N0} ({engine.NearlineFailures:N0} failed)");
         if (heavyViewers > 0)
         {
             HeavyViewers(engine, heavyViewers, videos, users, requests);

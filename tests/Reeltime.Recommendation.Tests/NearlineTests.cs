@@ -95,6 +95,18 @@ public sealed class NearlineTests
         Assert.True(engine.NearlineVideos > 0, "no background fit landed");
         Assert.Equal(0, engine.NearlineFailures);
 
+        // Fits share one solve buffer, but never at the same moment: two at once give the model one alone gives.
+        long[] videos = [.. Enumerable.Range(0, Groups * PerGroup).Select(i => i + 1L)];
+        var alone = new float[videos.Length];
+        engine.FitNearlineModel();
+        engine.ScoreVideos(1, videos, alone);
+        var fits = engine.NearlineFits;
+        Parallel.Invoke(engine.FitNearlineModel, engine.FitNearlineModel, engine.FitNearlineModel);
+        var together = new float[videos.Length];
+        engine.ScoreVideos(1, videos, together);
+        Assert.Equal(fits + 3, engine.NearlineFits);
+        Assert.Equal(alone, together);
+
         using var stream = new MemoryStream();
         engine.WriteSnapshot(stream);
         stream.Position = 0;

@@ -62,7 +62,7 @@ public sealed partial class ForYouEngine
         _nearlineFittedAt = Stopwatch.GetTimestamp();
         if (!background)
         {
-            _nearline = NearlineModel.Fit(input, penalty, sequence);
+            _nearline = FitWithScratch(input, penalty, sequence);
             return;
         }
 
@@ -75,7 +75,7 @@ public sealed partial class ForYouEngine
         {
             try
             {
-                _nearline = NearlineModel.Fit(input, penalty, sequence);
+                _nearline = FitWithScratch(input, penalty, sequence);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -88,6 +88,26 @@ public sealed partial class ForYouEngine
             }
         });
     }
+
+    // One solve buffer serves every fit. A fit takes it for its duration, so two fits at once (a test's or a
+    // restored snapshot's beside a background one) never share it: the second makes its own.
+    private NearlineModel FitWithScratch(NearlineInput input, double penalty, bool sequence)
+    {
+        var scratch = Interlocked.Exchange(ref _nearlineScratch, null);
+        try
+        {
+            var model = NearlineModel.Fit(input, penalty, sequence, ref scratch);
+            Interlocked.Increment(ref _nearlineFits);
+            return model;
+        }
+        finally
+        {
+            Volatile.Write(ref _nearlineScratch, scratch);
+        }
+    }
+
+    /// <summary>Nearline fits that completed since start (a restored snapshot's included).</summary>
+    public long NearlineFits => Interlocked.Read(ref _nearlineFits);
 
     /// <summary>Whether a background nearline fit is running now.</summary>
     public bool NearlineFitting => Volatile.Read(ref _nearlineFitting) != 0;

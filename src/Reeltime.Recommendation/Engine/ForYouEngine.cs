@@ -54,6 +54,8 @@ public sealed partial class ForYouEngine : IDisposable
     private int _nearlineFitting;
     private long _nearlineFittedAt;
     private long _nearlineFailures;
+    private double[]? _nearlineScratch;
+    private long _nearlineFits;
     private TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates an empty engine.</summary>

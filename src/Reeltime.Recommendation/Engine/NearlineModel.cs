@@ -119,8 +119,13 @@ internal sealed class NearlineModel
         return new NearlineInput(head, position, favourites);
     }
 
-    /// <summary>Fits EASE with L2 penalty <paramref name="penalty"/>, and the sequence part when asked, on what <see cref="Gather"/> copied.</summary>
-    public static NearlineModel Fit(NearlineInput input, double penalty, bool sequence = false)
+    /// <summary>
+    /// Fits EASE with L2 penalty <paramref name="penalty"/>, and the sequence part when asked, on what
+    /// <see cref="Gather"/> copied. <paramref name="scratch"/> is the n × n buffer the closed form is solved in:
+    /// reused when it is large enough, replaced when it is not, so refits do not leave a 32 MB large object
+    /// behind each time (they fragmented the large-object heap when they came back to back).
+    /// </summary>
+    public static NearlineModel Fit(NearlineInput input, double penalty, bool sequence, ref double[]? scratch)
     {
         ArgumentNullException.ThrowIfNull(input);
         var n = input.Videos.Length;
@@ -130,8 +135,15 @@ internal sealed class NearlineModel
         }
 
         var started = Stopwatch.GetTimestamp();
-        // Co-engagement counts: each viewer's covered favourites, as a row of 0s and 1s, against each other.
-        var gram = new ItemMatrix(n);
+        if (scratch is null || scratch.Length < n * n)
+        {
+            scratch = new double[n * n];
+        }
+
+        // Co-engagement counts, each viewer's covered favourites as a row of 0s and 1s against each other,
+        // straight into the buffer the closed form solves in, with the penalty on the diagonal.
+        var gram = scratch.AsSpan(0, n * n);
+        gram.Clear();
         var next = new ItemMatrix(sequence ? n : 0);
         foreach (var favourites in input.Favourites)
         {
@@ -143,7 +155,7 @@ internal sealed class NearlineModel
             var items = favourites.Distinct().ToArray();
             foreach (var i in items)
             {
-                var row = gram.Row(i);
+                var row = gram.Slice(i * n, n);
                 foreach (var j in items)
                 {
                     row[j]++;
@@ -151,7 +163,12 @@ internal sealed class NearlineModel
             }
         }
 
-        var weights = EaseScorer.Solve(gram, EaseScorer.Penalties(gram, penalty, 0, 0));
+        for (var i = 0; i < n; i++)
+        {
+            gram[(i * n) + i] += penalty;
+        }
+
+        var weights = EaseScorer.SolveInPlace(scratch, n);
         NormaliseRows(next);
         return new NearlineModel(input.Videos, input.Position, weights, next, Stopwatch.GetElapsedTime(started));
     }

@@ -70,6 +70,18 @@ public sealed record EaseScorer(double Lambda = 250, double Emphasis = 0, double
             p[(i * n) + i] += penalties[i];
         }
 
+        return SolveInPlace(p, n);
+    }
+
+    /// <summary>
+    /// EASE's closed form on <paramref name="p"/>, which holds the row-major <paramref name="n"/> × <paramref name="n"/>
+    /// Gram matrix with the penalties already on its diagonal, and is overwritten (a caller that fits again and
+    /// again can keep one buffer instead of a new large array per fit).
+    /// </summary>
+    public static ItemMatrix SolveInPlace(double[] p, int n)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+
         // The Gram matrix plus a positive diagonal is symmetric positive definite: inverted in place.
         SymmetricInverse.Invert(p, n);
         var b = new ItemMatrix(n);
