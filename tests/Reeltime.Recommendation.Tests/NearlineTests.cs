@@ -95,7 +95,7 @@ public sealed class NearlineTests
         Assert.True(engine.NearlineVideos > 0, "no background fit landed");
         Assert.Equal(0, engine.NearlineFailures);
 
-        // Fits share one solve buffer, but never at the same moment: two at once give the model one alone gives.
+        // Fits share one solve buffer, but never at the same moment: three at once give the model one alone gives.
         long[] videos = [.. Enumerable.Range(0, Groups * PerGroup).Select(i => i + 1L)];
         var alone = new float[videos.Length];
         engine.FitNearlineModel();
