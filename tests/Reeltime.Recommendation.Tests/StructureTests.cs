@@ -93,7 +93,7 @@ public sealed class StructureTests
                     entries.Add(entry);
                 }
 
-                Assert.Equal(reference.OrderBy(p => p.Key), entries);
+                Assert.Equal(reference.OrderBy(p => p.Key), entries.OrderBy(p => p.Key));
             }
         }
 

@@ -61,6 +61,48 @@ internal sealed class CoWatchGraph(double halfLifeMs)
         return i < 0 ? 0 : list.Weights[i] * (float)Math.Pow(0.5, Math.Max(0, nowMs - list.AtMs) / halfLifeMs);
     }
 
+    /// <summary>Whether any pair with the video was ever counted.</summary>
+    public bool Has(int video) => (uint)video < (uint)_lists.Length && _lists[video] is not null;
+
+    /// <summary>
+    /// The decayed counts of the video paired with each anchor, the k-th anchor's weighted 1 / (1 + k), summed:
+    /// the same sum as <see cref="Weight"/> from each anchor's side.
+    /// </summary>
+    public float Score(int video, ReadOnlySpan<int> anchors, long nowMs)
+    {
+        if ((uint)video >= (uint)_lists.Length || _lists[video] is not { } list)
+        {
+            return 0;
+        }
+
+        var score = 0f;
+        if (list.Count < Width)
+        {
+            // The video's own list has never been full, so it holds every pair ever counted with it: one list
+            // (in cache after the first anchor) answers for all anchors, where each anchor's own list is
+            // another two or three cache misses. Its count is the pair's whole count even where an anchor's
+            // full list once dropped the pair and took it up again.
+            var ids = list.Ids.AsSpan(0, list.Count);
+            for (var k = 0; k < anchors.Length; k++)
+            {
+                var at = ids.IndexOf(anchors[k]);
+                if (at >= 0)
+                {
+                    score += list.Weights[at] / (1 + k);
+                }
+            }
+
+            return score == 0 ? 0 : score * (float)Math.Pow(0.5, Math.Max(0, nowMs - list.AtMs) / halfLifeMs);
+        }
+
+        for (var k = 0; k < anchors.Length; k++)
+        {
+            score += Weight(anchors[k], video, nowMs) / (1 + k);
+        }
+
+        return score;
+    }
+
     private void AddOne(int from, int to, float weight, long nowMs)
     {
         var list = _lists[from] ??= new Neighbours();

@@ -3,14 +3,19 @@ using System.Runtime.CompilerServices;
 namespace Reeltime.Recommendation.Engine;
 
 /// <summary>
-/// A small map from int keys to struct values, kept as two sorted arrays searched by bisection. It holds a
+/// A small map from int keys to struct values, kept as two parallel arrays in no particular order. It holds a
 /// viewer's per-hashtag and per-creator weights: a hundred thousand viewers each own four of these, with
-/// tens of entries in each, and a <see cref="Dictionary{TKey, TValue}"/> spends 44 bytes per slot on an
-/// <see cref="Affinity"/> (hash code, chain link, padding, bucket) and 80 more per map, where this spends
-/// 28 and about 40. Inserting shifts the entries after the new key, which costs less than hashing at the
-/// sizes these maps are capped at (<see cref="UserProfile.MaxInterests"/>).
+/// tens to hundreds of entries in each, and a <see cref="Dictionary{TKey, TValue}"/> spends 44 bytes per slot
+/// on an <see cref="Affinity"/> (hash code, chain link, padding, bucket) and 80 more per map, where this
+/// spends 28 and about 40. A lookup is one vectorised scan of the keys, which at the sizes these maps are
+/// capped at (<see cref="UserProfile.MaxInterests"/>) costs no more than a bisection's mispredicted
+/// branches; an insert appends and a removal moves the last entry into the gap, so neither shifts the
+/// entries (kept sorted, inserting and trimming moved kilobytes per event when a viewer's map was full).
 /// </summary>
-/// <remarks>Not thread-safe: one writer, readers under the engine's lock. Enumerates in key order.</remarks>
+/// <remarks>
+/// Not thread-safe: one writer, readers under the engine's lock. Enumerates in storage order, which is
+/// the order of inserts as changed by removals: the same operations give the same order.
+/// </remarks>
 internal sealed class CompactMap<TValue>
     where TValue : struct
 {
@@ -26,13 +31,12 @@ internal sealed class CompactMap<TValue>
         set => GetValueRefOrAddDefault(key, out _) = value;
     }
 
-    /// <summary>Hints the keys a search will read first and the middle of the values.</summary>
+    /// <summary>Hints the keys a search will read.</summary>
     public void Prefetch()
     {
         if (Count > 0)
         {
             CacheHint.Lines(_keys, 0, Count);
-            CacheHint.Line(_values, Count / 2);
         }
     }
 
@@ -61,25 +65,18 @@ internal sealed class CompactMap<TValue>
             return ref _values[i];
         }
 
-        i = ~i;
         if (Count == _keys.Length)
         {
-            // Grow by half (from 4): these maps stop growing at a few tens of entries, where doubling would
-            // leave a third of the slots empty on average.
+            // Grow by half (from 4): these maps stop growing at a few tens of entries for most viewers, where
+            // doubling would leave a third of the slots empty on average.
             var capacity = Math.Max(4, Count + (Count / 2));
             Array.Resize(ref _keys, capacity);
             Array.Resize(ref _values, capacity);
         }
 
-        if (i < Count)
-        {
-            Array.Copy(_keys, i, _keys, i + 1, Count - i);
-            Array.Copy(_values, i, _values, i + 1, Count - i);
-        }
-
+        i = Count++;
         _keys[i] = key;
         _values[i] = default;
-        Count++;
         return ref _values[i];
     }
 
@@ -91,15 +88,41 @@ internal sealed class CompactMap<TValue>
             return false;
         }
 
-        Count--;
-        if (i < Count)
+        RemoveAt(i);
+        return true;
+    }
+
+    /// <summary>
+    /// Keeps the entries whose score is at least the <paramref name="drop"/>-th smallest, dropping the
+    /// <paramref name="drop"/> lowest (ties broken by key, so the outcome does not depend on storage order).
+    /// </summary>
+    public void DropLowest<TState>(int drop, TState state, Func<TValue, TState, float> score)
+    {
+        drop = Math.Min(drop, Count);
+        if (drop <= 0)
         {
-            Array.Copy(_keys, i + 1, _keys, i, Count - i);
-            Array.Copy(_values, i + 1, _values, i, Count - i);
+            return;
         }
 
-        _values[Count] = default;
-        return true;
+        var ranked = System.Buffers.ArrayPool<(float Score, int Key)>.Shared.Rent(Count);
+        try
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                ranked[i] = (score(_values[i], state), _keys[i]);
+            }
+
+            var span = ranked.AsSpan(0, Count);
+            span.Sort(static (a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : a.Key.CompareTo(b.Key));
+            for (var i = 0; i < drop; i++)
+            {
+                Remove(span[i].Key);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<(float Score, int Key)>.Shared.Return(ranked);
+        }
     }
 
     public void Clear()
@@ -111,35 +134,19 @@ internal sealed class CompactMap<TValue>
 
     public Enumerator GetEnumerator() => new(this);
 
-    /// <summary>The index of <paramref name="key"/>, or the complement of where it would go.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int IndexOf(int key)
+    private void RemoveAt(int i)
     {
-        var keys = _keys;
-        int low = 0, high = Count - 1;
-        while (low <= high)
-        {
-            var middle = (int)((uint)(low + high) >> 1);
-            var k = keys[middle];
-            if (k == key)
-            {
-                return middle;
-            }
-
-            if (k < key)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-
-        return ~low;
+        var last = --Count;
+        _keys[i] = _keys[last];
+        _values[i] = _values[last];
+        _values[last] = default;
     }
 
-    /// <summary>Enumerates the entries in key order; the map must not change meanwhile.</summary>
+    /// <summary>The index of <paramref name="key"/>, or −1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int IndexOf(int key) => _keys.AsSpan(0, Count).IndexOf(key);
+
+    /// <summary>Enumerates the entries in storage order; the map must not change meanwhile.</summary>
     public struct Enumerator(CompactMap<TValue> map)
     {
         private int _index = -1;

@@ -713,21 +713,29 @@ public sealed partial class ForYouEngine
 
     private float CoWatchScore(UserProfile profile, int video, long now)
     {
-        var score = 0f;
-        var anchors = 0;
-        for (var i = 0; i < profile.RecentCount && anchors < Anchors; i++)
+        if (!_coWatch.Has(video))
         {
-            ref var watch = ref profile.RecentAt(i);
-            if ((watch.Flags & (WatchFlags.LongWatch | WatchFlags.Liked | WatchFlags.Shared)) == 0)
-            {
-                continue;
-            }
-
-            score += _coWatch.Weight(watch.Video, video, now) / (1 + anchors);
-            anchors++;
+            return 0;
         }
 
-        return score;
+        Span<int> anchors = stackalloc int[Anchors];
+        return _coWatch.Score(video, anchors[..CoWatchAnchors(profile, anchors)], now);
+    }
+
+    /// <summary>The viewer's latest videos watched long, liked or shared, newest first (at most <see cref="Anchors"/>).</summary>
+    private static int CoWatchAnchors(UserProfile profile, Span<int> anchors)
+    {
+        var n = 0;
+        for (var i = 0; i < profile.RecentCount && n < anchors.Length; i++)
+        {
+            ref var watch = ref profile.RecentAt(i);
+            if ((watch.Flags & (WatchFlags.LongWatch | WatchFlags.Liked | WatchFlags.Shared)) != 0)
+            {
+                anchors[n++] = watch.Video;
+            }
+        }
+
+        return n;
     }
 
     private int NegativeOf(long offset, int k) => (int)(Mix((ulong)offset, (ulong)k) % (ulong)_catalog.Count);

@@ -164,6 +164,8 @@ public sealed partial class ForYouEngine
             float[] buffer = [];
             var hasNearline = NearlineScores(nearline, profile, ref nearlineScores, ref favoured, ref buffer);
             var nearlineWeight = Options.Weights.Related;
+            Span<int> anchors = stackalloc int[Anchors];
+            anchors = anchors[..(profile is null ? 0 : CoWatchAnchors(profile, anchors))];
             for (var i = 0; i < videoIds.Length; i++)
             {
                 if (!_catalog.TryGetIndex(videoIds[i], out var video))
@@ -172,7 +174,7 @@ public sealed partial class ForYouEngine
                     continue;
                 }
 
-                var coWatch = profile is null ? 0 : CoWatchScore(profile, video, now);
+                var coWatch = _coWatch.Score(video, anchors, now);
                 Features(profile, video, now, hasQuery ? query : default, coWatch, null, x);
                 _ranker.Predict(x, predictions);
                 scores[i] = Combine(predictions);

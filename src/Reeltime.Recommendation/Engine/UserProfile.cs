@@ -306,18 +306,8 @@ internal sealed class UserProfile(long userId, int dim)
         interest.AtMs = nowMs;
         if (interests.Count > MaxInterests)
         {
-            // Forget the weakest fifth at once, so trimming is rare (the bound shrinks with Count: (n + 1) / 5 go).
-            var weights = new List<(int Key, float Weight)>(interests.Count);
-            foreach (var (k, v) in interests)
-            {
-                weights.Add((k, Math.Abs(v.At(nowMs, halfLifeMs))));
-            }
-
-            weights.Sort(static (a, b) => a.Weight.CompareTo(b.Weight));
-            for (var i = 0; i < interests.Count / 4; i++)
-            {
-                interests.Remove(weights[i].Key);
-            }
+            // Forget the weakest fifth at once, so trimming is rare ((n + 1) / 5 go).
+            interests.DropLowest(FifthOf(interests.Count), (nowMs, halfLifeMs), static (v, s) => Math.Abs(v.At(s.nowMs, s.halfLifeMs)));
         }
     }
 
@@ -327,18 +317,8 @@ internal sealed class UserProfile(long userId, int dim)
         var affinities = hashtag ? HashtagAffinity : CreatorAffinity;
         if (affinities.Count >= MaxInterests && !affinities.ContainsKey(key))
         {
-            // Forget the fifth with the least evidence at once, so trimming is rare (the bound shrinks with Count).
-            var evidence = new List<(int Key, float Views)>(affinities.Count);
-            foreach (var (k, v) in affinities)
-            {
-                evidence.Add((k, v.ViewsAt(nowMs, slowHalfLifeMs) + Math.Abs(v.SlowAt(nowMs, slowHalfLifeMs))));
-            }
-
-            evidence.Sort(static (a, b) => a.Views.CompareTo(b.Views));
-            for (var i = 0; i < affinities.Count / 4; i++)
-            {
-                affinities.Remove(evidence[i].Key);
-            }
+            // Forget the fifth with the least evidence at once, so trimming is rare.
+            affinities.DropLowest(FifthOf(affinities.Count), (nowMs, slowHalfLifeMs), static (v, s) => v.ViewsAt(s.nowMs, s.slowHalfLifeMs) + Math.Abs(v.SlowAt(s.nowMs, s.slowHalfLifeMs)));
         }
 
         ref var affinity = ref affinities.GetValueRefOrAddDefault(key, out var existed);
@@ -349,6 +329,18 @@ internal sealed class UserProfile(long userId, int dim)
 
         affinity.DecayTo(nowMs, slowHalfLifeMs, fastHalfLifeMs);
         return ref affinity;
+    }
+
+    // How many a trim drops: as many as removing one at a time while fewer than a quarter of those left have gone.
+    private static int FifthOf(int count)
+    {
+        var drop = 0;
+        while (drop < (count - drop) / 4)
+        {
+            drop++;
+        }
+
+        return drop;
     }
 
     /// <summary>Forgets what was learned (interests, history, taste) but keeps explicit choices and the seen filter.</summary>
