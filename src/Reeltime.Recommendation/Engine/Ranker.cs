@@ -107,7 +107,7 @@ internal sealed class Ranker
         Span<float> hidden = stackalloc float[Hidden];
         Span<float> output = stackalloc float[Tasks];
         Span<float> hiddenGradient = stackalloc float[Hidden];
-        Span<float> step = stackalloc float[F];
+        Span<float> step = stackalloc float[2 * F];
         Forward(x, hidden, output);
         hiddenGradient.Clear();
         for (var t = 0; t < Tasks; t++)
@@ -187,17 +187,17 @@ internal sealed class Ranker
 
     private void AdagradStep(Span<float> weights, Span<float> squares, ReadOnlySpan<float> input, float g, Span<float> step)
     {
-        // gradient = g × input; squares += gradient²; weights -= rate × gradient / sqrt(squares)
+        // gradient = g × input; squares += gradient²; weights −= rate × gradient / sqrt(squares). Whole-span
+        // operations (vectorised), where a loop per weight took a square root and a division one at a time;
+        // squares start at 0.1, so a zero gradient moves nothing, as before.
         var gradient = step[..input.Length];
+        var roots = step.Slice(input.Length, input.Length);
         TensorPrimitives.Multiply(input, g, gradient);
         TensorPrimitives.MultiplyAdd(gradient, gradient, squares, squares);
-        for (var i = 0; i < input.Length; i++)
-        {
-            if (gradient[i] != 0)
-            {
-                weights[i] -= _rate * gradient[i] / MathF.Sqrt(squares[i]);
-            }
-        }
+        TensorPrimitives.Multiply(gradient, _rate, gradient);
+        TensorPrimitives.Sqrt(squares, roots);
+        TensorPrimitives.Divide(gradient, roots, gradient);
+        TensorPrimitives.Subtract(weights, gradient, weights);
     }
 
     // The priors: what a sensible person would guess before any data. Published in docs/engine.md.
