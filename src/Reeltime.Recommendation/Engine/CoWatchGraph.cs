@@ -61,6 +61,33 @@ internal sealed class CoWatchGraph(double halfLifeMs)
         return i < 0 ? 0 : list.Weights[i] * (float)Math.Pow(0.5, Math.Max(0, nowMs - list.AtMs) / halfLifeMs);
     }
 
+    /// <summary>Hints the video's list in three stages, each reading what the one before hinted: its slot, the list, its entries.</summary>
+    public void Prefetch(int stage, int video)
+    {
+        if ((uint)video >= (uint)_lists.Length)
+        {
+            return;
+        }
+
+        switch (stage)
+        {
+            case 1:
+                CacheHint.Line(_lists, video);
+                break;
+            case 2:
+                CacheHint.Object(_lists[video]);
+                break;
+            default:
+                if (_lists[video] is { } list)
+                {
+                    CacheHint.Line(list.Ids, 0);
+                    CacheHint.Line(list.Weights, 0);
+                }
+
+                break;
+        }
+    }
+
     /// <summary>Whether any pair with the video was ever counted.</summary>
     public bool Has(int video) => (uint)video < (uint)_lists.Length && _lists[video] is not null;
 

@@ -498,8 +498,9 @@ public sealed partial class ForYouEngine : IDisposable
     }
 
     // 1: the profile object, the video's catalogue fields and counters, the viewer's and video's table slots,
-    // the negatives' catalogue fields; 2: the profile's parts, the video's hashtags and rows, the creator's and
-    // the negatives' slots; 3: the profile's map entries, the creator's and the negatives' rows.
+    // the negatives' catalogue fields; 2: the profile's parts, the video's hashtags, their relevances and rows,
+    // the creator's and the negatives' slots; 3: the profile's map entries, the creator's video list, the
+    // creator's and the negatives' rows. The video's co-watch list goes slot, list, entries over the three.
     private void PrefetchStage(int stage, in LoggedEvent logged, UserProfile? profile, int video)
     {
         switch (stage)
@@ -530,9 +531,13 @@ public sealed partial class ForYouEngine : IDisposable
                 _videos.PrefetchRow(e.VideoId);
                 break;
             default:
+                _catalog.PrefetchCreatorVideos(video);
                 _creators.PrefetchRow(CreatorKeyOf(video));
                 break;
         }
+
+        // The co-watch list: read for an impression's feature, added to for a loved video.
+        _coWatch.Prefetch(stage, video);
 
         if (!MayLearnPositive(e.Type))
         {

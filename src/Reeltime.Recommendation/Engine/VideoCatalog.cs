@@ -90,14 +90,26 @@ internal sealed class VideoCatalog
         CacheHint.Line(_recommendable, index);
         CacheHint.Line(_tagStart, index);
         CacheHint.Line(_tagCount, index);
+        CacheHint.Line(_relevanceAt, index);
     }
 
-    /// <summary>Hints a video's hashtags (reads its catalogue fields, so best after <see cref="PrefetchVideo"/>).</summary>
+    /// <summary>Hints a video's hashtags, their relevances and its creator's list slot (reads its catalogue fields, so best after <see cref="PrefetchVideo"/>).</summary>
     public void PrefetchTags(int index)
     {
         if ((uint)index < (uint)_tagStart.Length)
         {
             CacheHint.Line(_tagPool, _tagStart[index]);
+            CacheHint.Line(_tagRelevance, _tagStart[index]);
+            CacheHint.Line(_creatorVideos, _creatorOf[index]);
+        }
+    }
+
+    /// <summary>Hints the list of the video's creator's videos (reads what <see cref="PrefetchTags"/> hinted).</summary>
+    public void PrefetchCreatorVideos(int index)
+    {
+        if ((uint)index < (uint)_creatorOf.Length)
+        {
+            CacheHint.Object(_creatorVideos[_creatorOf[index]]);
         }
     }
 
