@@ -22,7 +22,7 @@ internal static class CommandLine
                       the media pipeline on 1080x1920 30 fps H.264 and HEVC clips against bare ffmpeg,
                       and clips per minute at the default concurrency (needs ffmpeg)
           bench engine [--videos 1000000] [--users 100000] [--requests 20000] [--events 1000000]
-                      [--breadth 160] [--cores 1] [--ann no] [--look-ahead-paired yes]
+                      [--breadth 160] [--cores 1] [--first-core 0] [--ann no] [--look-ahead-paired yes]
                       [--heavy-viewers N] [--refit-growth 0.25]
                       the For You engine in-process: feed request p50/p99, events/s into the model, event to
                       next request, resident memory, HNSW recall@100 and speed against the exact scan;
@@ -115,4 +115,7 @@ internal sealed class Options(Dictionary<string, string> values)
 
     public int Int(string name, int fallback) =>
         values.TryGetValue(name, out var s) ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new UsageException($"--{name} takes a positive number.") : fallback;
+
+    public int Index(string name, int fallback) =>
+        values.TryGetValue(name, out var s) ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new UsageException($"--{name} takes a number from 0.") : fallback;
 }

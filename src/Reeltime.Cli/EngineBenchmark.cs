@@ -23,13 +23,15 @@ internal static class EngineBenchmark
         var events = options.Int("events", 1_000_000);
         var breadth = options.Int("breadth", 160);
         var cores = options.Int("cores", 1);
+        var firstCore = options.Index("first-core", 0);
         if (cores < Environment.ProcessorCount && OperatingSystem.IsLinux())
         {
-            // "On one core": the whole process, GC included, gets the first core(s) only.
-            Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << cores) - 1);
+            // "On one core": the whole process, GC included, gets cores first-core .. first-core + cores − 1 only.
+            // Two builds can then run side by side on different cores and meet the same machine load.
+            Process.GetCurrentProcess().ProcessorAffinity = (nint)(((1L << cores) - 1) << firstCore);
         }
 
-        Print($"engine bench: {videos:N0} videos, {users:N0} users, 64 dims, {cores} core(s) of {Environment.ProcessorCount}, server GC {System.Runtime.GCSettings.IsServerGC}");
+        Print($"engine bench: {videos:N0} videos, {users:N0} users, 64 dims, {cores} core(s) of {Environment.ProcessorCount} from core {firstCore}, server GC {System.Runtime.GCSettings.IsServerGC}");
         var clock = TimeProvider.System;
         var catalogue = new CatalogueAtScale(videos, users);
         var engineOptions = new EngineOptions { Dimensions = 64 };
