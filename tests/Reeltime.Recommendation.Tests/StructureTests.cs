@@ -104,6 +104,76 @@ public sealed class StructureTests
     }
 
     [Fact]
+    public void Trimming_a_compact_map_drops_the_lowest_whatever_order_the_entries_came_in()
+    {
+        // Scores 0..99 with ties in pairs (key / 2); the same entries inserted in two orders.
+        var keys = Enumerable.Range(0, 200).ToArray();
+        var shuffled = keys.OrderBy(k => (k * 7_919) % 211).ToArray();
+        var trimmed = new List<int[]>();
+        foreach (var order in new[] { keys, shuffled })
+        {
+            var map = new CompactMap<Interest>();
+            foreach (var key in order)
+            {
+                map[key] = new Interest { Weight = key / 2 };
+            }
+
+            map.DropLowest(51, 0, static (v, _) => v.Weight);
+            var left = new List<int>();
+            foreach (var (key, _) in map)
+            {
+                left.Add(key);
+            }
+
+            trimmed.Add([.. left.Order()]);
+        }
+
+        // 51 dropped: keys 0..50, the tie at score 25 (keys 50 and 51) broken toward the smaller key.
+        Assert.Equal(Enumerable.Range(51, 149), trimmed[0]);
+        Assert.Equal(trimmed[0], trimmed[1]);
+    }
+
+    [Fact]
+    public void The_co_watch_score_from_a_videos_own_list_is_the_sum_over_its_anchors_lists()
+    {
+        const long Hour = 3_600_000;
+        var graph = new CoWatchGraph(halfLifeMs: 24 * Hour);
+        graph.EnsureCapacity(200);
+        var random = new Random(3);
+        var now = 1_780_000_000_000L;
+
+        // Pairs within groups of 20 videos, so no list of 32 ever fills; video 199 is paired with 40 others,
+        // so its list is full and has dropped some.
+        for (var step = 0; step < 2_000; step++)
+        {
+            var group = random.Next(5) * 20;
+            graph.Add(group + random.Next(20), group + random.Next(20), 1 + random.Next(3), now += random.Next(60_000));
+        }
+
+        for (var other = 100; other < 140; other++)
+        {
+            graph.Add(199, other, other - 99, now += 1_000);
+        }
+
+        now += 6 * Hour;
+        int[] anchors = [3, 17, 45, 8, 120, 11];
+        foreach (var video in new[] { 5, 12, 40, 199 })
+        {
+            var expected = 0f;
+            for (var k = 0; k < anchors.Length; k++)
+            {
+                expected += graph.Weight(anchors[k], video, now) / (1 + k);
+            }
+
+            Assert.True(expected > 0 || video == 40, $"video {video} should share pairs with the anchors");
+            Assert.Equal(expected, graph.Score(video, anchors, now), expected * 1e-4f);
+        }
+
+        Assert.False(graph.Has(150));
+        Assert.Equal(0, graph.Score(150, anchors, now));
+    }
+
+    [Fact]
     public void A_seen_filter_over_its_cap_forgets_the_oldest_down_to_nine_tenths()
     {
         const long Start = 1_780_000_000_000;

@@ -93,8 +93,8 @@ internal sealed class CompactMap<TValue>
     }
 
     /// <summary>
-    /// Keeps the entries whose score is at least the <paramref name="drop"/>-th smallest, dropping the
-    /// <paramref name="drop"/> lowest (ties broken by key, so the outcome does not depend on storage order).
+    /// Removes the <paramref name="drop"/> entries of lowest <paramref name="score"/>, ties broken by the
+    /// smaller key, so the outcome does not depend on the storage order.
     /// </summary>
     public void DropLowest<TState>(int drop, TState state, Func<TValue, TState, float> score)
     {
