@@ -31,7 +31,8 @@ internal static class EngineBenchmark
             Process.GetCurrentProcess().ProcessorAffinity = (nint)(((1L << cores) - 1) << firstCore);
         }
 
-        Print($"engine bench: {videos:N0} videos, {users:N0} users, 64 dims, {cores} core(s) of {Environment.ProcessorCount} from core {firstCore}, server GC {System.Runtime.GCSettings.IsServerGC}");
+        Print($"engine bench: {videos:N0} videos, {users:N0} users, 64 dims, {cores} core(s) of {Environment.ProcessorCount} from core {firstCore}, server GC {System.Runtime.GCSettings.IsServerGC}, " +
+              $"gen-0 budget {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "the runtime's default"}");
         var clock = TimeProvider.System;
         var catalogue = new CatalogueAtScale(videos, users);
         var engineOptions = new EngineOptions { Dimensions = 64 };
