@@ -180,23 +180,24 @@ public sealed partial class ForYouEngine
 
     private void CountImpression(int video)
     {
-        _stats.Impressions[video]++;
+        ref var counters = ref _stats[video];
+        counters.Impressions++;
         _stats.TotalImpressions++;
         _stats.CreatorImpressions[_catalog.CreatorOf(video)]++;
-        var stage = _stats.Stage[video];
+        var stage = counters.Stage;
         if (stage >= Options.FreshStages.Length)
         {
             return;
         }
 
-        _stats.StageImpressions[video]++;
+        counters.StageImpressions++;
         _stats.TotalStageImpressions++;
-        if (_stats.StageImpressions[video] >= StageSize(stage))
+        if (counters.StageImpressions >= StageSize(stage))
         {
             // The stage is over: promote only if engagement beats the stage's bar.
             var mean = _stats.MeanStageRate;
-            var rate = VideoStats.Posterior(_stats.StageSuccesses[video], _stats.StageImpressions[video], mean);
-            _stats.Stage[video] = rate >= Options.FreshStageBars[stage] * mean ? (byte)(stage + 1) : VideoStats.Stopped;
+            var rate = VideoStats.Posterior(counters.StageSuccesses, counters.StageImpressions, mean);
+            counters.Stage = rate >= Options.FreshStageBars[stage] * mean ? (byte)(stage + 1) : VideoStats.Stopped;
         }
     }
 
@@ -311,12 +312,12 @@ public sealed partial class ForYouEngine
 
     private void CountLongWatch(int video)
     {
-        _stats.LongWatches[video]++;
+        _stats[video].LongWatches++;
         _stats.TotalLongWatches++;
         _stats.CreatorLongWatches[_catalog.CreatorOf(video)]++;
-        if (_stats.Stage[video] < Options.FreshStages.Length)
+        if (_stats[video].Stage < Options.FreshStages.Length)
         {
-            _stats.StageSuccesses[video]++;
+            _stats[video].StageSuccesses++;
             _stats.TotalStageSuccesses++;
         }
     }
@@ -329,7 +330,8 @@ public sealed partial class ForYouEngine
         }
 
         // Public engagement from every surface (profile pages, shares, other feeds) counts for popularity.
-        _stats.Engagements[video] = Math.Max(0, _stats.Engagements[video] + (label.Positive ? 1 : label.Target == 0 && label.Name == Labels.Unlike.Name ? -1 : 0));
+        ref var engagements = ref _stats[video].Engagements;
+        engagements = Math.Max(0, engagements + (label.Positive ? 1 : label.Target == 0 && label.Name == Labels.Unlike.Name ? -1 : 0));
         if (profile is null)
         {
             return;
@@ -353,12 +355,12 @@ public sealed partial class ForYouEngine
             _impressions.Record(slot, outcome, 0);
             if (outcome == Outcome.Like)
             {
-                _stats.Likes[video]++;
+                _stats[video].Likes++;
                 _stats.TotalLikes++;
             }
             else if (outcome == Outcome.Share)
             {
-                _stats.Shares[video]++;
+                _stats[video].Shares++;
                 _stats.TotalShares++;
             }
         }
@@ -377,7 +379,7 @@ public sealed partial class ForYouEngine
             ref var watch = ref profile.RecentAt(i);
             if (_catalog.CreatorOf(watch.Video) == creator && now - watch.AtMs <= _outcomeWindowMs)
             {
-                _stats.Follows[watch.Video]++;
+                _stats[watch.Video].Follows++;
                 _stats.TotalFollows++;
                 if (_impressions.TryFind(profile.UserId, watch.Video, out var slot))
                 {
@@ -432,7 +434,8 @@ public sealed partial class ForYouEngine
         Step(ref profile.Bias, g * 0.3f, view ? 1 : 0);
 
         // The video's own term is shared by every viewer: its quality, net of whom it was shown to.
-        _stats.Quality[video] = Math.Clamp(_stats.Quality[video] + (Options.VideoQualityLearningRate * g), -AffinityLimit, AffinityLimit);
+        ref var quality = ref _stats[video].Quality;
+        quality = Math.Clamp(quality + (Options.VideoQualityLearningRate * g), -AffinityLimit, AffinityLimit);
 
         void Step(ref Affinity affinity, float gradient, float views)
         {
@@ -466,7 +469,7 @@ public sealed partial class ForYouEngine
             fast += creator.FastAt(now, _sessionHalfLifeMs);
         }
 
-        return slow + fast + _stats.Quality[video] + profile.Bias.SlowAt(now, _interestHalfLifeMs) + profile.Bias.FastAt(now, _sessionHalfLifeMs);
+        return slow + fast + _stats[video].Quality + profile.Bias.SlowAt(now, _interestHalfLifeMs) + profile.Bias.FastAt(now, _sessionHalfLifeMs);
     }
 
     /// <summary>
@@ -637,7 +640,7 @@ public sealed partial class ForYouEngine
             labels[(int)RankerTask.WatchRatio] = ratio;
             _ranker.Train(_impressions.Features(slot), labels);
             var video = _impressions.Video(slot);
-            _stats.WatchRatioSum[video] += ratio;
+            _stats[video].WatchRatioSum += ratio;
             _stats.TotalWatchRatio += ratio;
             _impressions.Release(slot);
         }

@@ -50,7 +50,7 @@ public sealed partial class ForYouEngine
         _lock.EnterReadLock();
         try
         {
-            input = NearlineModel.Gather(_profiles.Values, _stats.LongWatches, _catalog.Count, Options.Nearline.Videos);
+            input = NearlineModel.Gather(_profiles.Values, _stats.LongWatchColumn(_catalog.Count), _catalog.Count, Options.Nearline.Videos);
         }
         finally
         {

@@ -242,16 +242,17 @@ public sealed partial class ForYouEngine
             x[RankerFeatures.UserActivity] = MathF.Log(1 + profile.Watches) / 6;
         }
 
-        var impressions = _stats.Impressions[video];
-        x[RankerFeatures.VideoLongWatchRate] = VideoStats.Posterior(_stats.LongWatches[video], impressions, _stats.MeanLongWatchRate);
-        x[RankerFeatures.VideoLikeRate] = VideoStats.Posterior(_stats.Likes[video], impressions, _stats.MeanLikeRate);
-        x[RankerFeatures.VideoShareRate] = VideoStats.Posterior(_stats.Shares[video], impressions, _stats.MeanShareRate);
-        x[RankerFeatures.VideoFollowRate] = VideoStats.Posterior(_stats.Follows[video], impressions, _stats.MeanFollowRate);
-        x[RankerFeatures.VideoWatchRatio] = VideoStats.Posterior(_stats.WatchRatioSum[video], impressions, _stats.MeanWatchRatio);
+        ref readonly var counters = ref _stats[video];
+        var impressions = counters.Impressions;
+        x[RankerFeatures.VideoLongWatchRate] = VideoStats.Posterior(counters.LongWatches, impressions, _stats.MeanLongWatchRate);
+        x[RankerFeatures.VideoLikeRate] = VideoStats.Posterior(counters.Likes, impressions, _stats.MeanLikeRate);
+        x[RankerFeatures.VideoShareRate] = VideoStats.Posterior(counters.Shares, impressions, _stats.MeanShareRate);
+        x[RankerFeatures.VideoFollowRate] = VideoStats.Posterior(counters.Follows, impressions, _stats.MeanFollowRate);
+        x[RankerFeatures.VideoWatchRatio] = VideoStats.Posterior(counters.WatchRatioSum, impressions, _stats.MeanWatchRatio);
         x[RankerFeatures.Impressions] = MathF.Log(1 + impressions) / 8;
-        x[RankerFeatures.Popularity] = MathF.Log(1 + _stats.Engagements[video]) / 5;
-        x[RankerFeatures.VideoQuality] = _stats.Quality[video] / 4;
-        x[RankerFeatures.Trending] = MathF.Log(1 + _stats.TrendAt(video, now, _trendHalfLifeMs)) / 5;
+        x[RankerFeatures.Popularity] = MathF.Log(1 + counters.Engagements) / 5;
+        x[RankerFeatures.VideoQuality] = counters.Quality / 4;
+        x[RankerFeatures.Trending] = MathF.Log(1 + counters.TrendAt(now, _trendHalfLifeMs)) / 5;
         x[RankerFeatures.Freshness] = MathF.Exp(-Math.Max(0, now - _catalog.CreatedAtMs(video)) / 86_400_000f);
         x[RankerFeatures.CreatorLongWatchRate] = VideoStats.Posterior(_stats.CreatorLongWatches[creator], _stats.CreatorImpressions[creator], _stats.MeanLongWatchRate);
         x[RankerFeatures.Duration] = MathF.Log(1 + (_catalog.DurationMs(video) / 1000f)) / 5;
@@ -481,8 +482,9 @@ public sealed partial class ForYouEngine
         for (var i = 0; i < sampled; i++)
         {
             var video = pool.Length <= 1000 ? pool[i] : pool[random.Next(pool.Length)];
-            var successes = _stats.StageSuccesses[video];
-            var failures = Math.Max(0, _stats.StageImpressions[video] - successes);
+            ref readonly var counters = ref _stats[video];
+            var successes = counters.StageSuccesses;
+            var failures = Math.Max(0, counters.StageImpressions - successes);
             draws.Add((video, Beta(random, 1 + (10 * mean) + successes, 1 + (10 * (1 - mean)) + failures)));
         }
 
@@ -557,7 +559,7 @@ public sealed partial class ForYouEngine
                 // leads), and otherwise tries subjects it has not shown yet, each with one of its best videos,
                 // before it retries ones it has. What was believed before the session barely counts here.
                 var sessionAffinity = x[RankerFeatures.SessionAffinity] * 4;
-                score += (SessionLead * Math.Max(0, sessionAffinity)) + (NoveltyBonus * SessionNovelty(personal, video, now)) + (QualityLead * _stats.Quality[video]);
+                score += (SessionLead * Math.Max(0, sessionAffinity)) + (NoveltyBonus * SessionNovelty(personal, video, now)) + (QualityLead * _stats[video].Quality);
             }
 
             if ((scratch.Sources[i] & CandidateSource.Fresh) != 0)
@@ -1026,19 +1028,20 @@ public sealed partial class ForYouEngine
                 continue;
             }
 
-            if (_stats.Stage[video] < stages && now - _catalog.CreatedAtMs(video) <= freshAgeMs)
+            ref readonly var counters = ref _stats[video];
+            if (counters.Stage < stages && now - _catalog.CreatedAtMs(video) <= freshAgeMs)
             {
                 fresh.Add(video);
             }
 
             // Videos without engagement still rank in their hashtags (by recency), so a new hashtag has a list.
-            var trend = _stats.TrendAt(video, now, _trendHalfLifeMs);
+            var trend = counters.TrendAt(now, _trendHalfLifeMs);
             var rank = trend + (1e-6f * video / count);
             Offer(global, video, rank, 500);
 
             // Within a hashtag, popular means engaging now (trend) or engaging per view over its life.
-            var engaging = VideoStats.Posterior(_stats.LongWatches[video] + _stats.Likes[video], _stats.Impressions[video], engagementMean);
-            var hashtagRank = rank + (HashtagQualityWeight * engaging) + MathF.Log(1 + _stats.Engagements[video]);
+            var engaging = VideoStats.Posterior(counters.LongWatches + counters.Likes, counters.Impressions, engagementMean);
+            var hashtagRank = rank + (HashtagQualityWeight * engaging) + MathF.Log(1 + counters.Engagements);
             foreach (var tag in _catalog.HashtagsOf(video))
             {
                 // A hashtag's list favours videos it is central to, not ones that carry it in passing.

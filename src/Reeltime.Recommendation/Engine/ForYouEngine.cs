@@ -423,7 +423,7 @@ public sealed partial class ForYouEngine : IDisposable
         _lock.EnterReadLock();
         try
         {
-            return _catalog.TryGetIndex(videoId, out var video) ? _stats.Stage[video] : -1;
+            return _catalog.TryGetIndex(videoId, out var video) ? _stats[video].Stage : -1;
         }
         finally
         {

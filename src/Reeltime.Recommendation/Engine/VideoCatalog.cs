@@ -44,19 +44,15 @@ internal sealed class VideoCatalog
     private readonly Dictionary<string, int> _creatorByName = new(StringComparer.OrdinalIgnoreCase);
 
     private long[] _videoIds = new long[1024];
-    private int[] _creatorOf = new int[1024];
-    private int[] _durationMs = new int[1024];
-    private long[] _createdAtMs = new long[1024];
-    private bool[] _recommendable = new bool[1024];
-    private int[] _tagStart = new int[1024];
-    private byte[] _tagCount = new byte[1024];
+
+    // The fields an event or a candidate reads, a cache line's half per video (see CatalogEntry).
+    private readonly CacheLineRecords<CatalogEntry> _entries = new(1024);
     private int[] _tagPool = new int[4096];
 
-    // HashtagRelevance per tag-pool slot, and the creator's video count it was computed at: the learner
-    // and the ranker ask for it on every event and candidate, and the creator-hashtag dictionary behind it
-    // is too large to stay in cache at a million videos.
+    // HashtagRelevance per tag-pool slot (the creator's video count it was computed at is in the entry):
+    // the learner and the ranker ask for it on every event and candidate, and the creator-hashtag
+    // dictionary behind it is too large to stay in cache at a million videos.
     private float[] _tagRelevance = new float[4096];
-    private int[] _relevanceAt = new int[1024];
     private int _tagPoolLength;
 
     private long[] _creatorIds = new long[256];
@@ -85,37 +81,33 @@ internal sealed class VideoCatalog
     public void PrefetchVideo(int index)
     {
         CacheHint.Line(_videoIds, index);
-        CacheHint.Line(_creatorOf, index);
-        CacheHint.Line(_durationMs, index);
-        CacheHint.Line(_recommendable, index);
-        CacheHint.Line(_tagStart, index);
-        CacheHint.Line(_tagCount, index);
-        CacheHint.Line(_relevanceAt, index);
+        _entries.Prefetch(index);
     }
 
     /// <summary>Hints a video's hashtags, their relevances and its creator's list slot (reads its catalogue fields, so best after <see cref="PrefetchVideo"/>).</summary>
     public void PrefetchTags(int index)
     {
-        if ((uint)index < (uint)_tagStart.Length)
+        if ((uint)index < (uint)Count)
         {
-            CacheHint.Line(_tagPool, _tagStart[index]);
-            CacheHint.Line(_tagRelevance, _tagStart[index]);
-            CacheHint.Line(_creatorVideos, _creatorOf[index]);
+            ref readonly var entry = ref _entries[index];
+            CacheHint.Line(_tagPool, entry.TagStart);
+            CacheHint.Line(_tagRelevance, entry.TagStart);
+            CacheHint.Line(_creatorVideos, entry.Creator);
         }
     }
 
     /// <summary>Hints the list of the video's creator's videos (reads what <see cref="PrefetchTags"/> hinted).</summary>
     public void PrefetchCreatorVideos(int index)
     {
-        if ((uint)index < (uint)_creatorOf.Length)
+        if ((uint)index < (uint)Count)
         {
-            CacheHint.Object(_creatorVideos[_creatorOf[index]]);
+            CacheHint.Object(_creatorVideos[_entries[index].Creator]);
         }
     }
 
     public long VideoId(int index) => _videoIds[index];
 
-    public int CreatorOf(int index) => _creatorOf[index];
+    public int CreatorOf(int index) => _entries[index].Creator;
 
     public long CreatorId(int creator) => _creatorIds[creator];
 
@@ -125,13 +117,17 @@ internal sealed class VideoCatalog
 
     public string HashtagName(int hashtag) => _hashtagNames[hashtag];
 
-    public int DurationMs(int index) => _durationMs[index];
+    public int DurationMs(int index) => _entries[index].DurationMs;
 
-    public long CreatedAtMs(int index) => _createdAtMs[index];
+    public long CreatedAtMs(int index) => _entries[index].CreatedAtMs;
 
-    public bool IsRecommendable(int index) => _recommendable[index];
+    public bool IsRecommendable(int index) => _entries[index].Recommendable;
 
-    public ReadOnlySpan<int> HashtagsOf(int index) => _tagPool.AsSpan(_tagStart[index], _tagCount[index]);
+    public ReadOnlySpan<int> HashtagsOf(int index)
+    {
+        ref readonly var entry = ref _entries[index];
+        return _tagPool.AsSpan(entry.TagStart, entry.TagCount);
+    }
 
     /// <summary>A creator's videos, oldest first.</summary>
     public List<int> VideosOf(int creator) => _creatorVideos[creator];
@@ -147,11 +143,12 @@ internal sealed class VideoCatalog
     /// <summary>Applies a known video's current state; true if anything changed.</summary>
     public bool Update(int index, in CatalogVideoState state)
     {
-        var changed = _recommendable[index] != state.Recommendable || (state.DurationMs > 0 && _durationMs[index] != state.DurationMs);
-        _recommendable[index] = state.Recommendable;
+        ref var entry = ref _entries[index];
+        var changed = entry.Recommendable != state.Recommendable || (state.DurationMs > 0 && entry.DurationMs != state.DurationMs);
+        entry.Recommendable = state.Recommendable;
         if (state.DurationMs > 0)
         {
-            _durationMs[index] = state.DurationMs;
+            entry.DurationMs = state.DurationMs;
         }
 
         return changed;
@@ -163,10 +160,11 @@ internal sealed class VideoCatalog
         ArgumentNullException.ThrowIfNull(video);
         if (_videoIndex.TryGetValue(video.VideoId, out var existing))
         {
-            _recommendable[existing] = video.Recommendable;
+            ref var known = ref _entries[existing];
+            known.Recommendable = video.Recommendable;
             if (video.DurationMs > 0)
             {
-                _durationMs[existing] = video.DurationMs;
+                known.DurationMs = video.DurationMs;
             }
 
             return existing;
@@ -177,21 +175,20 @@ internal sealed class VideoCatalog
         {
             var size = index * 2;
             Array.Resize(ref _videoIds, size);
-            Array.Resize(ref _creatorOf, size);
-            Array.Resize(ref _durationMs, size);
-            Array.Resize(ref _createdAtMs, size);
-            Array.Resize(ref _recommendable, size);
-            Array.Resize(ref _tagStart, size);
-            Array.Resize(ref _tagCount, size);
-            Array.Resize(ref _relevanceAt, size);
         }
+
+        _entries.EnsureCapacity(index + 1);
 
         var creator = InternCreator(video.CreatorId, video.CreatorName);
         _videoIds[index] = video.VideoId;
-        _creatorOf[index] = creator;
-        _durationMs[index] = video.DurationMs;
-        _createdAtMs[index] = video.CreatedAtMs;
-        _recommendable[index] = video.Recommendable;
+        ref var entry = ref _entries[index];
+        entry = new CatalogEntry
+        {
+            Creator = creator,
+            DurationMs = video.DurationMs,
+            CreatedAtMs = video.CreatedAtMs,
+            Recommendable = video.Recommendable,
+        };
         var tags = Math.Min(video.Hashtags.Count, MaxHashtagsPerVideo);
         if (_tagPoolLength + tags > _tagPool.Length)
         {
@@ -199,8 +196,8 @@ internal sealed class VideoCatalog
             Array.Resize(ref _tagRelevance, _tagPool.Length);
         }
 
-        _tagStart[index] = _tagPoolLength;
-        _tagCount[index] = (byte)tags;
+        entry.TagStart = _tagPoolLength;
+        entry.TagCount = (byte)tags;
         for (var i = 0; i < tags; i++)
         {
             var tag = InternHashtag(video.Hashtags[i].Id, video.Hashtags[i].Name);
@@ -222,7 +219,7 @@ internal sealed class VideoCatalog
     /// </summary>
     public float HashtagRelevance(int video, int hashtag)
     {
-        var creator = _creatorOf[video];
+        var creator = _entries[video].Creator;
         _creatorHashtagVideos.TryGetValue(CreatorHashtagKey(creator, hashtag), out var carrying);
         return Math.Max(1, carrying) / (float)Math.Max(1, _creatorVideos[creator].Count);
     }
@@ -234,17 +231,18 @@ internal sealed class VideoCatalog
     /// </remarks>
     public void HashtagRelevances(int video, Span<float> relevances)
     {
-        var start = _tagStart[video];
-        var count = _tagCount[video];
-        var version = _creatorVideos[_creatorOf[video]].Count;
-        if (Volatile.Read(ref _relevanceAt[video]) != version)
+        ref var entry = ref _entries[video];
+        var start = entry.TagStart;
+        var count = entry.TagCount;
+        var version = _creatorVideos[entry.Creator].Count;
+        if (Volatile.Read(ref entry.RelevanceAt) != version)
         {
             for (var i = 0; i < count; i++)
             {
                 _tagRelevance[start + i] = HashtagRelevance(video, _tagPool[start + i]);
             }
 
-            Volatile.Write(ref _relevanceAt[video], version);
+            Volatile.Write(ref entry.RelevanceAt, version);
         }
 
         _tagRelevance.AsSpan(start, Math.Min(count, relevances.Length)).CopyTo(relevances);
@@ -308,13 +306,13 @@ internal sealed class VideoCatalog
         writer.Write(Count);
         for (var i = 0; i < Count; i++)
         {
-            var creator = _creatorOf[i];
+            ref readonly var entry = ref _entries[i];
             writer.Write(_videoIds[i]);
-            writer.Write(_creatorIds[creator]);
-            writer.Write(_creatorNames[creator]);
-            writer.Write(_durationMs[i]);
-            writer.Write(_createdAtMs[i]);
-            writer.Write(_recommendable[i]);
+            writer.Write(_creatorIds[entry.Creator]);
+            writer.Write(_creatorNames[entry.Creator]);
+            writer.Write(entry.DurationMs);
+            writer.Write(entry.CreatedAtMs);
+            writer.Write(entry.Recommendable);
             var tags = HashtagsOf(i);
             writer.Write((byte)tags.Length);
             foreach (var t in tags)
@@ -349,4 +347,26 @@ internal sealed class VideoCatalog
             }
         }
     }
+}
+
+/// <summary>
+/// The catalogue's fields of one video that events and candidates read, in 32 bytes so that two share a
+/// cache line and none crosses one (<see cref="CacheLineRecords{T}"/>).
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Size = 32)]
+internal struct CatalogEntry
+{
+    public long CreatedAtMs;
+
+    /// <summary>The creator's dense index.</summary>
+    public int Creator;
+    public int DurationMs;
+
+    /// <summary>Where the video's hashtags start in the tag pool.</summary>
+    public int TagStart;
+
+    /// <summary>The creator's video count the cached hashtag relevances were computed at (read and written with Volatile).</summary>
+    public int RelevanceAt;
+    public byte TagCount;
+    public bool Recommendable;
 }

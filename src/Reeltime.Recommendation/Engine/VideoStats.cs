@@ -1,53 +1,40 @@
+using System.Runtime.InteropServices;
+
 namespace Reeltime.Recommendation.Engine;
 
 /// <summary>
 /// Per-video and per-creator counters the ranker and the trending and fresh sources read: impressions,
 /// long watches, likes, shares, follows, watch ratio, a time-decayed trending score, and the stage of a
-/// new video's first audience. Struct-of-arrays indexed by the catalogue's dense index.
+/// new video's first audience. One <see cref="VideoCounters"/> per video, each on a cache line of its own.
 /// </summary>
+/// <remarks>
+/// An event reads and writes most of a video's counters, and the video is a random one among a million:
+/// as thirteen parallel arrays that was thirteen cache misses per event, each to be hinted ahead; as one
+/// record on a line of its own it is one.
+/// </remarks>
 internal sealed class VideoStats
 {
     /// <summary>The stage of a video that failed a stage's bar: it gets no more staged audience.</summary>
     public const byte Stopped = 255;
 
-    public int[] Impressions = new int[1024];
-    public float[] LongWatches = new float[1024];
-    public float[] Likes = new float[1024];
+    private readonly CacheLineRecords<VideoCounters> _videos = new(1024);
 
-    /// <summary>Likes, shares, comments and bookmarks from every surface, for all time: how popular a video is.</summary>
-    public float[] Engagements = new float[1024];
+    /// <summary>The counters of the video at dense index <paramref name="video"/>.</summary>
+    public ref VideoCounters this[int video] => ref _videos[video];
 
-    /// <summary>
-    /// The video's own term in the affinity model (log-odds): how much more viewers watch it on than their
-    /// tastes for its hashtags and creator predict. Learned net of who was shown it, so a video shown mostly
-    /// to the wrong audience is not mistaken for a weak one.
-    /// </summary>
-    public float[] Quality = new float[1024];
-    public float[] Shares = new float[1024];
-    public float[] Follows = new float[1024];
-    public float[] WatchRatioSum = new float[1024];
-    public float[] Trend = new float[1024];
-    public long[] TrendAtMs = new long[1024];
-    public byte[] Stage = new byte[1024];
-    public int[] StageImpressions = new int[1024];
-    public float[] StageSuccesses = new float[1024];
+    /// <summary>Hints the line an event on <paramref name="video"/> reads and writes.</summary>
+    public void Prefetch(int video) => _videos.Prefetch(video);
 
-    /// <summary>Hints the counters an event on <paramref name="video"/> reads and writes.</summary>
-    public void Prefetch(int video)
+    /// <summary>Every video's long-watch count, for the first <paramref name="videos"/> videos (a copy).</summary>
+    public float[] LongWatchColumn(int videos)
     {
-        CacheHint.Line(Impressions, video);
-        CacheHint.Line(LongWatches, video);
-        CacheHint.Line(Likes, video);
-        CacheHint.Line(Engagements, video);
-        CacheHint.Line(Quality, video);
-        CacheHint.Line(Shares, video);
-        CacheHint.Line(Follows, video);
-        CacheHint.Line(WatchRatioSum, video);
-        CacheHint.Line(Trend, video);
-        CacheHint.Line(TrendAtMs, video);
-        CacheHint.Line(Stage, video);
-        CacheHint.Line(StageImpressions, video);
-        CacheHint.Line(StageSuccesses, video);
+        var column = new float[Math.Min(videos, _videos.Capacity)];
+        for (var i = 0; i < column.Length; i++)
+        {
+            column[i] = this[i].LongWatches;
+        }
+
+        return column;
     }
 
     public int[] CreatorImpressions = new int[256];
@@ -64,23 +51,7 @@ internal sealed class VideoStats
 
     public void EnsureCapacity(int videos, int creators)
     {
-        if (videos > Impressions.Length)
-        {
-            var size = Math.Max(videos, Impressions.Length * 2);
-            Array.Resize(ref Impressions, size);
-            Array.Resize(ref LongWatches, size);
-            Array.Resize(ref Likes, size);
-            Array.Resize(ref Engagements, size);
-            Array.Resize(ref Quality, size);
-            Array.Resize(ref Shares, size);
-            Array.Resize(ref Follows, size);
-            Array.Resize(ref WatchRatioSum, size);
-            Array.Resize(ref Trend, size);
-            Array.Resize(ref TrendAtMs, size);
-            Array.Resize(ref Stage, size);
-            Array.Resize(ref StageImpressions, size);
-            Array.Resize(ref StageSuccesses, size);
-        }
+        _videos.EnsureCapacity(videos);
 
         if (creators > CreatorImpressions.Length)
         {
@@ -110,31 +81,30 @@ internal sealed class VideoStats
     /// <summary>Adds to the trending score, decaying what was there.</summary>
     public void AddTrend(int video, float amount, long nowMs, double halfLifeMs)
     {
-        Trend[video] = TrendAt(video, nowMs, halfLifeMs) + amount;
-        TrendAtMs[video] = nowMs;
+        ref var counters = ref this[video];
+        counters.Trend = counters.TrendAt(nowMs, halfLifeMs) + amount;
+        counters.TrendAtMs = nowMs;
     }
-
-    public float TrendAt(int video, long nowMs, double halfLifeMs) =>
-        Trend[video] == 0 ? 0 : Trend[video] * (float)Math.Pow(0.5, Math.Max(0, nowMs - TrendAtMs[video]) / halfLifeMs);
 
     public void Write(BinaryWriter writer, int videos, int creators)
     {
         writer.Write(videos);
         for (var i = 0; i < videos; i++)
         {
-            writer.Write(Impressions[i]);
-            writer.Write(LongWatches[i]);
-            writer.Write(Likes[i]);
-            writer.Write(Engagements[i]);
-            writer.Write(Quality[i]);
-            writer.Write(Shares[i]);
-            writer.Write(Follows[i]);
-            writer.Write(WatchRatioSum[i]);
-            writer.Write(Trend[i]);
-            writer.Write(TrendAtMs[i]);
-            writer.Write(Stage[i]);
-            writer.Write(StageImpressions[i]);
-            writer.Write(StageSuccesses[i]);
+            ref readonly var c = ref this[i];
+            writer.Write(c.Impressions);
+            writer.Write(c.LongWatches);
+            writer.Write(c.Likes);
+            writer.Write(c.Engagements);
+            writer.Write(c.Quality);
+            writer.Write(c.Shares);
+            writer.Write(c.Follows);
+            writer.Write(c.WatchRatioSum);
+            writer.Write(c.Trend);
+            writer.Write(c.TrendAtMs);
+            writer.Write(c.Stage);
+            writer.Write(c.StageImpressions);
+            writer.Write(c.StageSuccesses);
         }
 
         writer.Write(creators);
@@ -160,19 +130,20 @@ internal sealed class VideoStats
         EnsureCapacity(videos, 0);
         for (var i = 0; i < videos; i++)
         {
-            Impressions[i] = reader.ReadInt32();
-            LongWatches[i] = reader.ReadSingle();
-            Likes[i] = reader.ReadSingle();
-            Engagements[i] = reader.ReadSingle();
-            Quality[i] = reader.ReadSingle();
-            Shares[i] = reader.ReadSingle();
-            Follows[i] = reader.ReadSingle();
-            WatchRatioSum[i] = reader.ReadSingle();
-            Trend[i] = reader.ReadSingle();
-            TrendAtMs[i] = reader.ReadInt64();
-            Stage[i] = reader.ReadByte();
-            StageImpressions[i] = reader.ReadInt32();
-            StageSuccesses[i] = reader.ReadSingle();
+            ref var c = ref this[i];
+            c.Impressions = reader.ReadInt32();
+            c.LongWatches = reader.ReadSingle();
+            c.Likes = reader.ReadSingle();
+            c.Engagements = reader.ReadSingle();
+            c.Quality = reader.ReadSingle();
+            c.Shares = reader.ReadSingle();
+            c.Follows = reader.ReadSingle();
+            c.WatchRatioSum = reader.ReadSingle();
+            c.Trend = reader.ReadSingle();
+            c.TrendAtMs = reader.ReadInt64();
+            c.Stage = reader.ReadByte();
+            c.StageImpressions = reader.ReadInt32();
+            c.StageSuccesses = reader.ReadSingle();
         }
 
         var creators = reader.ReadInt32();
@@ -192,4 +163,35 @@ internal sealed class VideoStats
         TotalStageSuccesses = reader.ReadDouble();
         TotalStageImpressions = reader.ReadInt64();
     }
+}
+
+/// <summary>One video's counters (see <see cref="VideoStats"/>); 64 bytes, a cache line.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 64)]
+internal struct VideoCounters
+{
+    public long TrendAtMs;
+    public int Impressions;
+    public float LongWatches;
+    public float Likes;
+
+    /// <summary>Likes, shares, comments and bookmarks from every surface, for all time: how popular a video is.</summary>
+    public float Engagements;
+
+    /// <summary>
+    /// The video's own term in the affinity model (log-odds): how much more viewers watch it on than their
+    /// tastes for its hashtags and creator predict. Learned net of who was shown it, so a video shown mostly
+    /// to the wrong audience is not mistaken for a weak one.
+    /// </summary>
+    public float Quality;
+    public float Shares;
+    public float Follows;
+    public float WatchRatioSum;
+    public float Trend;
+    public int StageImpressions;
+    public float StageSuccesses;
+    public byte Stage;
+
+    /// <summary>The trending score decayed to <paramref name="nowMs"/>.</summary>
+    public readonly float TrendAt(long nowMs, double halfLifeMs) =>
+        Trend == 0 ? 0 : Trend * (float)Math.Pow(0.5, Math.Max(0, nowMs - TrendAtMs) / halfLifeMs);
 }
