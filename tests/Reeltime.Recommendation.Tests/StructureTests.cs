@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Reeltime.Recommendation.Engine;
 
 namespace Reeltime.Recommendation.Tests;
@@ -171,6 +172,44 @@ public sealed class StructureTests
 
         Assert.False(graph.Has(150));
         Assert.Equal(0, graph.Score(150, anchors, now));
+    }
+
+    [Fact]
+    public unsafe void Per_video_records_sit_within_cache_lines_and_keep_their_values_as_the_array_grows()
+    {
+        Assert.Equal(64, Unsafe.SizeOf<VideoCounters>());
+        Assert.Equal(32, Unsafe.SizeOf<CatalogEntry>());
+
+        var counters = new CacheLineRecords<VideoCounters>(3);
+        for (var i = 0; i < 3; i++)
+        {
+            counters[i].Impressions = i + 1;
+            counters[i].Stage = (byte)(i + 7);
+        }
+
+        counters.EnsureCapacity(1000);
+        Assert.True(counters.Capacity >= 1000);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(i + 1, counters[i].Impressions);
+            Assert.Equal(i + 7, counters[i].Stage);
+        }
+
+        Assert.Equal(0, counters[999].Impressions);
+        for (var i = 0; i < counters.Capacity; i++)
+        {
+            Assert.Equal(0, (nint)Unsafe.AsPointer(ref counters[i]) % 64);
+        }
+
+        var entries = new CacheLineRecords<CatalogEntry>(100);
+        for (var i = 0; i < entries.Capacity; i++)
+        {
+            var start = (nint)Unsafe.AsPointer(ref entries[i]);
+            Assert.Equal(start / 64, (start + Unsafe.SizeOf<CatalogEntry>() - 1) / 64);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => counters[counters.Capacity].Impressions);
+        Assert.Throws<ArgumentOutOfRangeException>(() => counters[-1].Impressions);
     }
 
     [Fact]
