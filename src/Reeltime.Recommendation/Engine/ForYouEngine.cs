@@ -85,6 +85,10 @@ public sealed partial class ForYouEngine : IDisposable
         _ranker = new Ranker(options.RankerLearningRate, options.Seed);
         _impressions = new ImpressionJoin(F);
         _nextNearlineFitAt = options.Nearline.FirstFitAfterLongWatches;
+        if (options.HugePages)
+        {
+            ManagedHeapPages.Advise();
+        }
     }
 
     /// <summary>The settings in force.</summary>
@@ -284,6 +288,11 @@ public sealed partial class ForYouEngine : IDisposable
         if (nearlineDue)
         {
             RefitNearline(background: !Options.ReproducibleIndexRefresh);
+        }
+
+        if (Options.HugePages)
+        {
+            ManagedHeapPages.Refresh();
         }
 
         Interlocked.Exchange(ref _applied, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
