@@ -213,62 +213,6 @@ public sealed class StructureTests
     }
 
     [Fact]
-    public unsafe void The_managed_heap_asks_for_huge_pages_and_a_large_array_allocated_after_gets_them()
-    {
-        const string Mode = "/sys/kernel/mm/transparent_hugepage/enabled";
-        var available = OperatingSystem.IsLinux() && File.Exists(Mode) && !File.ReadAllText(Mode).Contains("[never]", StringComparison.Ordinal);
-        var advised = ManagedHeapPages.Advise();
-        Assert.True(advised == available, ManagedHeapPages.State);
-        if (!available)
-        {
-            return; // nothing to ask for here; the state says why
-        }
-
-        var array = GC.AllocateArray<byte>(64 << 20, pinned: true);
-        for (var i = 0; i < array.Length; i += 4096)
-        {
-            array[i] = 1;
-        }
-
-        long address;
-        fixed (byte* p = array)
-        {
-            address = (long)p;
-        }
-
-        var (start, end) = ManagedHeapPages.Span;
-        Assert.InRange(address, (long)start, (long)end - array.Length);
-
-        // The mapping that holds the array carries the advice ("hg") and is, at least in part, in 2 MB pages.
-        string? flags = null;
-        long hugeKb = -1;
-        var inside = false;
-        foreach (var line in File.ReadLines("/proc/self/smaps"))
-        {
-            var dash = line.IndexOf('-', StringComparison.Ordinal);
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            if (dash > 0 && space > dash && long.TryParse(line.AsSpan(0, dash), System.Globalization.NumberStyles.HexNumber, null, out var from)
-                && long.TryParse(line.AsSpan(dash + 1, space - dash - 1), System.Globalization.NumberStyles.HexNumber, null, out var to))
-            {
-                inside = from <= address && address < to;
-            }
-            else if (inside && line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
-            {
-                hugeKb = long.Parse(line["AnonHugePages:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            }
-            else if (inside && line.StartsWith("VmFlags:", StringComparison.Ordinal))
-            {
-                flags = line;
-            }
-        }
-
-        GC.KeepAlive(array);
-        Assert.NotNull(flags);
-        Assert.Contains(" hg", flags, StringComparison.Ordinal);
-        Assert.True(hugeKb > 0, $"no 2 MB pages in the array's mapping ({flags})");
-    }
-
-    [Fact]
     public void A_seen_filter_over_its_cap_forgets_the_oldest_down_to_nine_tenths()
     {
         const long Start = 1_780_000_000_000;
