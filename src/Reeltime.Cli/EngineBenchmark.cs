@@ -35,8 +35,7 @@ internal static class EngineBenchmark
               $"gen-0 budget {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "the runtime's default"}");
         var clock = TimeProvider.System;
         var catalogue = new CatalogueAtScale(videos, users);
-        // --huge-pages no: leave the managed heap on the pages the system gives, to measure what the advice gains.
-        var engineOptions = new EngineOptions { Dimensions = 64, HugePages = options.String("huge-pages") != "no" };
+        var engineOptions = new EngineOptions { Dimensions = 64 };
         if (options.String("refit-growth") is { } growth)
         {
             // For studying what a background refit costs the requests beside it: refits fall due far more often.
@@ -45,7 +44,6 @@ internal static class EngineBenchmark
         }
 
         var engine = catalogue.Build(engineOptions, clock, line => Print("  " + line));
-        Print($"  pages: {ManagedHeapPages.State}");
         Memory("after build");
 
         var paired = options.String("look-ahead-paired") == "yes";
@@ -323,9 +321,7 @@ internal static class EngineBenchmark
         GC.Collect();
         var status = File.Exists("/proc/self/status") ? File.ReadAllLines("/proc/self/status") : [];
         string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?[(name.Length + 1)..].Trim() ?? "?";
-        var rollup = File.Exists("/proc/self/smaps_rollup") ? File.ReadAllLines("/proc/self/smaps_rollup") : [];
-        var huge = rollup.FirstOrDefault(l => l.StartsWith("AnonHugePages:", StringComparison.Ordinal))?["AnonHugePages:".Length..].Trim() ?? "?";
-        Print($"memory {when}: resident {Field("VmRSS")} (in 2 MB pages {huge}), peak resident {Field("VmHWM")}, managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024):N0} MB");
+        Print($"memory {when}: resident {Field("VmRSS")}, peak resident {Field("VmHWM")}, managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024):N0} MB");
 
         // Where resident memory goes besides live objects: what the GC holds committed but free, by generation.
         var info = GC.GetGCMemoryInfo();

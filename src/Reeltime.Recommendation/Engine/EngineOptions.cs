@@ -109,13 +109,6 @@ public sealed class EngineOptions
     /// <summary>Vectors not touched for this long are evicted (event time).</summary>
     public TimeSpan VectorExpiry { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>
-    /// On Linux, ask the kernel to back the managed heap with 2 MB pages, which makes the engine's random reads
-    /// of its state cheaper (about a quarter more events per second at a million videos). Process-wide; the
-    /// first engine created decides. Off only to measure what it gains.
-    /// </summary>
-    public bool HugePages { get; set; } = true;
-
     /// <summary>Adagrad learning rate of the embeddings.</summary>
     public float EmbeddingLearningRate { get; set; } = 0.08f;
 

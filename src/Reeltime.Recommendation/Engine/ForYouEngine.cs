@@ -85,10 +85,6 @@ public sealed partial class ForYouEngine : IDisposable
         _ranker = new Ranker(options.RankerLearningRate, options.Seed);
         _impressions = new ImpressionJoin(F);
         _nextNearlineFitAt = options.Nearline.FirstFitAfterLongWatches;
-        if (options.HugePages)
-        {
-            ManagedHeapPages.Advise();
-        }
     }
 
     /// <summary>The settings in force.</summary>
@@ -288,11 +284,6 @@ public sealed partial class ForYouEngine : IDisposable
         if (nearlineDue)
         {
             RefitNearline(background: !Options.ReproducibleIndexRefresh);
-        }
-
-        if (Options.HugePages)
-        {
-            ManagedHeapPages.Refresh();
         }
 
         Interlocked.Exchange(ref _applied, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
