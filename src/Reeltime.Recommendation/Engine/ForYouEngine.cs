@@ -44,6 +44,8 @@ public sealed partial class ForYouEngine : IDisposable
     private volatile Board _board = Board.Empty;
     private long _eventsSinceBoard;
     private long _boardBuiltAtMs;
+    private long _boardRebuilds;
+    private long _boardRebuildTicks;
     private long _boardIntervalMs = 500;
     private long _lastEventMs;
     private long _appliedOffset;
@@ -272,8 +274,11 @@ public sealed partial class ForYouEngine : IDisposable
             {
                 var started = Stopwatch.GetTimestamp();
                 RebuildBoard(_lastEventMs);
+                var took = Stopwatch.GetElapsedTime(started);
                 _boardBuiltAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-                _boardIntervalMs = Math.Max(500, (long)(20 * Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                _boardIntervalMs = Math.Max(500, (long)(20 * took.TotalMilliseconds));
+                Interlocked.Increment(ref _boardRebuilds);
+                Interlocked.Add(ref _boardRebuildTicks, took.Ticks);
             }
             finally
             {
@@ -430,6 +435,9 @@ public sealed partial class ForYouEngine : IDisposable
             _lock.ExitReadLock();
         }
     }
+
+    /// <summary>How often the trending and fresh board has been rebuilt since the engine started, and the time it took in all.</summary>
+    internal (long Count, TimeSpan Time) BoardRebuilds => (Interlocked.Read(ref _boardRebuilds), TimeSpan.FromTicks(Interlocked.Read(ref _boardRebuildTicks)));
 
     /// <summary>Sizes of the state.</summary>
     public EngineStatistics Statistics()
