@@ -213,6 +213,34 @@ public sealed class StructureTests
     }
 
     [Fact]
+    public void Cached_hashtag_relevances_match_fresh_ones_as_a_creators_catalogue_grows()
+    {
+        // The board and the re-ranker read the per-video cache; it must give what a fresh look-up gives,
+        // also after the creator posts more videos (which changes every relevance of theirs).
+        var catalog = new VideoCatalog();
+        CatalogHashtag Tag(int id) => new(id, $"tag{id}");
+        var first = catalog.Upsert(new CatalogVideo(1, 100, "maker", [Tag(1), Tag(2)], 10_000, 0, true));
+        AssertCached(first);
+        var second = catalog.Upsert(new CatalogVideo(2, 100, "maker", [Tag(1), Tag(3), Tag(4)], 10_000, 0, true));
+        catalog.Upsert(new CatalogVideo(3, 100, "maker", [Tag(1)], 10_000, 0, true));
+        catalog.Upsert(new CatalogVideo(4, 200, "other", [Tag(2)], 10_000, 0, true));
+        AssertCached(first);
+        AssertCached(second);
+
+        // #1 is on all three of the creator's videos, #2 on one of them.
+        var relevances = catalog.HashtagRelevances(first).ToArray();
+        Assert.Equal([1f, 1f / 3], relevances);
+
+        void AssertCached(int video)
+        {
+            var tags = catalog.HashtagsOf(video).ToArray();
+            var cached = catalog.HashtagRelevances(video).ToArray();
+            Assert.Equal(tags.Length, cached.Length);
+            Assert.Equal(tags.Select(t => catalog.HashtagRelevance(video, t)), cached);
+        }
+    }
+
+    [Fact]
     public void A_seen_filter_over_its_cap_forgets_the_oldest_down_to_nine_tenths()
     {
         const long Start = 1_780_000_000_000;

@@ -768,13 +768,14 @@ public sealed partial class ForYouEngine
     {
         var best = -1;
         var bestRelevance = 0f;
-        foreach (var tag in _catalog.HashtagsOf(video))
+        var tags = _catalog.HashtagsOf(video);
+        var relevances = _catalog.HashtagRelevances(video);
+        for (var i = 0; i < tags.Length; i++)
         {
-            var relevance = _catalog.HashtagRelevance(video, tag);
-            if (relevance > bestRelevance)
+            if (relevances[i] > bestRelevance)
             {
-                best = tag;
-                bestRelevance = relevance;
+                best = tags[i];
+                bestRelevance = relevances[i];
             }
         }
 
@@ -1042,10 +1043,15 @@ public sealed partial class ForYouEngine
             // Within a hashtag, popular means engaging now (trend) or engaging per view over its life.
             var engaging = VideoStats.Posterior(counters.LongWatches + counters.Likes, counters.Impressions, engagementMean);
             var hashtagRank = rank + (HashtagQualityWeight * engaging) + MathF.Log(1 + counters.Engagements);
-            foreach (var tag in _catalog.HashtagsOf(video))
+            var tags = _catalog.HashtagsOf(video);
+            // The relevances come from the per-video cache the event path keeps: computed afresh, each is a
+            // look-up among all creator-hashtag pairs, a cache miss per hashtag of a million videos.
+            var relevances = _catalog.HashtagRelevances(video);
+            for (var t = 0; t < tags.Length; t++)
             {
                 // A hashtag's list favours videos it is central to, not ones that carry it in passing.
-                var relevance = _catalog.HashtagRelevance(video, tag);
+                var tag = tags[t];
+                var relevance = relevances[t];
                 hashtagTotals[tag] += trend + 0.01f;
                 if (!byHashtag.TryGetValue(tag, out var list))
                 {

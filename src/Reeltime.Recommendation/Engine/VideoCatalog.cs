@@ -231,6 +231,16 @@ internal sealed class VideoCatalog
     /// </remarks>
     public void HashtagRelevances(int video, Span<float> relevances)
     {
+        var cached = HashtagRelevances(video);
+        cached[..Math.Min(cached.Length, relevances.Length)].CopyTo(relevances);
+    }
+
+    /// <summary>
+    /// <see cref="HashtagRelevance"/> of each of the video's hashtags, in the order of <see cref="HashtagsOf"/>,
+    /// from the cache; valid until the catalogue next changes (callers hold the engine's lock).
+    /// </summary>
+    public ReadOnlySpan<float> HashtagRelevances(int video)
+    {
         ref var entry = ref _entries[video];
         var start = entry.TagStart;
         var count = entry.TagCount;
@@ -245,7 +255,7 @@ internal sealed class VideoCatalog
             Volatile.Write(ref entry.RelevanceAt, version);
         }
 
-        _tagRelevance.AsSpan(start, Math.Min(count, relevances.Length)).CopyTo(relevances);
+        return _tagRelevance.AsSpan(start, count);
     }
 
     private static long CreatorHashtagKey(int creator, int hashtag) => ((long)creator << 32) | (uint)hashtag;
