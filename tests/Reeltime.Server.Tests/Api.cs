@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 
 namespace Reeltime.Server.Tests;
 
@@ -26,6 +27,25 @@ public static class Api
         var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
         var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, visibility), Reeltime.Platform.Storage.VideoStatus.Ready, null, CancellationToken.None);
         Assert.True(outcome.Succeeded, outcome.Failure?.ToString());
+        return outcome.Value;
+    }
+
+    /// <summary>
+    /// Records a ready public video of <paramref name="durationMs"/> through the platform, without media: for the
+    /// For You tests, which are about what the engine learns from the catalogue and the events. A real upload
+    /// per video (about 1.4 s of ffmpeg each) made them most of the suite's time; the upload path has tests of
+    /// its own, and the engine's visibility test still uploads for real.
+    /// </summary>
+    public static async Task<long> PostReadyVideoAsync(this IServiceProvider services, TestUser user, string caption, int durationMs = 1000)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+        var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, "public"), Reeltime.Platform.Storage.VideoStatus.Ready, null, CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.Failure?.ToString());
+        var db = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>();
+        var updated = await db.Videos.Where(v => v.Id == outcome.Value)
+            .ExecuteUpdateAsync(v => v.SetProperty(x => x.DurationMs, durationMs).SetProperty(x => x.Width, 160).SetProperty(x => x.Height, 284));
+        Assert.Equal(1, updated);
         return outcome.Value;
     }
 

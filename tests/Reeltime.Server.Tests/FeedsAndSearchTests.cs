@@ -18,8 +18,8 @@ public sealed class FeedsAndSearchTests(ReeltimeServer server) : IClassFixture<R
         var posted = new List<long>();
         for (var i = 0; i < 7; i++)
         {
-            posted.Add(await (i % 2 == 0 ? ana : ben).UploadAsync($"post {i}"));
-            await other.UploadAsync("not followed");
+            posted.Add(await server.PostMetadataAsync(i % 2 == 0 ? ana : ben, $"post {i}"));
+            await server.PostMetadataAsync(other, "not followed");
         }
 
         var seen = new List<long>();

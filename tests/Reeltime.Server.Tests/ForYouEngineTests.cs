@@ -30,12 +30,12 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
 
         for (var i = 0; i < 30; i++)
         {
-            await creators[i % creators.Count].UploadAsync($"cat video {i} #{cats}");
+            await server.Services.PostReadyVideoAsync(creators[i % creators.Count], $"cat video {i} #{cats}");
         }
 
         for (var i = 0; i < 90; i++)
         {
-            await creators[(i + 3) % creators.Count].UploadAsync($"other video {i} #{others[i % others.Length]}");
+            await server.Services.PostReadyVideoAsync(creators[(i + 3) % creators.Count], $"other video {i} #{others[i % others.Length]}");
         }
 
         var viewer = await server.NewUserAsync("catlover");
@@ -65,7 +65,7 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
             makers.Add(await server.NewUserAsync("nmaker"));
             for (var j = 0; j < 8; j++)
             {
-                await makers[i].UploadAsync($"clip {j} #{tag}");
+                await server.Services.PostReadyVideoAsync(makers[i], $"clip {j} #{tag}");
             }
         }
 
@@ -165,7 +165,7 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
         var maker2 = await server.NewUserAsync("prolific");
         for (var i = 0; i < 40; i++)
         {
-            await (i % 2 == 0 ? maker : maker2).UploadAsync($"video {i} #seen{i % 4}");
+            await server.Services.PostReadyVideoAsync(i % 2 == 0 ? maker : maker2, $"video {i} #seen{i % 4}");
         }
 
         var viewer = await server.NewUserAsync("binger");
@@ -196,7 +196,7 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
         var maker = await server.NewUserAsync("plainmaker");
         for (var i = 0; i < 12; i++)
         {
-            await maker.UploadAsync($"plain {i} #{tag}");
+            await server.Services.PostReadyVideoAsync(maker, $"plain {i} #{tag}");
         }
 
         var viewer = await server.NewUserAsync("private");
@@ -272,7 +272,7 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
 
                 for (var i = 0; i < 70; i++)
                 {
-                    await makers[i % 4].UploadAsync(i % 2 == 0 ? $"kept {i} #{tag}" : $"other {i} #else{i % 5}");
+                    await first.Services.PostReadyVideoAsync(makers[i % 4], i % 2 == 0 ? $"kept {i} #{tag}" : $"other {i} #else{i % 5}");
                 }
 
                 viewer = await first.NewUserAsync("survivor");
