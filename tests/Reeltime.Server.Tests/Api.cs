@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 
 namespace Reeltime.Server.Tests;
 
@@ -38,15 +37,27 @@ public static class Api
     /// </summary>
     public static async Task<long> PostReadyVideoAsync(this IServiceProvider services, TestUser user, string caption, int durationMs = 1000)
     {
+        var id = await services.PostVideoInStatusAsync(user, caption, Reeltime.Platform.Storage.VideoStatus.Processing);
+        await services.FinishProcessingAsync(id, durationMs);
+        return id;
+    }
+
+    /// <summary>Records a public video in <paramref name="status"/>, as an upload is before its media is made (no length yet).</summary>
+    public static async Task<long> PostVideoInStatusAsync(this IServiceProvider services, TestUser user, string caption, Reeltime.Platform.Storage.VideoStatus status)
+    {
         await using var scope = services.CreateAsyncScope();
         var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
-        var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, "public"), Reeltime.Platform.Storage.VideoStatus.Ready, null, CancellationToken.None);
+        var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, "public"), status, null, CancellationToken.None);
         Assert.True(outcome.Succeeded, outcome.Failure?.ToString());
-        var db = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Storage.PlatformDbContext>();
-        var updated = await db.Videos.Where(v => v.Id == outcome.Value)
-            .ExecuteUpdateAsync(v => v.SetProperty(x => x.DurationMs, durationMs).SetProperty(x => x.Width, 160).SetProperty(x => x.Height, 284));
-        Assert.Equal(1, updated);
         return outcome.Value;
+    }
+
+    /// <summary>What the media room reports when a video's media is made: ready, with its length and size.</summary>
+    public static async Task FinishProcessingAsync(this IServiceProvider services, long videoId, int durationMs = 1000)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
+        await library.SetStatusAsync(videoId, Reeltime.Platform.Storage.VideoStatus.Ready, null, 100, durationMs, 160, 284, CancellationToken.None);
     }
 
     /// <summary>Uploads bytes as a video and returns its id (202), without waiting for processing.</summary>

@@ -56,6 +56,41 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
     }
 
     [Fact]
+    public async Task Uploads_still_being_processed_are_not_served_and_join_the_feed_on_the_first_request_once_ready()
+    {
+        // A server of its own, so that its catalogue is only these videos: three ready, then a burst of a
+        // hundred newer uploads whose media is still being made (as while the demo or a busy hour uploads).
+        await using var own = await ReeltimeServer.StartAsync(_ => { });
+        var maker = await own.NewUserAsync("maker");
+        var ready = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            ready.Add(await own.Services.PostReadyVideoAsync(maker, $"done {i} #finished"));
+        }
+
+        var processing = new List<long>();
+        for (var i = 0; i < 100; i++)
+        {
+            processing.Add(await own.Services.PostVideoInStatusAsync(maker, $"in the works {i} #soon", VideoStatus.Processing));
+        }
+
+        // Every ready video is on the first page, and nothing else: the newer, unplayable ones do not crowd them out.
+        var first = (await own.Visitor().GetJsonAsync("/api/feed/for-you?count=10")).Ids();
+        Assert.Equal(ready.Order(), first.Order());
+
+        // The media is made: the next request serves them, without waiting for the periodic resync (minutes).
+        foreach (var id in processing)
+        {
+            await own.Services.FinishProcessingAsync(id);
+        }
+
+        var viewer = await own.NewUserAsync("viewer");
+        var next = await PageAsync(viewer.Client);
+        Assert.Equal(10, next.Count);
+        Assert.True(next.Count(i => processing.Contains(i.Id)) >= 7, $"{next.Count(i => processing.Contains(i.Id))} of 10 were the newly ready uploads");
+    }
+
+    [Fact]
     public async Task Not_interested_in_a_creator_removes_them_from_the_next_pages()
     {
         var tag = "nope" + Guid.NewGuid().ToString("N")[..6];

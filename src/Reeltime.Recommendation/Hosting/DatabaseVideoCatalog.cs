@@ -12,7 +12,15 @@ public interface IVideoCatalogFeed
 
     /// <summary>The current state of up to <paramref name="max"/> videos with ids above <paramref name="afterVideoId"/>, in id order: what a resync needs, without captions, authors or hashtags.</summary>
     Task<IReadOnlyList<CatalogVideoState>> ReadStatesAsync(long afterVideoId, int max, CancellationToken cancellationToken);
+
+    /// <summary>The current state of each of <paramref name="videoIds"/> that still exists, and whether its media is still being processed.</summary>
+    Task<IReadOnlyList<CatalogVideoProgress>> ReadProgressAsync(IReadOnlyCollection<long> videoIds, CancellationToken cancellationToken);
 }
+
+/// <summary>A video's state for the engine, and whether the media pipeline is still working on it (so it may become recommendable soon).</summary>
+/// <param name="State">What the engine holds of the video.</param>
+/// <param name="AwaitingMedia">Uploaded or being processed: not playable yet.</param>
+public readonly record struct CatalogVideoProgress(CatalogVideoState State, bool AwaitingMedia);
 
 /// <summary>
 /// Reads the catalogue from the platform's database (outside the feed's hot path: at start, when events
@@ -44,11 +52,13 @@ public sealed class DatabaseVideoCatalog(PlatformDbContext db) : IVideoCatalogFe
         {
             authors.TryGetValue(v.AuthorId, out var author);
 
-            // For You recommends public videos of public accounts only; followers-only and private videos
-            // reach people through the Following feed and profiles, where the graph decides.
-            // ReadStatesAsync applies the same rule in SQL.
+            // For You recommends ready public videos of public accounts only; followers-only and private videos
+            // reach people through the Following feed and profiles, where the graph decides. A video whose
+            // media is still being made is known (events may name it) but not recommended: the feed could not
+            // show it, and a burst of uploads would otherwise fill the ranked list with videos every page then
+            // drops. ReadStatesAsync and ReadProgressAsync apply the same rule in SQL.
             var recommendable = v.DeletedAt == null && v.Moderation == ModerationState.Visible && v.Visibility == VideoVisibility.Public
-                && v.Status != VideoStatus.Failed && author is { IsPrivate: false };
+                && v.Status == VideoStatus.Ready && author is { IsPrivate: false };
             result.Add(new CatalogVideo(v.Id, v.AuthorId, author?.Username ?? "", [.. tags[v.Id].OrderBy(t => t.Id)], v.DurationMs,
                 new DateTimeOffset(DateTime.SpecifyKind(v.CreatedAt, DateTimeKind.Utc)).ToUnixTimeMilliseconds(), recommendable));
         }
@@ -61,6 +71,20 @@ public sealed class DatabaseVideoCatalog(PlatformDbContext db) : IVideoCatalogFe
         await db.Videos.AsNoTracking().Where(v => v.Id > afterVideoId).OrderBy(v => v.Id).Take(max)
             .Select(v => new CatalogVideoState(v.Id, v.DurationMs,
                 v.DeletedAt == null && v.Moderation == ModerationState.Visible && v.Visibility == VideoVisibility.Public
-                && v.Status != VideoStatus.Failed && db.Users.Any(u => u.Id == v.AuthorId && !u.IsPrivate)))
+                && v.Status == VideoStatus.Ready && db.Users.Any(u => u.Id == v.AuthorId && !u.IsPrivate)))
             .ToListAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CatalogVideoProgress>> ReadProgressAsync(IReadOnlyCollection<long> videoIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(videoIds);
+        var ids = videoIds.ToList();
+        return await db.Videos.AsNoTracking().Where(v => ids.Contains(v.Id))
+            .Select(v => new CatalogVideoProgress(
+                new CatalogVideoState(v.Id, v.DurationMs,
+                    v.DeletedAt == null && v.Moderation == ModerationState.Visible && v.Visibility == VideoVisibility.Public
+                    && v.Status == VideoStatus.Ready && db.Users.Any(u => u.Id == v.AuthorId && !u.IsPrivate)),
+                v.DeletedAt == null && (v.Status == VideoStatus.Uploaded || v.Status == VideoStatus.Processing)))
+            .ToListAsync(cancellationToken);
+    }
 }

@@ -31,10 +31,17 @@ public sealed partial class ForYouEngineHost(
     public const string Consumer = "for-you-engine";
 
     private const int CatalogPage = 5_000;
+    private const int MaxAwaitingMedia = 10_000;
+    private static readonly TimeSpan AwaitingMediaWindow = TimeSpan.FromHours(1);
     private readonly TaskCompletionSource<ForYouEngine> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private long _refreshedAtMs = long.MinValue;
     private long _resyncedAtMs;
+
+    // Videos read while not recommendable, until the platform says their media is no longer being made: a
+    // refresh looks at them again, so an upload joins the feed on the first request after it is ready instead
+    // of at the next resync. Guarded by _refreshing; it holds the upload queue at most, after one round.
+    private readonly HashSet<long> _awaitingMedia = [];
 
     /// <summary>The engine, once it is loaded.</summary>
     public Task<ForYouEngine> EngineAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
@@ -132,6 +139,11 @@ public sealed partial class ForYouEngineHost(
                 await ResyncStatesAsync(engine, feed, cancellationToken);
             }
 
+            if (_awaitingMedia.Count > 0)
+            {
+                await SettleAwaitingMediaAsync(engine, feed, cancellationToken);
+            }
+
             // Then whatever was uploaded since (or during) the resync.
             var after = engine.MaxVideoId;
             while (true)
@@ -143,6 +155,17 @@ public sealed partial class ForYouEngineHost(
                 }
 
                 engine.UpsertVideos(page);
+                var recentSinceMs = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)AwaitingMediaWindow.TotalMilliseconds;
+                foreach (var video in page)
+                {
+                    // Perhaps only not ready yet; the next refresh asks, and keeps it only while it is. Only recent
+                    // uploads, and not past a bound: an older one, or a flood, waits for the periodic resync.
+                    if (!video.Recommendable && video.CreatedAtMs >= recentSinceMs && _awaitingMedia.Count < MaxAwaitingMedia)
+                    {
+                        _awaitingMedia.Add(video.VideoId);
+                    }
+                }
+
                 after = page[^1].VideoId;
                 if (page.Count < CatalogPage)
                 {
@@ -156,6 +179,32 @@ public sealed partial class ForYouEngineHost(
         {
             _refreshing.Release();
         }
+    }
+
+    private async Task SettleAwaitingMediaAsync(ForYouEngine engine, IVideoCatalogFeed feed, CancellationToken cancellationToken)
+    {
+        var progress = await feed.ReadProgressAsync(_awaitingMedia, cancellationToken);
+        var settled = new List<CatalogVideoState>(progress.Count);
+        var stillAwaiting = new HashSet<long>();
+        foreach (var video in progress)
+        {
+            if (video.AwaitingMedia)
+            {
+                stillAwaiting.Add(video.State.VideoId);
+            }
+            else
+            {
+                settled.Add(video.State);
+            }
+        }
+
+        if (settled.Count > 0)
+        {
+            engine.UpdateVideoStates(settled);
+        }
+
+        // Settled, or gone from the platform: either way nothing more to wait for.
+        _awaitingMedia.IntersectWith(stillAwaiting);
     }
 
     // A resync reads only each video's state (a page of ids, lengths and flags), so it stays cheap beside
