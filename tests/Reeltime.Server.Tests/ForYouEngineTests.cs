@@ -91,6 +91,46 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
     }
 
     [Fact]
+    public async Task An_upload_still_being_made_when_the_server_restarts_joins_the_feed_once_ready()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "reeltime-restart-" + Guid.NewGuid().ToString("N"));
+        var database = ReeltimeServer.OnPostgres ? await CreatePostgresDatabaseAsync() : null;
+        try
+        {
+            long upload;
+            await using (var first = new RestartableServer(data, database, snapshotEveryEvents: 1_000_000))
+            {
+                var maker = await first.NewUserAsync("slowmaker");
+                upload = await first.Services.PostVideoInStatusAsync(maker, "still encoding #later", VideoStatus.Processing);
+            }
+
+            // The second server reads the catalogue afresh at start, the upload still being made.
+            await using var second = new RestartableServer(data, database, snapshotEveryEvents: 1_000_000);
+            var viewer = await second.NewUserAsync("patient");
+            Assert.DoesNotContain(upload, (await viewer.Client.GetJsonAsync("/api/feed/for-you?count=10")).Ids());
+
+            await second.Services.FinishProcessingAsync(upload);
+            Assert.Contains(upload, (await viewer.Client.GetJsonAsync("/api/feed/for-you?count=10")).Ids());
+        }
+        finally
+        {
+            if (database is not null)
+            {
+                await DropPostgresDatabaseAsync(database);
+            }
+
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Cleaned by the OS.
+            }
+        }
+    }
+
+    [Fact]
     public async Task Not_interested_in_a_creator_removes_them_from_the_next_pages()
     {
         var tag = "nope" + Guid.NewGuid().ToString("N")[..6];

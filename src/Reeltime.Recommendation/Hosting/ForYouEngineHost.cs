@@ -155,16 +155,7 @@ public sealed partial class ForYouEngineHost(
                 }
 
                 engine.UpsertVideos(page);
-                var recentSinceMs = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)AwaitingMediaWindow.TotalMilliseconds;
-                foreach (var video in page)
-                {
-                    // Perhaps only not ready yet; the next refresh asks, and keeps it only while it is. Only recent
-                    // uploads, and not past a bound: an older one, or a flood, waits for the periodic resync.
-                    if (!video.Recommendable && video.CreatedAtMs >= recentSinceMs && _awaitingMedia.Count < MaxAwaitingMedia)
-                    {
-                        _awaitingMedia.Add(video.VideoId);
-                    }
-                }
+                TrackAwaitingMedia(page);
 
                 after = page[^1].VideoId;
                 if (page.Count < CatalogPage)
@@ -178,6 +169,20 @@ public sealed partial class ForYouEngineHost(
         finally
         {
             _refreshing.Release();
+        }
+    }
+
+    private void TrackAwaitingMedia(IReadOnlyList<CatalogVideo> page)
+    {
+        var recentSinceMs = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)AwaitingMediaWindow.TotalMilliseconds;
+        foreach (var video in page)
+        {
+            // Perhaps only not ready yet; the next refresh asks, and keeps it only while it is. Only recent
+            // uploads, and not past a bound: an older one, or a flood, waits for the periodic resync.
+            if (!video.Recommendable && video.CreatedAtMs >= recentSinceMs && _awaitingMedia.Count < MaxAwaitingMedia)
+            {
+                _awaitingMedia.Add(video.VideoId);
+            }
         }
     }
 
@@ -210,7 +215,7 @@ public sealed partial class ForYouEngineHost(
     // A resync reads only each video's state (a page of ids, lengths and flags), so it stays cheap beside
     // the feeds that share the database; a page naming videos the engine has not seen (an insert that
     // committed after a higher id was loaded) is loaded in full.
-    private static async Task ResyncStatesAsync(ForYouEngine engine, IVideoCatalogFeed feed, CancellationToken cancellationToken)
+    private async Task ResyncStatesAsync(ForYouEngine engine, IVideoCatalogFeed feed, CancellationToken cancellationToken)
     {
         var after = 0L;
         while (true)
@@ -223,7 +228,10 @@ public sealed partial class ForYouEngineHost(
 
             if (engine.UpdateVideoStates(page).Count > 0)
             {
-                engine.UpsertVideos(await feed.ReadAsync(after, page.Count, cancellationToken));
+                // Also how the first load after a start reads the catalogue, uploads still being made included.
+                var videos = await feed.ReadAsync(after, page.Count, cancellationToken);
+                engine.UpsertVideos(videos);
+                TrackAwaitingMedia(videos);
             }
 
             after = page[^1].VideoId;
