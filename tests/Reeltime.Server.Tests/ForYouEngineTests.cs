@@ -114,19 +114,7 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
         }
         finally
         {
-            if (database is not null)
-            {
-                await DropPostgresDatabaseAsync(database);
-            }
-
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Cleaned by the OS.
-            }
+            await DiscardAsync(data, database);
         }
     }
 
@@ -392,19 +380,7 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
         }
         finally
         {
-            if (database is not null)
-            {
-                await DropPostgresDatabaseAsync(database);
-            }
-
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Cleaned by the OS.
-            }
+            await DiscardAsync(data, database);
         }
     }
 
@@ -445,6 +421,24 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
 
         var response = await viewer.Client.PostAsJsonAsync("/api/events", new { events });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    /// <summary>Drops a restartable server's database (if any) and data directory.</summary>
+    private static async Task DiscardAsync(string data, string? database)
+    {
+        if (database is not null)
+        {
+            await DropPostgresDatabaseAsync(database);
+        }
+
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned by the OS.
+        }
     }
 
     private static async Task<string> CreatePostgresDatabaseAsync()
