@@ -20,14 +20,8 @@ public static class Api
     /// Records a ready video's metadata through the platform, without media: for tests about lists, counts and
     /// search, where transcoding a clip per video would only make them slow.
     /// </summary>
-    public static async Task<long> PostMetadataAsync(this ReeltimeServer server, TestUser user, string caption, string visibility = "public")
-    {
-        await using var scope = server.Services.CreateAsyncScope();
-        var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
-        var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, visibility), Reeltime.Platform.Storage.VideoStatus.Ready, null, CancellationToken.None);
-        Assert.True(outcome.Succeeded, outcome.Failure?.ToString());
-        return outcome.Value;
-    }
+    public static Task<long> PostMetadataAsync(this ReeltimeServer server, TestUser user, string caption, string visibility = "public") =>
+        server.Services.PostVideoInStatusAsync(user, caption, Reeltime.Platform.Storage.VideoStatus.Ready, visibility);
 
     /// <summary>
     /// Records a ready public video of <paramref name="durationMs"/> through the platform, without media: for the
@@ -42,12 +36,12 @@ public static class Api
         return id;
     }
 
-    /// <summary>Records a public video in <paramref name="status"/>, as an upload is before its media is made (no length yet).</summary>
-    public static async Task<long> PostVideoInStatusAsync(this IServiceProvider services, TestUser user, string caption, Reeltime.Platform.Storage.VideoStatus status)
+    /// <summary>Records a video in <paramref name="status"/> without media (so with no length yet), as an upload is before its media is made.</summary>
+    public static async Task<long> PostVideoInStatusAsync(this IServiceProvider services, TestUser user, string caption, Reeltime.Platform.Storage.VideoStatus status, string visibility = "public")
     {
         await using var scope = services.CreateAsyncScope();
         var library = scope.ServiceProvider.GetRequiredService<Reeltime.Platform.Videos.VideoLibrary>();
-        var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, "public"), status, null, CancellationToken.None);
+        var outcome = await library.CreateAsync(user.Id, new Reeltime.Platform.Videos.NewVideo(caption, visibility), status, null, CancellationToken.None);
         Assert.True(outcome.Succeeded, outcome.Failure?.ToString());
         return outcome.Value;
     }

@@ -38,10 +38,11 @@ public sealed partial class ForYouEngineHost(
     private long _refreshedAtMs = long.MinValue;
     private long _resyncedAtMs;
 
-    // Videos read while not recommendable, until the platform says their media is no longer being made: a
-    // refresh looks at them again, so an upload joins the feed on the first request after it is ready instead
-    // of at the next resync. Guarded by _refreshing; it holds the upload queue at most, after one round.
-    private readonly HashSet<long> _awaitingMedia = [];
+    // Videos read while not recommendable (id → upload time), until the platform says their media is no
+    // longer being made or they are an hour old: a refresh looks at them again, so an upload joins the feed on
+    // the first request after it is ready instead of at the next resync. Guarded by _refreshing; after one
+    // round it holds the recent upload queue at most.
+    private readonly Dictionary<long, long> _awaitingMedia = [];
 
     /// <summary>The engine, once it is loaded.</summary>
     public Task<ForYouEngine> EngineAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
@@ -181,25 +182,26 @@ public sealed partial class ForYouEngineHost(
             // uploads, and not past a bound: an older one, or a flood, waits for the periodic resync.
             if (!video.Recommendable && video.CreatedAtMs >= recentSinceMs && _awaitingMedia.Count < MaxAwaitingMedia)
             {
-                _awaitingMedia.Add(video.VideoId);
+                _awaitingMedia[video.VideoId] = video.CreatedAtMs;
             }
         }
     }
 
     private async Task SettleAwaitingMediaAsync(ForYouEngine engine, IVideoCatalogFeed feed, CancellationToken cancellationToken)
     {
-        var progress = await feed.ReadProgressAsync(_awaitingMedia, cancellationToken);
+        var progress = await feed.ReadProgressAsync(_awaitingMedia.Keys, cancellationToken);
+        var recentSinceMs = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)AwaitingMediaWindow.TotalMilliseconds;
         var settled = new List<CatalogVideoState>(progress.Count);
-        var stillAwaiting = new HashSet<long>();
+        var stillAwaiting = new Dictionary<long, long>();
         foreach (var video in progress)
         {
-            if (video.AwaitingMedia)
-            {
-                stillAwaiting.Add(video.State.VideoId);
-            }
-            else
+            if (!video.AwaitingMedia)
             {
                 settled.Add(video.State);
+            }
+            else if (_awaitingMedia[video.State.VideoId] is var uploadedAtMs && uploadedAtMs >= recentSinceMs)
+            {
+                stillAwaiting[video.State.VideoId] = uploadedAtMs;
             }
         }
 
@@ -208,8 +210,13 @@ public sealed partial class ForYouEngineHost(
             engine.UpdateVideoStates(settled);
         }
 
-        // Settled, or gone from the platform: either way nothing more to wait for.
-        _awaitingMedia.IntersectWith(stillAwaiting);
+        // Settled, gone from the platform, or stuck for an hour (the periodic resync sees to those): the rest
+        // stays on watch.
+        _awaitingMedia.Clear();
+        foreach (var (id, uploadedAtMs) in stillAwaiting)
+        {
+            _awaitingMedia[id] = uploadedAtMs;
+        }
     }
 
     // A resync reads only each video's state (a page of ids, lengths and flags), so it stays cheap beside
