@@ -65,11 +65,23 @@ internal static class SimulateCommand
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "[grey]{0} users, {1} videos ({2} uploaded during the run), {3} days, seed {4}[/]",
             settings.Users, world.Videos.Count, settings.FreshVideos, settings.Days, settings.Seed);
 
+        // The yardstick for "adapt": an ideal feed that knows everything but where the taste went, with as
+        // much of the day's first page given to exploration as the engine gives (its last four places), none, and all.
+        var bounds = new[] { EngineOpeningPlaces, [], Enumerable.Range(0, settings.PageSize).ToArray() }
+            .Select(places => AdaptationBound.Estimate(settings, places, seed: settings.Seed))
+            .ToList();
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
+            "[grey]adapt bound (an ideal feed that knows the old tastes, tests each other topic with a perfect video and follows the first hit at once): {0} pages (median {1}, ≤3 {2}) exploring the first page's last four places as the engine does; {3} with none; {4} with all ten[/]",
+            F(bounds[0].MeanPages), F(bounds[0].MedianPages), F(bounds[0].Within3Pages), F(bounds[1].MeanPages), F(bounds[2].MeanPages));
+
         var output = options.String("out") ?? "sim.json";
-        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { policies = outcomes, settings }, Json));
+        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { policies = outcomes, settings, adaptationBound = bounds }, Json));
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "wrote [bold]{0}[/]", output.EscapeMarkup());
         return 0;
     }
+
+    // The engine's opening page keeps its last four places for exploration (ForYouEngine's OpeningExplorePositions).
+    private static readonly int[] EngineOpeningPlaces = [6, 7, 8, 9];
 
     private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

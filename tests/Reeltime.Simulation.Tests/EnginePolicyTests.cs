@@ -38,6 +38,11 @@ public sealed class EnginePolicyTests
         Assert.True(engine.AdaptedWithin3Pages >= 0.5, $"{engine.AdaptedWithin3Pages:P0} of viewers got a feed matching their new taste within three pages");
         Assert.True(engine.AdaptedShare >= 0.95, $"{engine.AdaptedShare:P0} of viewers got a feed matching their new taste within the probe");
 
+        // No feed that cannot see the new taste beats the ideal one given the same four exploration places on
+        // the blind first page; if the engine did, the simulator would be measuring something else.
+        var bound = AdaptationBound.Estimate(Small, [6, 7, 8, 9]);
+        Assert.True(engine.AdaptationPages >= bound.MeanPages - 0.1, $"the engine took {engine.AdaptationPages:F2} pages, the ideal blind feed {bound.MeanPages:F2}");
+
         // New uploads still reach a first audience, which popularity never gives them.
         Assert.True(engine.FreshReachShare > popularity.FreshReachShare, $"fresh reach: engine {engine.FreshReachShare:P0} vs popularity {popularity.FreshReachShare:P0}");
     }

@@ -86,4 +86,30 @@ public sealed class SimulatorTests
         Assert.True(popularity.CompletionRate > random.CompletionRate, $"showing what others completed must complete more often: {popularity} vs {random}");
         Assert.True(random.FreshReachShare > popularity.FreshReachShare, "popularity starves new uploads; random does not");
     }
+
+    [Fact]
+    public void The_adaptation_bound_follows_from_the_page_served_blind_and_the_exploration_it_risks()
+    {
+        int[] lastFour = [6, 7, 8, 9];
+        var none = AdaptationBound.Estimate(Small, []);
+        var four = AdaptationBound.Estimate(Small, lastFour);
+        var firstFour = AdaptationBound.Estimate(Small, [0, 1, 2, 3]);
+        var all = AdaptationBound.Estimate(Small, [.. Enumerable.Range(0, Small.PageSize)]);
+
+        // Without exploration on the first page, the second page is the first that can test anything and the
+        // third the first that can match.
+        Assert.True(none.MeanPages > 3 && none.MedianPages >= 3, $"no exploration: {none}");
+
+        // Each place given to exploration on the blind page brings the answer earlier; places near the top,
+        // where viewers look longer, more than places at the bottom.
+        Assert.True(all.MeanPages < four.MeanPages && four.MeanPages < none.MeanPages, $"all ten {all.MeanPages:F3}, four {four.MeanPages:F3}, none {none.MeanPages:F3}");
+        Assert.True(firstFour.MeanPages < four.MeanPages, $"first four {firstFour.MeanPages:F3}, last four {four.MeanPages:F3}");
+
+        // Even an all-exploring first page cannot match before the second page, nor always on it: a handful of
+        // untried topics (20 or 21 here) do not fit in ten places.
+        Assert.True(all.MeanPages > 2.3, $"all ten {all}");
+        Assert.Equal(four, AdaptationBound.Estimate(Small, lastFour));
+        Assert.Throws<ArgumentException>(() => AdaptationBound.Estimate(Small, [3, 3]));
+        Assert.Throws<ArgumentException>(() => AdaptationBound.Estimate(Small, [Small.PageSize]));
+    }
 }
