@@ -25,6 +25,7 @@ public sealed class HostileRequestTests(ReeltimeServer server) : IClassFixture<R
         "?cursor=AAAAAAAAAAAAAAAAAAAAAA&count=999999999999",
         "?q=" + Uri.EscapeDataString("' OR 1=1; DROP TABLE \"Users\"; --") + "&type=everything",
         "?q=" + Uri.EscapeDataString("\"* ^ NEAR( ) : -") + "&type=videos",
+        "?count=ten&parentId=x%00y&cursor=",
     ];
 
     [Fact]
@@ -60,6 +61,11 @@ public sealed class HostileRequestTests(ReeltimeServer server) : IClassFixture<R
                             {
                                 failures.Add($"{method} {route}{query} [{body?[..Math.Min(body.Length, 30)]}] -> {status} {type}");
                             }
+                            else if (status >= 400 && await BareTitleAsync(response) is { } title)
+                            {
+                                // A refusal says what was wrong, not only the status's name.
+                                failures.Add($"{method} {route}{query} [{body?[..Math.Min(body.Length, 30)]}] -> {status} titled only \"{title}\"");
+                            }
                         }
                     }
                 }
@@ -68,6 +74,36 @@ public sealed class HostileRequestTests(ReeltimeServer server) : IClassFixture<R
 
         Assert.True(routes > 20, $"only {routes} routes found in the OpenAPI document");
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    [Fact]
+    public async Task A_value_that_cannot_be_read_is_named_with_what_it_must_be()
+    {
+        var visitor = server.Visitor();
+        var words = await visitor.GetJsonAsync("/api/feed/for-you?count=ten", System.Net.HttpStatusCode.BadRequest);
+        Assert.Equal("count must be a whole number from -2147483648 to 2147483647, not \"ten\".", words.GetProperty("title").GetString());
+        Assert.Equal(words.GetProperty("title").GetString(), words.GetProperty("errors").GetProperty("count")[0].GetString());
+        Assert.False(words.TryGetProperty("exception", out _));
+
+        var tooLarge = await visitor.GetJsonAsync("/api/trending?count=99999999999", System.Net.HttpStatusCode.BadRequest);
+        Assert.StartsWith("count must be a whole number", tooLarge.GetProperty("title").GetString(), StringComparison.Ordinal);
+
+        // A long value is cut short in the answer; the refusal stays the same.
+        var parent = await visitor.GetJsonAsync("/api/videos/1/comments?parentId=" + new string('x', 500), System.Net.HttpStatusCode.BadRequest);
+        var title = parent.GetProperty("title").GetString()!;
+        Assert.StartsWith("parentId must be a whole number", title, StringComparison.Ordinal);
+        Assert.True(title.Length < 150, title);
+
+        // The server is none the worse: the same route answers a good request.
+        await visitor.GetJsonAsync("/api/feed/for-you?count=3");
+    }
+
+    private static async Task<string?> BareTitleAsync(HttpResponseMessage response)
+    {
+        using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var title = problem.RootElement.TryGetProperty("title", out var t) ? t.GetString() : null;
+        var bare = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase((int)response.StatusCode);
+        return string.IsNullOrWhiteSpace(title) || string.Equals(title, bare, StringComparison.OrdinalIgnoreCase) ? title ?? "" : null;
     }
 
     // Each route with its parameters filled by values that exist, do not exist, and are absurd.

@@ -77,13 +77,25 @@ public static class ServerSetup
             c.ProblemDetails.Extensions.Remove("exception");
             c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
 
+            // A query or route value the endpoint could not bind (count=ten) arrives with only the status's name:
+            // say which value and what it must be.
+            if (c.ProblemDetails.Status == StatusCodes.Status400BadRequest && c.Exception is BadHttpRequestException bad && BindingProblems.Describe(bad.Message) is { } binding)
+            {
+                c.ProblemDetails.Title = binding.Title;
+                c.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { [binding.Parameter] = [binding.Title] };
+            }
+
             // A JSON body the endpoint could not read (not JSON, the wrong shape, or a lone surrogate, which the
             // JSON reader refuses before any field is seen) arrives with only the status's name: say what to fix.
-            if (c.ProblemDetails.Status == StatusCodes.Status400BadRequest && c.ProblemDetails.Title == "Bad Request" && c.HttpContext.Request.HasJsonContentType())
+            else if (c.ProblemDetails.Status == StatusCodes.Status400BadRequest && c.ProblemDetails.Title == "Bad Request" && c.HttpContext.Request.HasJsonContentType())
             {
                 c.ProblemDetails.Title = "The request body could not be read: send JSON of the expected shape, in valid Unicode.";
             }
         });
+
+        // Binding failures throw, so the problem writer sees which parameter failed (otherwise the endpoint
+        // answers a bare 400 and the reason goes only to a debug log).
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
@@ -126,7 +138,13 @@ public static class ServerSetup
             await PlatformDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<PlatformDbContext>());
         }
 
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = StatusFor,
+
+            // The client's mistakes are answered, not logged as the server's errors.
+            SuppressDiagnosticsCallback = c => StatusFor(c.Exception) is >= 400 and < 500,
+        });
         app.UseStatusCodePages();
         app.Use(SecurityHeaders);
         app.Use(RequestBodyLimit);
