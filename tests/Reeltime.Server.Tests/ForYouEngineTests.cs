@@ -478,6 +478,34 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
             }
         }
 
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+
+            // The factory's dispose can return while the application's own RunAsync is still disposing the
+            // services (a container's second dispose call does not wait for the first), and a server started
+            // on the same folder at once would find the event log still locked. Wait until it lets go.
+            var lockFile = Path.Combine(data, "events", "log", ".lock");
+            if (!File.Exists(lockFile))
+            {
+                return;
+            }
+
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                try
+                {
+                    using var free = File.OpenHandle(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    return;
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(20);
+                }
+            }
+        }
+
         public async Task<TestUser> NewUserAsync(string prefix)
         {
             var username = $"{prefix}{Interlocked.Increment(ref _users)}_{Guid.NewGuid().ToString("N")[..6]}";
