@@ -81,12 +81,12 @@ public sealed class HostileRequestTests(ReeltimeServer server) : IClassFixture<R
     {
         var visitor = server.Visitor();
         var words = await visitor.GetJsonAsync("/api/feed/for-you?count=ten", System.Net.HttpStatusCode.BadRequest);
-        Assert.Equal("count must be a whole number from -2147483648 to 2147483647, not \"ten\".", words.GetProperty("title").GetString());
+        Assert.Equal("count must be a whole number, not \"ten\".", words.GetProperty("title").GetString());
         Assert.Equal(words.GetProperty("title").GetString(), words.GetProperty("errors").GetProperty("count")[0].GetString());
         Assert.False(words.TryGetProperty("exception", out _));
 
         var tooLarge = await visitor.GetJsonAsync("/api/trending?count=99999999999", System.Net.HttpStatusCode.BadRequest);
-        Assert.StartsWith("count must be a whole number", tooLarge.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Equal("count is out of range: \"99999999999\".", tooLarge.GetProperty("title").GetString());
 
         // A long value is cut short in the answer; the refusal stays the same.
         var parent = await visitor.GetJsonAsync("/api/videos/1/comments?parentId=" + new string('x', 500), System.Net.HttpStatusCode.BadRequest);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Reeltime.Server;
@@ -12,6 +11,7 @@ namespace Reeltime.Server;
 internal static partial class BindingProblems
 {
     private const int ShownValueLength = 40;
+    private const string WholeNumber = "a whole number";
 
     /// <summary>The refused parameter and what to tell the client, or null when the message is not a binding failure.</summary>
     public static (string Parameter, string Title)? Describe(string message)
@@ -21,7 +21,10 @@ internal static partial class BindingProblems
             var name = unbindable.Groups["name"].Value;
             var value = unbindable.Groups["value"].Value;
             var shown = value.Length > ShownValueLength ? string.Concat(value.AsSpan(0, ShownValueLength), "…") : value;
-            return (name, string.Create(CultureInfo.InvariantCulture, $"{name} must be {Expected(unbindable.Groups["type"].Value)}, not \"{shown}\"."));
+            var expected = Expected(unbindable.Groups["type"].Value);
+            return (name, expected == WholeNumber && WholeNumberText().IsMatch(value)
+                ? $"{name} is out of range: \"{shown}\"."
+                : $"{name} must be {expected}, not \"{shown}\".");
         }
 
         if (Missing().Match(message) is { Success: true } missing)
@@ -36,9 +39,7 @@ internal static partial class BindingProblems
     // The framework writes the type as C# does (int?) or as the runtime does (Nullable<int>, Int32).
     private static string Expected(string type) => (type.StartsWith("Nullable<", StringComparison.Ordinal) ? type[9..^1] : type.TrimEnd('?')) switch
     {
-        "int" or "Int32" => "a whole number from -2147483648 to 2147483647",
-        "long" or "Int64" => "a whole number from -9223372036854775808 to 9223372036854775807",
-        "short" or "Int16" or "byte" or "Byte" => "a small whole number",
+        "int" or "Int32" or "long" or "Int64" or "short" or "Int16" or "byte" or "Byte" => WholeNumber,
         "double" or "Double" or "float" or "Single" or "decimal" or "Decimal" => "a number",
         "bool" or "Boolean" => "true or false",
         "Guid" => "an id of the form 00000000-0000-0000-0000-000000000000",
@@ -48,6 +49,9 @@ internal static partial class BindingProblems
 
     [GeneratedRegex("""^Failed to bind parameter "(?<type>[^"]+) (?<name>[^" ]+)" from "(?<value>.*)"\.$""", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex Unbindable();
+
+    [GeneratedRegex(@"^\s*[-+]?[0-9]+\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex WholeNumberText();
 
     [GeneratedRegex("""^Required parameter "(?<type>[^"]+) (?<name>[^" ]+)" was not provided""", RegexOptions.CultureInvariant)]
     private static partial Regex Missing();
