@@ -29,14 +29,16 @@ internal static class CommandLine
                       --heavy-viewers N adds N viewers served 20,000 videos each (seen filter memory, feeds)
           eval        --protocol general|sequential [--split-dir DIR] [--models pop,itemknn,bpr,engine]
                       [--seed 2020] [--out data/eval/results-PROTOCOL.json] [--data DIR|FILE] [--items FILE]
-                      [--columns user,item,rating,time] [--verbose true]
+                      [--columns user,item,rating,time] [--verbose true] [--source-budget 30]
                       offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
                       --data takes other data sets too (u.data, ratings.dat, ratings.csv, RecBole .inter; tab,
                       '::', comma or whitespace; ids need not be numbers); genres from u.item, movies.dat or
                       movies.csv beside it, or --items; --columns orders a file without a header
                       models: pop, itemknn, bpr, ease, ials, infae, lowpass, rp3beta, userknn, transition, gap,
                       recentpop, available, tags, engine (the offline blend of batch sources), rerank,
-                      foryou (the live For You engine, fed train as its event log)
+                      foryou (the live For You engine, fed train as its event log); --source-budget is the
+                      minutes one model's search may take: EASE's and ∞-AE's stop when it is up, and the engine
+                      leaves out a source of which one fit would take longer (said at the start)
           eval        --chart results.json      redraw the PNG chart of an earlier run
         """;
 

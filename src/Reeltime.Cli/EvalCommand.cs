@@ -111,14 +111,15 @@ internal static class EvalCommand
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
             $"[bold]{protocolName}[/] on {dataset}: {set.UserIds.Length} users, {set.ItemCount} items, {split.Train.Count}/{split.Valid.Count}/{split.Test.Count} train/valid/test; {Environment.ProcessorCount} cores");
 
-        // The item × item models hold dense matrices; refuse a catalogue they cannot fit before an hour of work, not after.
-        var denseModels = models.Where(ModelSelection.ItemByItem.Contains).ToArray();
+        // The item × item models hold dense matrices; refuse a catalogue they cannot fit before an hour of work, not
+        // after. The engine and the re-ranker blend whichever of their sources fit (below).
+        var denseModels = models.Where(m => ModelSelection.ItemByItem.Contains(m) && m is not ("engine" or "rerank")).ToArray();
         var neededBytes = ModelSelection.ItemByItemBytes(set.ItemCount);
         var availableBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (denseModels.Length > 0 && neededBytes > availableBytes)
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{set.ItemCount:N0} items are too many for {string.Join(", ", denseModels)}: these models keep dense item × item matrices, about {neededBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Evaluate pop, bpr, ials, userknn, recentpop, available or tags, or a data set with fewer items."));
+                $"{set.ItemCount:N0} items are too many for {string.Join(", ", denseModels)}: these models keep dense item × item matrices, about {neededBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Evaluate pop, bpr, ials, userknn, recentpop, available, tags or engine (which blends the sources that fit), or a data set with fewer items."));
         }
 
         if (!ModelSelection.InfiniteAutoencoderFits(set))
@@ -129,10 +130,37 @@ internal static class EvalCommand
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                     $"{set.UserIds.Length:N0} users are too many for infae: ∞-AE keeps dense user × user matrices, about {userBytes / 1e9:F0} GB at this size, and {availableBytes / 1e9:F0} GB is available. Leave it out of --models; the engine runs without it."));
             }
+        }
 
-            if (models.Contains("engine") || models.Contains("rerank"))
+        // A search whose fits grow with the cube of the users or items stops when its time is up, and the engine
+        // leaves out a source of which one fit would not fit in it: said before the work starts, not after.
+        var budget = TimeSpan.FromMinutes(options.Int("source-budget", (int)ModelSelection.DefaultSourceBudget.TotalMinutes));
+        if (budget <= TimeSpan.Zero)
+        {
+            throw new UsageException("--source-budget is the minutes one model's search may take: a positive whole number.");
+        }
+
+        var plan = new ModelSelection(set, memoryBytes: availableBytes, sourceBudget: budget);
+        if (models.Contains("engine") || models.Contains("rerank"))
+        {
+            foreach (var left in plan.LeftOutSources)
             {
-                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]{set.UserIds.Length:N0} users: the engine blends its sources without ∞-AE, whose user × user matrices (about {userBytes / 1e9:F0} GB) would not fit.[/]");
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]the engine blends its sources without {left.Name}: {left.Reason}.[/]");
+            }
+        }
+
+        foreach (var model in models.Where(SearchCost.CubicSources.Contains))
+        {
+            if (plan.MayRunOutOfTime(model, out var fit))
+            {
+                if (model == "lowpass")
+                {
+                    AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]lowpass: its one eigen-decomposition takes about {fit / 60:F0} min here, longer than --source-budget ({budget.TotalMinutes:F0} min); it runs as asked.[/]");
+                }
+                else
+                {
+                    AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]{model}: one fit takes about {fit / 60:F0} min here, so its search stops when its {budget.TotalMinutes:F0} minutes are up (--source-budget).[/]");
+                }
             }
         }
 
@@ -149,7 +177,7 @@ internal static class EvalCommand
                 {
                     AnsiConsole.WriteLine(line);
                 }
-            });
+            }, budget);
         }
         else
         {
@@ -169,7 +197,7 @@ internal static class EvalCommand
                         {
                             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{line}[/]");
                         }
-                    });
+                    }, budget);
                 });
         }
 

@@ -13,6 +13,11 @@ namespace Reeltime.Evaluation;
 /// <param name="Fresh">Makes an unfitted scorer with the chosen settings (to fit on other data), when the model can.</param>
 public sealed record TunedModel(string Name, IItemScorer Scorer, string Settings, Dictionary<string, double> Valid, double TrainSeconds, Func<IItemScorer>? Fresh = null);
 
+/// <summary>An engine source left out on one data set, and why, in words.</summary>
+/// <param name="Name">The source.</param>
+/// <param name="Reason">Why, e.g. "its user × user matrices would need about 40 GB".</param>
+public sealed record LeftOutSource(string Name, string Reason);
+
 /// <summary>One hyper-parameter and the values tried; <paramref name="Start"/> is the index searched from.</summary>
 public sealed record Axis(string Name, double[] Values, int Start = 0);
 
@@ -21,8 +26,27 @@ public sealed record Axis(string Name, double[] Values, int Start = 0);
 /// over a small grid, maximising valid NDCG@10 — so that nothing is set by hand for one data set, and
 /// learns the engine's blend the same way. Test items are never looked at here.
 /// </summary>
-public sealed class ModelSelection(EvaluationSet set, Action<string>? report = null, long? memoryBytes = null)
+/// <param name="set">The data set and its split.</param>
+/// <param name="report">Receives a line per step of the search.</param>
+/// <param name="memoryBytes">Memory the dense models may use (by default, what is available to the process).</param>
+/// <param name="sourceBudget">
+/// Time one model's search may take (default <see cref="DefaultSourceBudget"/>). A search whose fits grow with
+/// the cube of the data set's size (EASE, ∞-AE) stops after as many fits as fit in it; the engine leaves out a
+/// source of which not even one fit would.
+/// </param>
+/// <param name="inverseRate">This machine's speed for <see cref="SearchCost"/> (by default measured when first needed).</param>
+public sealed class ModelSelection(EvaluationSet set, Action<string>? report = null, long? memoryBytes = null, TimeSpan? sourceBudget = null, double? inverseRate = null)
 {
+    /// <summary>How long one model's search may take unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultSourceBudget = TimeSpan.FromMinutes(30);
+
+    // A rate no machine that runs this falls below: a search that fits the budget even at it needs no measuring.
+    private const double SlowestInverseRate = 1e9;
+    private const int MostFitsOfASearch = 60;
+
+    private readonly TimeSpan budget = sourceBudget ?? DefaultSourceBudget;
+    private readonly (string[] Kept, LeftOutSource[] LeftOut) sourcePlan = PlanSources(set, memoryBytes, sourceBudget ?? DefaultSourceBudget, inverseRate);
+
     /// <summary>Receives a line per step of the search (settable so that a caller can label lines per model).</summary>
     public Action<string>? Report { get; set; } = report;
 
@@ -50,10 +74,82 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount) <= (memoryBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 
     /// <summary>
-    /// The engine's sources for this data set: <see cref="EngineSources"/>, less ∞-AE when its users × users
-    /// matrices would not fit in memory (a data set of very many users), so that the engine still runs.
+    /// The engine's sources for this data set: <see cref="EngineSources"/>, less those whose matrices would not
+    /// fit in memory (∞-AE's users × users, the item × item ones) or of which one fit would take longer than the
+    /// search's budget, so that the engine still runs on a data set of many users or items.
     /// </summary>
-    public string[] Sources { get; } = InfiniteAutoencoderFits(set, memoryBytes) ? EngineSources : [.. EngineSources.Where(s => s != "infae")];
+    public string[] Sources => sourcePlan.Kept;
+
+    /// <summary>The engine's sources left out on this data set, and why (memory, or the time of a single fit).</summary>
+    public IReadOnlyList<LeftOutSource> LeftOutSources => sourcePlan.LeftOut;
+
+    private static (string[] Kept, LeftOutSource[] LeftOut) PlanSources(EvaluationSet set, long? memoryBytes, TimeSpan budget, double? inverseRate)
+    {
+        var memory = memoryBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var (users, items) = (set.UserIds.Length, set.ItemCount);
+        var kept = new List<string>();
+        var leftOut = new List<LeftOutSource>();
+        foreach (var source in EngineSources)
+        {
+            if (source == "infae" && !InfiniteAutoencoderFits(set, memory))
+            {
+                leftOut.Add(new(source, string.Create(CultureInfo.InvariantCulture, $"its user × user matrices would need about {InfiniteAutoencoderScorer.FitBytes(users, items) / 1e9:F0} GB")));
+            }
+            else if (ItemByItem.Contains(source) && ItemByItemBytes(items) > memory)
+            {
+                leftOut.Add(new(source, string.Create(CultureInfo.InvariantCulture, $"its item × item matrices would need about {ItemByItemBytes(items) / 1e9:F0} GB")));
+            }
+            else if (FitSeconds(source, users, items, inverseRate, budget) is var fit && fit > budget.TotalSeconds)
+            {
+                leftOut.Add(new(source, $"one fit would take about {Duration(fit)} here, over the {Duration(budget.TotalSeconds)} a search may take"));
+            }
+            else
+            {
+                kept.Add(source);
+            }
+        }
+
+        return ([.. kept], [.. leftOut]);
+    }
+
+    // Seconds of one fit of a cubic source. The machine's speed is measured only when it matters: when even the
+    // slowest conceivable machine would finish a whole search (at most about 60 fits) in the budget, the slow
+    // estimate is used as it is, so a data set of MovieLens 100K's size never measures.
+    private static double FitSeconds(string source, int users, int items, double? inverseRate, TimeSpan budget)
+    {
+        if (inverseRate is { } given)
+        {
+            return SearchCost.EstimatedFitSeconds(source, users, items, given);
+        }
+
+        var slowest = SearchCost.EstimatedFitSeconds(source, users, items, SlowestInverseRate);
+        var fitsOfASearch = source == "lowpass" ? 1 : MostFitsOfASearch; // the low-pass search shares its one decomposition
+        return slowest * fitsOfASearch <= budget.TotalSeconds ? slowest : SearchCost.EstimatedFitSeconds(source, users, items, SearchCost.InverseRate);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/>'s search (or, for the low-pass filter, its one decomposition) is expected
+    /// to take longer than the budget here, and how long one fit would take.
+    /// </summary>
+    public bool MayRunOutOfTime(string name, out double fitSeconds)
+    {
+        fitSeconds = FitSeconds(name, set.UserIds.Length, set.ItemCount, inverseRate, budget);
+        return fitSeconds * SearchCost.FitsOfASearch(name) > budget.TotalSeconds;
+    }
+
+    // The most fits of a cubic model's search that its time allows (at least one); unlimited for the others.
+    private int FitsAllowed(string name)
+    {
+        var fit = FitSeconds(name, set.UserIds.Length, set.ItemCount, inverseRate, budget);
+        return fit <= 0 ? int.MaxValue : (int)Math.Clamp(Math.Floor(budget.TotalSeconds / fit), 1, int.MaxValue);
+    }
+
+    private static string Duration(double seconds) => seconds switch
+    {
+        < 90 => string.Create(CultureInfo.InvariantCulture, $"{seconds:F0} s"),
+        < 5400 => string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:F0} min"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{seconds / 3600:F1} h"),
+    };
 
     private static readonly float[] BprRegularisation = [0.002f, 0.01f, 0.03f];
     private readonly Dictionary<string, TunedModel> tuned = new(StringComparer.Ordinal);
@@ -85,7 +181,8 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
             "bpr" => BprRegularisation.Select(r => EarlyStopped(new BprScorer(Regularisation: r))).MaxBy(t => t.Item3[Objective]),
             "ease" => Search(
                 [new("lambda", [10, 25, 50, 100, 200, 400, 800, 1600, 3200], 4), new("emphasis", [0, 0.05, 0.1, 0.2, 0.4, 0.8]), new("userWeightExponent", [0, 0.25])],
-                p => new EaseScorer(p[0], p[1], p[2])),
+                p => new EaseScorer(p[0], p[1], p[2]),
+                FitsAllowed(name)),
             "rp3beta" => Search(
                 [new("alpha", [0.4, 0.6, 0.8, 1.0, 1.2], 3), new("beta", [0, 0.2, 0.35, 0.5, 0.7], 2), new("neighbours", [50, 100, 200, 400, 800], 2)],
                 p => new Rp3BetaScorer((float)p[0], (float)p[1], (int)p[2])),
@@ -121,7 +218,8 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                 p => new IalsScorer((int)p[0], p[1], p[2], FrequencyExponent: p[3])),
             "infae" => Search(
                 [new("depth", [1, 2, 3, 4, 5, 6], 3), new("ridge", [0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5], 3)],
-                p => new InfiniteAutoencoderScorer((int)p[0], p[1])),
+                p => new InfiniteAutoencoderScorer((int)p[0], p[1]),
+                FitsAllowed(name)),
             "lowpass" => Search([new("rank", [16, 32, 64, 128, 256], 2)], p => new LowPassScorer((int)p[0])),
             // The live engine with a deployment's defaults: nothing is chosen here. Its time constants made 10, 100
             // or 1,000 times as long (a film catalogue's pace) moved ML-100K's valid NDCG@10 by under 0.001.
@@ -146,10 +244,15 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         return (scorer, "-", Evaluator.Evaluate(scorer, set, Stage.Valid), () => new PopularityScorer());
     }
 
-    /// <summary>Coordinate search: each axis in turn, every value with the others held, until a pass changes nothing.</summary>
-    private (IItemScorer, string, Dictionary<string, double>, Func<IItemScorer>?) Search(Axis[] axes, Func<double[], IItemScorer> make)
+    /// <summary>
+    /// Coordinate search: each axis in turn, every value with the others held, until a pass changes nothing, or
+    /// until <paramref name="maxFits"/> settings have been fitted (the best so far is kept, and the settings say so).
+    /// </summary>
+    private (IItemScorer, string, Dictionary<string, double>, Func<IItemScorer>?) Search(Axis[] axes, Func<double[], IItemScorer> make, int maxFits = int.MaxValue)
     {
         var seen = new Dictionary<string, double>(StringComparer.Ordinal);
+        var fits = 0;
+        var cut = false;
         var position = axes.Select(a => a.Start).ToArray();
         IItemScorer? best = null;
         Dictionary<string, double>? bestMetrics = null;
@@ -163,6 +266,13 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                 return known;
             }
 
+            if (fits == maxFits)
+            {
+                cut = true;
+                return double.NegativeInfinity;
+            }
+
+            fits++;
             var scorer = make([.. at.Select((v, a) => axes[a].Values[v])]);
             scorer.Fit(set.Train);
             var metrics = Evaluator.Evaluate(scorer, set, Stage.Valid);
@@ -195,14 +305,15 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                 }
             }
 
-            if (!moved)
+            if (!moved || cut)
             {
                 break;
             }
         }
 
         var chosen = position.Select((v, a) => axes[a].Values[v]).ToArray();
-        return (best!, Describe(axes, position), bestMetrics!, () => make(chosen));
+        var settings = Describe(axes, position) + (cut ? string.Create(CultureInfo.InvariantCulture, $" (search stopped after {fits} fits: {Duration(budget.TotalSeconds)} allowed)") : "");
+        return (best!, settings, bestMetrics!, () => make(chosen));
     }
 
     /// <summary>BPR: train ten epochs at a time, keep the best on valid, stop after three checks without gain.</summary>

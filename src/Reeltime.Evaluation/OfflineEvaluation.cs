@@ -8,11 +8,11 @@ public static class OfflineEvaluation
     /// <summary>What a run reports as it goes: the model, the share of its work done, and a line to show.</summary>
     public delegate void Progress(string model, double done, string? line);
 
-    /// <summary>Runs <paramref name="models"/> on <paramref name="set"/>.</summary>
-    public static EvaluationReport Run(EvaluationSet set, IReadOnlyList<string> models, Progress? progress = null)
+    /// <summary>Runs <paramref name="models"/> on <paramref name="set"/>; <paramref name="sourceBudget"/> is the time one model's search may take (see <see cref="ModelSelection"/>).</summary>
+    public static EvaluationReport Run(EvaluationSet set, IReadOnlyList<string> models, Progress? progress = null, TimeSpan? sourceBudget = null)
     {
         var results = new List<ModelResult>();
-        var selection = new ModelSelection(set);
+        var selection = new ModelSelection(set, sourceBudget: sourceBudget);
         foreach (var name in models)
         {
             progress?.Invoke(name, 0.05, null);

@@ -228,14 +228,68 @@ public class LearningTests
         var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
 
         var roomy = new ModelSelection(set);
-        var tight = new ModelSelection(set, memoryBytes: 1024);
+
+        // Room for the item × item matrices, not for the user × user ones.
+        var itemBytes = ModelSelection.ItemByItemBytes(set.ItemCount);
+        Assert.True(InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount) > itemBytes);
+        var tight = new ModelSelection(set, memoryBytes: itemBytes);
 
         Assert.Contains("infae", roomy.Sources);
+        Assert.Empty(roomy.LeftOutSources);
         Assert.DoesNotContain("infae", tight.Sources);
         Assert.Equal(ModelSelection.EngineSources.Length - 1, tight.Sources.Length);
+        Assert.Contains("user × user", Assert.Single(tight.LeftOutSources).Reason, StringComparison.Ordinal);
         var engine = tight.Tune("engine");
         Assert.DoesNotContain("infae", engine.Settings, StringComparison.Ordinal);
         Assert.True(engine.Valid["ndcg@10"] > tight.Tune("pop").Valid["ndcg@10"]);
+    }
+
+    [Fact]
+    public void Without_memory_for_item_by_item_matrices_the_engine_still_blends_the_sources_that_fit()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
+
+        var tight = new ModelSelection(set, memoryBytes: 1024);
+
+        Assert.All(ModelSelection.ItemByItem.Where(ModelSelection.EngineSources.Contains), s => Assert.DoesNotContain(s, tight.Sources));
+        Assert.Contains("bpr", tight.Sources);
+        Assert.Contains("userknn", tight.Sources);
+        Assert.Equal(ModelSelection.EngineSources.Length, tight.Sources.Length + tight.LeftOutSources.Count);
+        Assert.Contains(tight.LeftOutSources, s => s.Name == "ease" && s.Reason.Contains("item × item", StringComparison.Ordinal));
+        var engine = tight.Tune("engine");
+        Assert.True(engine.Valid["ndcg@10"] > tight.Tune("pop").Valid["ndcg@10"], $"engine {engine.Valid["ndcg@10"]:F4}");
+    }
+
+    [Fact]
+    public void A_search_whose_fits_grow_with_a_cube_stops_when_its_time_is_up_and_the_engine_leaves_out_what_would_not_fit_once()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
+        var items = set.ItemCount;
+
+        // A machine on which one EASE fit takes ten seconds, and a budget of 25 seconds: two fits.
+        var rate = SearchCost.EstimatedFitSeconds("ease", set.UserIds.Length, items, 1) / 10;
+        Assert.Equal(10, SearchCost.EstimatedFitSeconds("ease", set.UserIds.Length, items, rate), precision: 6);
+        var slow = new ModelSelection(set, sourceBudget: TimeSpan.FromSeconds(25), inverseRate: rate);
+
+        var ease = slow.Tune("ease");
+        Assert.EndsWith("(search stopped after 2 fits: 25 s allowed)", ease.Settings, StringComparison.Ordinal);
+        Assert.True(ease.Valid["ndcg@10"] > slow.Tune("pop").Valid["ndcg@10"]);
+
+        // ∞-AE over 300 users and the low-pass filter's decomposition cost more than the budget in one go: left out
+        // of the engine, each with its estimate; EASE, of which two fits fit, stays.
+        Assert.Contains("ease", slow.Sources);
+        Assert.Equal(["infae", "lowpass"], slow.LeftOutSources.Select(s => s.Name));
+        Assert.All(slow.LeftOutSources, s => Assert.StartsWith("one fit would take about", s.Reason, StringComparison.Ordinal));
+
+        // A full search where time allows, as before.
+        var quick = new ModelSelection(set, sourceBudget: TimeSpan.FromHours(1), inverseRate: rate * 1000);
+        Assert.DoesNotContain("stopped", quick.Tune("ease").Settings, StringComparison.Ordinal);
+        Assert.Empty(quick.LeftOutSources);
+
+        // Costs that grow with a cube: twice the items, eight times the time; nothing for the other sources.
+        Assert.Equal(8 * SearchCost.EstimatedSeconds("ease", 300, 1_000, 1e9), SearchCost.EstimatedSeconds("ease", 300, 2_000, 1e9), precision: 6);
+        Assert.Equal(8 * SearchCost.EstimatedSeconds("infae", 1_000, 50, 1e9), SearchCost.EstimatedSeconds("infae", 2_000, 50, 1e9), precision: 6);
+        Assert.Equal(0, SearchCost.EstimatedSeconds("itemknn", 100_000, 100_000, 1e9));
     }
 
     [Fact]
