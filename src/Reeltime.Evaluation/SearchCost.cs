@@ -12,7 +12,7 @@ namespace Reeltime.Evaluation;
 public static class SearchCost
 {
     // Work in units of n³ at the rate measured on a small matrix, from timings on this project's machine (two
-    // cores, idle otherwise): one EASE fit on 11,184 items took 60 s and one ∞-AE fit on 8,000 users 37 s, each
+    // cores, idle otherwise): one EASE fit on 9,140 items took 60 s and one ∞-AE fit on 8,000 users 37 s, each
     // with its scoring of valid, about one unit each; the low-pass search on 3,686 items (Math.NET's managed
     // eigen-decomposition, then its ranks) took 124 s, about 32. A coordinate search fits EASE about 25 times
     // and ∞-AE about 18 times (counted on ML-100K and ML-1M).
