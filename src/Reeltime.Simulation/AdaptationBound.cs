@@ -46,11 +46,12 @@ public static class AdaptationBound
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(openingPlaces);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rounds);
-        var world = new SyntheticWorld(settings); // its viewers before the switch
         if (openingPlaces.Any(p => p < 0 || p >= settings.PageSize) || openingPlaces.Distinct().Count() != openingPlaces.Count)
         {
             throw new ArgumentException($"Opening places are distinct positions from 0 to {settings.PageSize - 1}.", nameof(openingPlaces));
         }
+
+        var world = new SyntheticWorld(settings); // its viewers before the switch
 
         var random = new Random(seed);
         var probe = settings.AdaptationProbePages;
@@ -64,11 +65,11 @@ public static class AdaptationBound
             // Topics the viewer did not like before: the ones worth testing. Their shares of the old taste
             // are all the same small background; the liked ones stand above it.
             var background = before.Min();
-            var untried = Enumerable.Range(0, settings.Topics).Where(t => before[t] <= background).ToArray();
+            var candidates = Enumerable.Range(0, settings.Topics).Where(t => before[t] <= background).ToArray();
             var test = TestVideo(settings, after.SwitchTo);
             for (var round = 0; round < rounds; round++)
             {
-                pages.Add(PagesToFollow(settings, after, untried, test, openingPlaces, random, probe));
+                pages.Add(PagesToFollow(settings, after, candidates, test, openingPlaces, random, probe));
             }
         }
 
@@ -88,7 +89,7 @@ public static class AdaptationBound
 
     private static int PagesToFollow(SimulationSettings settings, SimulatedUser viewer, int[] candidates, SimulatedVideo test, IReadOnlyList<int> openingPlaces, Random random, int probe)
     {
-        // Untried topics in a random order: the feed has no reason to prefer one over another.
+        // The candidates in a random order: the feed has no reason to prefer one over another.
         var order = (int[])candidates.Clone();
         random.Shuffle(order);
         var next = 0;
