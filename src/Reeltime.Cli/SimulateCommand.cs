@@ -67,7 +67,7 @@ internal static class SimulateCommand
 
         // The yardstick for "adapt": an ideal feed that knows everything but where the taste went, with as
         // much of the day's first page given to exploration as the engine gives (its last four places), none, and all.
-        var bounds = new[] { EngineOpeningPlaces, [], Enumerable.Range(0, settings.PageSize).ToArray() }
+        var bounds = new[] { [.. Reeltime.Recommendation.Engine.ForYouEngine.OpeningExplorePlaces], [], Enumerable.Range(0, settings.PageSize).ToArray() }
             .Select(places => AdaptationBound.Estimate(settings, places, seed: settings.Seed))
             .ToList();
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
@@ -79,9 +79,6 @@ internal static class SimulateCommand
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "wrote [bold]{0}[/]", output.EscapeMarkup());
         return 0;
     }
-
-    // The engine's opening page keeps its last four places for exploration (ForYouEngine's OpeningExplorePositions).
-    private static readonly int[] EngineOpeningPlaces = [6, 7, 8, 9];
 
     private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

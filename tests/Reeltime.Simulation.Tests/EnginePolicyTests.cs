@@ -40,7 +40,7 @@ public sealed class EnginePolicyTests
 
         // No feed that cannot see the new taste beats the ideal one given the same four exploration places on
         // the blind first page; if the engine did, the simulator would be measuring something else.
-        var bound = AdaptationBound.Estimate(Small, [6, 7, 8, 9]);
+        var bound = AdaptationBound.Estimate(Small, ForYouEngine.OpeningExplorePlaces);
         Assert.True(engine.AdaptationPages >= bound.MeanPages - 0.1, $"the engine took {engine.AdaptationPages:F2} pages, the ideal blind feed {bound.MeanPages:F2}");
 
         // New uploads still reach a first audience, which popularity never gives them.

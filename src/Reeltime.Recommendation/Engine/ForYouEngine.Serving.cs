@@ -31,6 +31,9 @@ public sealed partial class ForYouEngine
     // the last four places of its first ten (the cheapest, by position bias) for exploration, one hashtag each.
     private static readonly int[] OpeningExplorePositions = [6, 7, 8, 9];
 
+    /// <summary>The places (0-based) of a session's first page kept for exploration, for yardsticks that compare with it.</summary>
+    public static IReadOnlyList<int> OpeningExplorePlaces => OpeningExplorePositions;
+
     // Exploration: the spread of a hashtag's draw with no evidence (log-odds), and videos tried per hashtag.
     private const float ExploreSpread = 2;
     private const int ExplorePerHashtag = 3;

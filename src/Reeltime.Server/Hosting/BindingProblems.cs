@@ -27,12 +27,6 @@ internal static partial class BindingProblems
                 : $"{name} must be {expected}, not \"{shown}\".");
         }
 
-        if (Missing().Match(message) is { Success: true } missing)
-        {
-            var name = missing.Groups["name"].Value;
-            return (name, $"{name} is required.");
-        }
-
         return null;
     }
 
@@ -52,7 +46,4 @@ internal static partial class BindingProblems
 
     [GeneratedRegex(@"^\s*[-+]?[0-9]+\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex WholeNumberText();
-
-    [GeneratedRegex("""^Required parameter "(?<type>[^"]+) (?<name>[^" ]+)" was not provided""", RegexOptions.CultureInvariant)]
-    private static partial Regex Missing();
 }
