@@ -155,7 +155,7 @@ public sealed class ResumableUploads(PlatformDbContext db, VideoIntake intake, M
     public async Task<int> RemoveExpiredAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var expired = await db.MediaUploads.Where(u => u.ExpiresAt < now).Select(u => u.Id).Take(1000).ToListAsync(cancellationToken);
+        var expired = await db.MediaUploads.Where(u => u.ExpiresAt < now).OrderBy(u => u.ExpiresAt).Select(u => u.Id).Take(1000).ToListAsync(cancellationToken);
         foreach (var id in expired)
         {
             File.Delete(PathOf(id));

@@ -203,7 +203,7 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
     /// <summary>Removes for good the videos deleted before <paramref name="deletedBefore"/>, with their engagement. Returns their ids.</summary>
     public async Task<IReadOnlyList<long>> PurgeAsync(DateTime deletedBefore, CancellationToken cancellationToken)
     {
-        var ids = await db.Videos.Where(v => v.DeletedAt != null && v.DeletedAt < deletedBefore).Select(v => v.Id).Take(1000).ToListAsync(cancellationToken);
+        var ids = await db.Videos.Where(v => v.DeletedAt != null && v.DeletedAt < deletedBefore).OrderBy(v => v.DeletedAt).ThenBy(v => v.Id).Select(v => v.Id).Take(1000).ToListAsync(cancellationToken);
         if (ids.Count == 0)
         {
             return ids;
