@@ -29,9 +29,9 @@ internal static class MediaBenchmark
         Console.WriteLine("| source | pipeline (s) | bare ffmpeg (s) | ratio |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         string? h264 = null;
-        foreach (var hevc in new[] { false, true })
+        foreach (var kind in new[] { "H.264", "HEVC", "HEVC 10-bit HLG (phone HDR)" })
         {
-            var clip = await MakeClipAsync(folder, seconds, hevc);
+            var clip = await MakeClipAsync(folder, seconds, kind);
             h264 ??= clip;
             List<double> piped = [], bare = [];
             for (var run = 0; run < runs; run++)
@@ -50,7 +50,7 @@ internal static class MediaBenchmark
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {(hevc ? "HEVC" : "H.264")} | {piped.Average():0.00} | {bare.Average():0.00} | {piped.Average() / bare.Average():0.000} |"));
+                $"| {kind} | {piped.Average():0.00} | {bare.Average():0.00} | {piped.Average() / bare.Average():0.000} |"));
         }
 
         var clips = Math.Max(settings.Workers * 2, 3);
@@ -116,20 +116,31 @@ internal static class MediaBenchmark
         }
     }
 
-    private static async Task<string> MakeClipAsync(string folder, int seconds, bool hevc)
+    private static async Task<string> MakeClipAsync(string folder, int seconds, string kind)
     {
-        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{(hevc ? "hevc" : "h264")}-1080x1920-{seconds}s.mp4"));
+        var (name, encode) = kind switch
+        {
+            "H.264" => ("h264", (string[])["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]),
+            "HEVC" => ("hevc", ["-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-pix_fmt", "yuv420p"]),
+
+            // What phones record by default: 10-bit HEVC, BT.2020, the HLG curve (tone-mapped by the pipeline).
+            _ => ("hlg", [
+                "-vf", "noise=alls=12:allf=t,format=gbrpf32le,zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv:npl=100,format=yuv420p10le",
+                "-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
+                "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc"]),
+        };
+        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{name}-1080x1920-{seconds}s.mp4"));
         if (!File.Exists(path))
         {
             Console.Error.WriteLine($"making {path} …");
-            string[] video = hevc ? ["-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error", "-tag:v", "hvc1"] : ["-c:v", "libx264", "-preset", "veryfast"];
 
             // A moving test pattern with grain: closer to what a phone camera gives an encoder than flat colour.
+            string[] grain = encode[0] == "-vf" ? [] : ["-vf", "noise=alls=12:allf=t"];
             await RunAsync("ffmpeg", [
                 "-hide_banner", "-nostdin", "-y", "-v", "error",
                 "-f", "lavfi", "-i", string.Create(CultureInfo.InvariantCulture, $"testsrc2=s=1080x1920:r=30:d={seconds}"),
                 "-f", "lavfi", "-i", string.Create(CultureInfo.InvariantCulture, $"sine=frequency=440:sample_rate=48000:duration={seconds}"),
-                "-vf", "noise=alls=12:allf=t", .. video, "-pix_fmt", "yuv420p", "-b:v", "8M", "-c:a", "aac", "-b:a", "128k", path + ".part.mp4",
+                .. grain, .. encode, "-b:v", "8M", "-c:a", "aac", "-b:a", "128k", path + ".part.mp4",
             ], folder);
             File.Move(path + ".part.mp4", path);
         }

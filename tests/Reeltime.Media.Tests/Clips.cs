@@ -41,6 +41,38 @@ public static class Clips
 
     public static Task<string> HalfSecondAsync() => MakeAsync("half.mp4", Video("360x640", 30, 0.5), Tone(0.5), ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]);
 
+    /// <summary>
+    /// A phone's HDR recording of the portrait clip: 10-bit HEVC in BT.2020 with the PQ (<c>smpte2084</c>) or
+    /// HLG (<c>arib-std-b67</c>) curve, its picture the very one of <see cref="PortraitAsync"/> with SDR white at 100 nits.
+    /// </summary>
+    public static Task<string> HdrAsync(string transfer) => MakeAsync($"hdr-{transfer}.mp4", Video("360x640", 30, 2), Tone(2),
+    [
+        "-vf", $"format=gbrpf32le,zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t={transfer}:p=bt2020:m=bt2020nc:r=tv:npl=100,format=yuv420p10le",
+        "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
+        "-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc", "-c:a", "aac",
+    ]);
+
+    /// <summary>The picture's mean brightness and colourfulness (ffmpeg's signalstats YAVG and SATAVG, 8-bit scale) over its first second.</summary>
+    public static async Task<(double Brightness, double Saturation)> PictureStatsAsync(string path)
+    {
+        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in (string[])[.. Quiet, "-t", "1", "-i", path, "-vf", "format=yuv420p,signalstats,metadata=print:file=-", "-f", "null", "-"])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await errors);
+        static double Mean(string text, string key) => text.Split('\n')
+            .Where(l => l.StartsWith(key, StringComparison.Ordinal))
+            .Select(l => double.Parse(l.AsSpan(key.Length), System.Globalization.CultureInfo.InvariantCulture))
+            .Average();
+        return (Mean(output, "lavfi.signalstats.YAVG="), Mean(output, "lavfi.signalstats.SATAVG="));
+    }
+
     /// <summary>Half a second at 96×96 in H.264/AAC MP4, for tests that run many copies.</summary>
     public static Task<string> TinyAsync() => MakeAsync("tiny.mp4", Video("96x96", 15, 0.5), Tone(0.5), ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]);
 

@@ -19,6 +19,8 @@ public sealed class PipelineTests
         { "sixty", "landscape" },
         { "vfr", "portrait" },
         { "half", "portrait" },
+        { "hdr-pq", "portrait" },
+        { "hdr-hlg", "portrait" },
     };
 
     private static Task<string> ClipAsync(string name) => name switch
@@ -33,6 +35,8 @@ public sealed class PipelineTests
         "sixty" => Clips.SixtyFpsAsync(),
         "vfr" => Clips.VariableFrameRateAsync(),
         "half" => Clips.HalfSecondAsync(),
+        "hdr-pq" => Clips.HdrAsync("smpte2084"),
+        "hdr-hlg" => Clips.HdrAsync("arib-std-b67"),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -75,6 +79,31 @@ public sealed class PipelineTests
         Assert.Equal("RIFF", System.Text.Encoding.ASCII.GetString(webp, 0, 4));
         Assert.Equal("WEBP", System.Text.Encoding.ASCII.GetString(webp, 8, 4));
         Assert.Contains(result.Files, f => f.Name == "hls/master.m3u8");
+    }
+
+    [Theory]
+    [InlineData("smpte2084")]
+    [InlineData("arib-std-b67")]
+    public async Task A_phone_HDR_video_plays_as_ordinary_video_with_its_colours_and_brightness(string transfer)
+    {
+        var source = await Clips.HdrAsync(transfer);
+        Assert.True((await TestPipeline.ProbeAsync(source)).Video!.HighDynamicRange);
+        using var run = new TestPipeline();
+        var result = await run.RunAsync(source);
+        Assert.Null(result.Refusal);
+
+        // The same picture made in SDR is the reference. Left as it was, the HDR signal shown on an ordinary
+        // screen keeps about a quarter (PQ) to a third (HLG) of the colour; tone-mapped, most of it.
+        var reference = await Clips.PictureStatsAsync(await Clips.PortraitAsync());
+        foreach (var file in result.Files.Where(f => f.Name.StartsWith("video", StringComparison.Ordinal)))
+        {
+            var video = (await TestPipeline.ProbeAsync(file.Path)).Video!;
+            Assert.Equal("bt709", video.ColorTransfer);
+            Assert.False(video.HighDynamicRange);
+            var stats = await Clips.PictureStatsAsync(file.Path);
+            Assert.True(stats.Saturation >= 0.7 * reference.Saturation, $"{file.Name}: saturation {stats.Saturation:F1} against {reference.Saturation:F1}");
+            Assert.InRange(stats.Brightness, 0.75 * reference.Brightness, 1.1 * reference.Brightness);
+        }
     }
 
     [Fact]

@@ -21,8 +21,15 @@ public sealed record ProbedStream(
     int SampleAspectDenominator,
     int Channels,
     int SampleRate,
-    double? DurationSeconds)
+    double? DurationSeconds,
+    string? ColorTransfer = null)
 {
+    /// <summary>
+    /// Whether the picture is high dynamic range: PQ (HDR10, Dolby Vision's base layer) or HLG (what phones
+    /// record by default), which looks dim and washed out unless tone-mapped for an ordinary screen.
+    /// </summary>
+    public bool HighDynamicRange => ColorTransfer is "smpte2084" or "arib-std-b67";
+
     /// <summary>The average frame rate, or the real base rate when the average is unknown; 0 when neither is known.</summary>
     public double FrameRate => ProbeReport.Rate(AverageFrameRate) is > 0 and var average ? average : ProbeReport.Rate(RealFrameRate);
 
@@ -90,7 +97,8 @@ public static class ProbeReport
                         sarDenominator,
                         Int(s, "channels"),
                         Int(s, "sample_rate"),
-                        Number(s, "duration")));
+                        Number(s, "duration"),
+                        Text(s, "color_transfer")));
                 }
             }
 

@@ -11,6 +11,16 @@ namespace Reeltime.Media.Transcoding;
 /// </summary>
 public static class FfmpegCommands
 {
+    /// <summary>
+    /// HDR (PQ or HLG, BT.2020) to ordinary BT.709 video: to linear light with SDR white at 100 nits, to
+    /// BT.709 primaries, highlights rolled off smoothly (Möbius keeps the in-range picture nearly as it was,
+    /// where Hable darkens it), then BT.709's curve and matrix. Done after scaling, on the rung's own size,
+    /// which is far cheaper than once on a 4K source. Without it a phone's HDR video plays dim and grey, and
+    /// its poster worse.
+    /// </summary>
+    private const string ToStandardDynamicRange =
+        "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:desat=0,zscale=t=bt709:m=bt709:r=tv";
+
     /// <summary>The fixed name of the source file in a job's working folder.</summary>
     public const string SourceName = "source";
 
@@ -40,7 +50,7 @@ public static class FfmpegCommands
 
     /// <summary>
     /// ffmpeg: every rung of the plan from one decode of the source (the picture is turned by its display
-    /// matrix, resampled to a constant frame rate, scaled, and encoded to H.264 High; the sound is loudness
+    /// matrix, resampled to a constant frame rate, scaled, tone-mapped if HDR, and encoded to H.264 High; the sound is loudness
     /// normalised, or silence is added), each an MP4 with its index in front. Progress goes to stdout.
     /// </summary>
     public static IReadOnlyList<string> Transcode(ContainerFormat container, string source, RenditionPlan plan, MediaOptions options)
@@ -57,7 +67,7 @@ public static class FfmpegCommands
         for (var i = 0; i < count; i++)
         {
             var r = plan.Renditions[i];
-            graph.Append(CultureInfo.InvariantCulture, $";[s{i}]fps={r.FrameRate},scale={r.Width}:{r.Height}:flags=bicubic,setsar=1,format=yuv420p[v{i}]");
+            graph.Append(CultureInfo.InvariantCulture, $";[s{i}]fps={r.FrameRate},scale={r.Width}:{r.Height}:flags=bicubic,setsar=1,{(plan.ToneMap ? ToStandardDynamicRange + "," : "")}format=yuv420p[v{i}]");
         }
 
         if (plan.HasAudio)

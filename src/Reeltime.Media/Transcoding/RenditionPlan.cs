@@ -21,7 +21,8 @@ public sealed record PlannedRendition(string Label, int Width, int Height, strin
 /// <param name="Renditions">Highest first.</param>
 /// <param name="DurationSeconds">The source's length.</param>
 /// <param name="HasAudio">Whether the source has sound (otherwise silence is added).</param>
-public sealed record RenditionPlan(IReadOnlyList<PlannedRendition> Renditions, double DurationSeconds, bool HasAudio)
+/// <param name="ToneMap">Whether the source is HDR and must be tone-mapped to ordinary (BT.709) video.</param>
+public sealed record RenditionPlan(IReadOnlyList<PlannedRendition> Renditions, double DurationSeconds, bool HasAudio, bool ToneMap = false)
 {
     /// <summary>Plans the renditions of a source that passed <see cref="IntakeRules"/>.</summary>
     public static RenditionPlan Create(MediaProbe probe, MediaOptions options)
@@ -76,7 +77,7 @@ public sealed record RenditionPlan(IReadOnlyList<PlannedRendition> Renditions, d
                 renditions.Count == 0 ? "video.mp4" : $"video-{label}.mp4"));
         }
 
-        return new RenditionPlan(renditions, probe.Duration ?? 0, probe.Audio is not null);
+        return new RenditionPlan(renditions, probe.Duration ?? 0, probe.Audio is not null, video.HighDynamicRange);
     }
 
     private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2) * 2);
