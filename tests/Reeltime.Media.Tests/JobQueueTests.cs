@@ -63,6 +63,44 @@ public sealed class JobQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Someone_posting_one_video_is_not_stuck_behind_someone_who_posted_many()
+    {
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+            db.Users.Add(new UserRecord { Username = "ben", NormalizedUsername = "BEN", PasswordHash = "x", Region = "eu" });
+            await db.SaveChangesAsync();
+        }
+
+        var clip = await Clips.TinyAsync();
+        long[] many = [await UploadAsync(clip), await UploadAsync(clip), await UploadAsync(clip)];
+        var one = await UploadAsync(clip, author: 2);
+
+        async Task<VideoStatus[]> ManyAsync()
+        {
+            List<VideoStatus> statuses = [];
+            foreach (var id in many)
+            {
+                statuses.Add((await VideoAsync(id)).Status);
+            }
+
+            return [.. statuses];
+        }
+
+        Assert.True(await Worker.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(VideoStatus.Ready, (await VideoAsync(one)).Status);
+        Assert.Equal([VideoStatus.Processing, VideoStatus.Processing, VideoStatus.Processing], await ManyAsync());
+
+        // The heavy uploader's own videos then come in the order they were posted.
+        Assert.True(await Worker.RunOnceAsync(CancellationToken.None));
+        Assert.Equal([VideoStatus.Ready, VideoStatus.Processing, VideoStatus.Processing], await ManyAsync());
+        Assert.True(await Worker.RunOnceAsync(CancellationToken.None));
+        Assert.True(await Worker.RunOnceAsync(CancellationToken.None));
+        Assert.Equal([VideoStatus.Ready, VideoStatus.Ready, VideoStatus.Ready], await ManyAsync());
+        Assert.False(await Worker.RunOnceAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_refused_file_fails_with_its_reason_and_the_worker_goes_on()
     {
         var bad = Path.Combine(data, "bad.mp4");
@@ -304,11 +342,11 @@ public sealed class JobQueueTests : IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().MediaJobs.AsNoTracking().SingleAsync(j => j.VideoId == videoId);
     }
 
-    private async Task<long> UploadAsync(string clip)
+    private async Task<long> UploadAsync(string clip, long author = 1)
     {
         await using var scope = services.CreateAsyncScope();
         var intake = scope.ServiceProvider.GetRequiredService<VideoIntake>();
-        var created = await intake.CreateAsync(1, new NewVideo("a clip #test", "public"), CancellationToken.None);
+        var created = await intake.CreateAsync(author, new NewVideo("a clip #test", "public"), CancellationToken.None);
         Assert.True(created.Succeeded);
         var received = Path.Combine(data, Guid.NewGuid().ToString("N"));
         File.Copy(clip, received);

@@ -33,16 +33,40 @@ public sealed class MediaJobQueue(PlatformDbContext db, TimeProvider clock)
         db.MediaJobs.Where(j => j.VideoId == videoId && j.State == MediaJobState.Queued)
             .ExecuteUpdateAsync(j => j.SetProperty(x => x.NotBefore, Now).SetProperty(x => x.UpdatedAt, Now), cancellationToken);
 
-    /// <summary>Claims the job that has waited longest, or returns null when none is due.</summary>
+    /// <summary>
+    /// Claims a due job, or returns null when none is due. The job chosen is the longest-waiting one of the
+    /// uploader with the fewest videos in the works (waiting or being transcoded), so someone posting one
+    /// video is not stuck behind an account that posted a hundred (or the demo seeding two hundred): the
+    /// heavy uploader's videos are made whenever no lighter uploader waits, and two heavy uploaders take
+    /// turns as their backlogs even out. Nothing is remembered between claims, so any number of workers on
+    /// any number of nodes share the rule.
+    /// </summary>
     public async Task<ClaimedJob?> ClaimAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = Now;
-        var candidates = await db.MediaJobs.AsNoTracking()
+        var busy = await db.MediaJobs.AsNoTracking()
+            .Where(j => j.State == MediaJobState.Running && j.LeaseExpiresAt >= now)
+            .Join(db.Videos, j => j.VideoId, v => v.Id, (j, v) => v.AuthorId)
+            .GroupBy(author => author)
+            .Select(g => new { Author = g.Key, Running = g.Count() })
+            .ToDictionaryAsync(x => x.Author, x => x.Running, cancellationToken);
+        var heads = await db.MediaJobs.AsNoTracking()
             .Where(j => (j.State == MediaJobState.Queued && j.NotBefore <= now) || (j.State == MediaJobState.Running && j.LeaseExpiresAt < now))
-            .OrderBy(j => j.NotBefore).ThenBy(j => j.Id)
-            .Select(j => new { j.Id, j.VideoId, j.State, j.Attempts })
-            .Take(5)
+            .Join(db.Videos, j => j.VideoId, v => v.Id, (j, v) => new { j.Id, j.NotBefore, v.AuthorId })
+            .GroupBy(x => x.AuthorId)
+            .Select(g => new { Author = g.Key, Waiting = g.Count(), Since = g.Min(x => x.NotBefore), First = g.Min(x => x.Id) })
             .ToListAsync(cancellationToken);
+        var chosen = heads
+            .OrderBy(h => h.Waiting + busy.GetValueOrDefault(h.Author))
+            .ThenBy(h => h.Since).ThenBy(h => h.First)
+            .Take(5)
+            .Select(h => h.First)
+            .ToList();
+        var found = await db.MediaJobs.AsNoTracking()
+            .Where(j => chosen.Contains(j.Id))
+            .Select(j => new { j.Id, j.VideoId, j.State, j.Attempts })
+            .ToDictionaryAsync(j => j.Id, cancellationToken);
+        var candidates = chosen.Where(found.ContainsKey).Select(id => found[id]);
         foreach (var c in candidates)
         {
             // The update re-checks what the read saw: if another worker claimed the job in between, the
