@@ -27,6 +27,15 @@ public static class Clips
         return await DeriveAsync("rotated.mp4", ["-i", landscape, "-c", "copy", "-metadata:s:v:0", "rotate=90"]);
     }
 
+    /// <summary>The portrait clip in Matroska behind a one-frame 300×300 cover track, which comes first.</summary>
+    public static async Task<string> CoveredAsync()
+    {
+        var portrait = await PortraitAsync();
+        return await DeriveAsync("covered.mkv", [
+            "-f", "lavfi", "-i", "color=c=red:s=300x300:r=25:d=0.04", "-i", portrait,
+            "-map", "0:v", "-map", "1:v", "-map", "1:a", "-c:v:0", "mjpeg", "-c:v:1", "copy", "-c:a", "copy"]);
+    }
+
     public static Task<string> HevcAsync() => MakeAsync("hevc.mp4", Video("360x640", 30, 2), Tone(2), ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-c:a", "aac"]);
 
     public static Task<string> Vp9Async() => MakeAsync("vp9.webm", Video("640x360", 30, 2), Tone(2), ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-c:a", "libopus"]);

@@ -21,6 +21,7 @@ public sealed class PipelineTests
         { "half", "portrait" },
         { "hdr-pq", "portrait" },
         { "hdr-hlg", "portrait" },
+        { "covered", "portrait" },
     };
 
     private static Task<string> ClipAsync(string name) => name switch
@@ -37,6 +38,7 @@ public sealed class PipelineTests
         "half" => Clips.HalfSecondAsync(),
         "hdr-pq" => Clips.HdrAsync("smpte2084"),
         "hdr-hlg" => Clips.HdrAsync("arib-std-b67"),
+        "covered" => Clips.CoveredAsync(),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

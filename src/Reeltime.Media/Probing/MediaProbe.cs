@@ -41,7 +41,12 @@ public sealed record ProbedStream(
 public sealed record MediaProbe(string FormatName, double? DurationSeconds, long Size, IReadOnlyList<ProbedStream> Streams)
 {
     /// <summary>The first real video stream (cover art is not one).</summary>
-    public ProbedStream? Video => Streams.FirstOrDefault(s => s.CodecType == "video" && !s.AttachedPicture);
+    /// <remarks>
+    /// Of several, the longest: a Matroska file may carry its cover as a one-frame picture track ahead of the
+    /// film, and phones may add a short preview track. The pipeline transcodes this very stream.
+    /// </remarks>
+    public ProbedStream? Video => Streams.Where(s => s.CodecType == "video" && !s.AttachedPicture)
+        .OrderByDescending(s => s.DurationSeconds ?? 0).ThenBy(s => s.Index).FirstOrDefault();
 
     /// <summary>The first audio stream.</summary>
     public ProbedStream? Audio => Streams.FirstOrDefault(s => s.CodecType == "audio");
@@ -97,7 +102,7 @@ public static class ProbeReport
                         sarDenominator,
                         Int(s, "channels"),
                         Int(s, "sample_rate"),
-                        Number(s, "duration"),
+                        Number(s, "duration") ?? TaggedDuration(s),
                         Text(s, "color_transfer")));
                 }
             }
@@ -160,6 +165,13 @@ public static class ProbeReport
 
     private static int Int(JsonElement element, string name) =>
         int.TryParse(Text(element, name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : 0;
+
+    // Matroska keeps each track's length in a DURATION tag ("00:00:02.023000000") rather than the stream.
+    private static double? TaggedDuration(JsonElement stream) =>
+        stream.TryGetProperty("tags", out var tags) && Text(tags, "DURATION") is { } text
+        && TimeSpan.TryParse(text.Length > 16 ? text[..16] : text, CultureInfo.InvariantCulture, out var length) && length > TimeSpan.Zero
+            ? length.TotalSeconds
+            : null;
 
     private static double? Number(JsonElement element, string name) =>
         double.TryParse(Text(element, name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : null;

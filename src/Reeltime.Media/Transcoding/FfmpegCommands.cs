@@ -58,7 +58,10 @@ public static class FfmpegCommands
         List<string> args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-nostats", "-progress", "pipe:1", .. SafeInput(container, source)];
         var count = plan.Renditions.Count;
         var graph = new StringBuilder();
-        graph.Append(CultureInfo.InvariantCulture, $"[0:v:0]split={count}");
+        // The streams the probe chose and the rules checked, by index: "the first video stream" could be a cover picture.
+        var videoInput = plan.VideoStream >= 0 ? string.Create(CultureInfo.InvariantCulture, $"0:{plan.VideoStream}") : "0:v:0";
+        var audioInput = plan.AudioStream >= 0 ? string.Create(CultureInfo.InvariantCulture, $"0:{plan.AudioStream}") : "0:a:0";
+        graph.Append(CultureInfo.InvariantCulture, $"[{videoInput}]split={count}");
         for (var i = 0; i < count; i++)
         {
             graph.Append(CultureInfo.InvariantCulture, $"[s{i}]");
@@ -72,7 +75,7 @@ public static class FfmpegCommands
 
         if (plan.HasAudio)
         {
-            graph.Append(";[0:a:0]loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000");
+            graph.Append(CultureInfo.InvariantCulture, $";[{audioInput}]loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000");
         }
         else
         {

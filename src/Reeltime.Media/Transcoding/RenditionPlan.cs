@@ -22,7 +22,9 @@ public sealed record PlannedRendition(string Label, int Width, int Height, strin
 /// <param name="DurationSeconds">The source's length.</param>
 /// <param name="HasAudio">Whether the source has sound (otherwise silence is added).</param>
 /// <param name="ToneMap">Whether the source is HDR and must be tone-mapped to ordinary (BT.709) video.</param>
-public sealed record RenditionPlan(IReadOnlyList<PlannedRendition> Renditions, double DurationSeconds, bool HasAudio, bool ToneMap = false)
+/// <param name="VideoStream">The index of the source's stream to transcode (the probe's choice), or -1 for the first video stream.</param>
+/// <param name="AudioStream">The index of the sound stream, or -1 for the first.</param>
+public sealed record RenditionPlan(IReadOnlyList<PlannedRendition> Renditions, double DurationSeconds, bool HasAudio, bool ToneMap = false, int VideoStream = -1, int AudioStream = -1)
 {
     /// <summary>Plans the renditions of a source that passed <see cref="IntakeRules"/>.</summary>
     public static RenditionPlan Create(MediaProbe probe, MediaOptions options)
@@ -77,7 +79,7 @@ public sealed record RenditionPlan(IReadOnlyList<PlannedRendition> Renditions, d
                 renditions.Count == 0 ? "video.mp4" : $"video-{label}.mp4"));
         }
 
-        return new RenditionPlan(renditions, probe.Duration ?? 0, probe.Audio is not null, video.HighDynamicRange);
+        return new RenditionPlan(renditions, probe.Duration ?? 0, probe.Audio is not null, video.HighDynamicRange, video.Index, probe.Audio?.Index ?? -1);
     }
 
     private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2) * 2);
