@@ -33,7 +33,8 @@ internal static class CommandLine
                       offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
                       --data takes other data sets too (u.data, ratings.dat, ratings.csv, RecBole .inter; tab,
                       '::', comma or whitespace; ids need not be numbers); genres from u.item, movies.dat or
-                      movies.csv beside it, or --items; --columns orders a file without a header
+                      movies.csv beside it, or --items; --columns orders a file without a header (user and
+                      item at least); without a time column the file's order stands in for time
                       models: pop, itemknn, bpr, ease, ials, infae, lowpass, rp3beta, userknn, transition, gap,
                       recentpop, available, tags, engine (the offline blend of batch sources), rerank,
                       foryou (the live For You engine, fed train as its event log); --source-budget is the

@@ -87,7 +87,8 @@ internal static class EvalCommand
             List<Rating> ratings;
             try
             {
-                ratings = RatingFiles.Read(ratingsFile, tokens, options.String("columns"));
+                ratings = RatingFiles.Read(ratingsFile, tokens, options.String("columns"),
+                    notice => AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{notice}[/]"));
             }
             catch (ArgumentException e)
             {

@@ -87,8 +87,11 @@ public static class RatingFiles
     /// Reads a ratings file in file order. The separator (tab, <c>::</c>, comma, semicolon or whitespace) is
     /// taken from the first line. A first line whose rating or time is not a number is a header: when it names
     /// its columns (user, item or movie, rating, time or timestamp, with or without RecBole's <c>:type</c>)
-    /// those columns are read; otherwise the columns are user, item, rating, time. A file with only user, item
-    /// and time columns (named so in its header) counts every line as one rating.
+    /// those columns are read; otherwise the columns are user, item, rating, time, except that a file of two
+    /// columns is user, item and one of three is user, item, then time if the first line's third value reads
+    /// as a unix time after 1973 and rating otherwise. Without a rating every line counts as one engagement;
+    /// without a time (many public sets have none) each line's place in the file stands in for it, one second
+    /// apart, so that "in time order" means "in file order", and <paramref name="notice"/> says so.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="tokens">Where ids that are not plain integers are interned; share one table over the files of a data set.</param>
@@ -97,22 +100,23 @@ public static class RatingFiles
     /// anything else is skipped), e.g. <c>item,user,rating,time</c> for Amazon's "ratings only" files. A header
     /// in the file takes precedence.
     /// </param>
-    public static List<Rating> Read(string path, IdTokens? tokens = null, string? columns = null)
+    /// <param name="notice">Told, once, when the file has no time column.</param>
+    public static List<Rating> Read(string path, IdTokens? tokens = null, string? columns = null, Action<string>? notice = null)
     {
         tokens ??= new IdTokens();
         var ratings = new List<Rating>();
         var lineNumber = 0;
         string? separator = null;
         int userColumn = 0, itemColumn = 1, ratingColumn = 2, timeColumn = 3;
-        var expected = "'user, item, rating, time'";
+        var expected = DefaultColumns;
         if (columns is not null)
         {
             var names = columns.Split(',', StringSplitOptions.TrimEntries).Select(c => c.ToUpperInvariant()).ToArray();
             (userColumn, itemColumn, ratingColumn, timeColumn) =
                 (Array.IndexOf(names, "USER"), Array.IndexOf(names, "ITEM"), Array.IndexOf(names, "RATING"), Array.IndexOf(names, "TIME"));
-            if (userColumn < 0 || itemColumn < 0 || timeColumn < 0)
+            if (userColumn < 0 || itemColumn < 0)
             {
-                throw new ArgumentException($"The columns '{columns}' must name user, item and time (rating is optional).");
+                throw new ArgumentException($"The columns '{columns}' must name user and item (rating and time are optional).");
             }
 
             expected = $"'{columns}'";
@@ -128,7 +132,12 @@ public static class RatingFiles
 
             separator ??= Separator(line);
             var f = Fields(line, separator);
-            if (lineNumber == 1 && IsHeader(f, ratingColumn, timeColumn))
+            if (ratings.Count == 0 && columns is null && expected == DefaultColumns && Columns(f) is null && Narrow(f) is { } narrow)
+            {
+                (ratingColumn, timeColumn, expected) = narrow;
+            }
+
+            if (lineNumber == 1 && IsHeader(f, timeColumn))
             {
                 continue;
             }
@@ -142,13 +151,25 @@ public static class RatingFiles
 
             var width = Math.Max(Math.Max(userColumn, itemColumn), Math.Max(ratingColumn, timeColumn)) + 1;
             double value = 1;
+            long time = ratings.Count + 1;
             if (f.Length < width
                 || f[userColumn].Length == 0
                 || f[itemColumn].Length == 0
                 || (ratingColumn >= 0 && !double.TryParse(f[ratingColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out value))
-                || !TryParseTime(f[timeColumn], out var time))
+                || (timeColumn >= 0 && !TryParseTime(f[timeColumn], out time)))
             {
-                throw new InvalidDataException($"{Path.GetFileName(path)} line {lineNumber}: expected {expected}, separated by {Describe(separator)}, with a numeric rating and a unix time.");
+                throw new InvalidDataException($"{Path.GetFileName(path)} line {lineNumber}: expected {expected}, separated by {Describe(separator)}{(ratingColumn, timeColumn) switch
+                {
+                    ( >= 0, >= 0) => ", with a numeric rating and a unix time",
+                    ( >= 0, _) => ", with a numeric rating",
+                    (_, >= 0) => ", with a unix time",
+                    _ => "",
+                }}.");
+            }
+
+            if (timeColumn < 0 && ratings.Count == 0)
+            {
+                notice?.Invoke($"{Path.GetFileName(path)} has no time column: each line's place in the file stands in for its time.");
             }
 
             ratings.Add(new Rating(tokens.Parse(f[userColumn]), tokens.Parse(f[itemColumn]), (int)Math.Round(value), time));
@@ -156,6 +177,17 @@ public static class RatingFiles
 
         return ratings;
     }
+
+    private const string DefaultColumns = "'user, item, rating, time'";
+
+    // A file without a header of fewer than four columns: user, item, and a rating or a time.
+    private static (int Rating, int Time, string Expected)? Narrow(string[] f) => f.Length switch
+    {
+        2 => (-1, -1, "'user, item'"),
+        3 when TryParseTime(f[2], out var third) && third >= 100_000_000 => (-1, 2, "'user, item, time'"),
+        3 => (2, -1, "'user, item, rating'"),
+        _ => null,
+    };
 
     private static string Separator(string line) =>
         line.Contains('\t', StringComparison.Ordinal) ? "\t"
@@ -180,12 +212,12 @@ public static class RatingFiles
     /// A first line of names only (no field is a number) that do not name the columns: skipped. A first line
     /// that names them is read by <see cref="Columns"/>; one with numbers in it is data, and an error if malformed.
     /// </summary>
-    private static bool IsHeader(string[] f, int ratingColumn, int timeColumn) =>
+    private static bool IsHeader(string[] f, int timeColumn) =>
         Columns(f) is null
-        && (f.Length <= Math.Max(ratingColumn, timeColumn) || !TryParseTime(f[timeColumn], out _))
+        && (timeColumn < 0 || f.Length <= timeColumn || !TryParseTime(f[timeColumn], out _))
         && f.All(x => !double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
 
-    /// <summary>Finds the columns in a header, or <c>null</c> when it does not name user, item and time.</summary>
+    /// <summary>Finds the columns in a header (time and rating may be missing, as -1), or <c>null</c> when it does not name user and item.</summary>
     private static (int User, int Item, int Rating, int Time)? Columns(string[] header)
     {
         var names = header.Select(h => h.Split(':')[0].Trim().ToUpperInvariant()).ToArray();
@@ -194,7 +226,7 @@ public static class RatingFiles
         var item = Find("ITEM", "MOVIE", "PRODUCT", "BUSINESS", "ASIN");
         var rating = Find("RATING", "SCORE", "STARS", "OVERALL");
         var time = Find("TIMESTAMP", "TIME", "UNIXREVIEWTIME");
-        if (user < 0 || item < 0 || time < 0)
+        if (user < 0 || item < 0)
         {
             return null;
         }

@@ -63,6 +63,31 @@ public sealed class RatingFileTests : IDisposable
     }
 
     [Fact]
+    public void A_file_without_times_keeps_its_order_as_time_and_says_so()
+    {
+        // Like hetrec's Last.fm listening counts or Book-Crossing: a header, but no time column.
+        var named = Write("plays.inter", "user_id:token\titem_id:token\trating:float\nu1\ta7\t4\nu2\ta3\t2\nu1\ta5\t5\n");
+        List<string> notices = [];
+        var tokens = new IdTokens();
+
+        var ratings = RatingFiles.Read(named, tokens, notice: notices.Add);
+
+        Assert.Equal(["a7", "a3", "a5"], ratings.Select(r => tokens.Format(r.Item)));
+        Assert.Equal([1L, 2L, 3L], ratings.Select(r => r.Time));
+        Assert.Equal([4, 2, 5], ratings.Select(r => r.Value));
+        Assert.Equal("plays.inter has no time column: each line's place in the file stands in for its time.", Assert.Single(notices));
+
+        // Without a header: two columns are user and item; a third is a time when it reads as one, else a rating.
+        Assert.Equal([new Rating(1, 2, 1, 1), new Rating(1, 3, 1, 2)], RatingFiles.Read(Write("pairs.txt", "1 2\n1 3\n")));
+        Assert.Equal([new Rating(1, 2, 5, 1), new Rating(2, 3, 1, 2)], RatingFiles.Read(Write("stars.txt", "1 2 5\n2 3 1\n")));
+        Assert.Equal([new Rating(1, 2, 1, 978300760), new Rating(2, 3, 1, 978300761)], RatingFiles.Read(Write("when.txt", "1 2 978300760\n2 3 978300761\n")));
+        Assert.Equal([new Rating(7, 9, 1, 1)], RatingFiles.Read(Write("named.csv", "9,7,x\n"), columns: "item,user"));
+
+        var error = Assert.Throws<InvalidDataException>(() => RatingFiles.Read(Write("short.txt", "1 2\n3\n")));
+        Assert.Equal("short.txt line 2: expected 'user, item', separated by spaces.", error.Message);
+    }
+
+    [Fact]
     public void Columns_can_be_named_for_a_file_without_a_header()
     {
         // Amazon's "ratings only" files: item, user, rating, time.
