@@ -31,7 +31,7 @@ internal static class CommandLine
                       [--seed 2020] [--out data/eval/results-PROTOCOL.json] [--data DIR|FILE] [--items FILE]
                       [--columns user,item,rating,time] [--verbose true] [--source-budget 30]
                       offline evaluation per ../shared/eval/PROTOCOL.md (ML-100K from ../shared/data/ml-100k);
-                      --data takes other data sets too (u.data, ratings.dat, ratings.csv, RecBole .inter; tab,
+                      --data takes other data sets too (u.data, ratings.dat, ratings.csv, RecBole .inter, JSON lines; tab,
                       '::', comma or whitespace; ids need not be numbers); genres from u.item, movies.dat or
                       movies.csv beside it, or --items; --columns orders a file without a header (user and
                       item at least); without a time column the file's order stands in for time

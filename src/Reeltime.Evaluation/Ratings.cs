@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace Reeltime.Evaluation;
 
@@ -91,7 +92,9 @@ public static class RatingFiles
     /// columns is user, item and one of three is user, item, then time if the first line's third value reads
     /// as a unix time after 1973 and rating otherwise. Without a rating every line counts as one engagement;
     /// without a time (many public sets have none) each line's place in the file stands in for it, one second
-    /// apart, so that "in time order" means "in file order", and <paramref name="notice"/> says so.
+    /// apart, so that "in time order" means "in file order", and <paramref name="notice"/> says so. A file of
+    /// JSON objects, one a line (Amazon's and Yelp's reviews), is read by the names of its fields in the same
+    /// way. A time may be unix seconds or a date ("2016-03-09 20:11:00", read as UTC).
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="tokens">Where ids that are not plain integers are interned; share one table over the files of a data set.</param>
@@ -128,6 +131,11 @@ public static class RatingFiles
             if (line.Length == 0 || (lineNumber == 1 && line[0] == '#'))
             {
                 continue;
+            }
+
+            if (separator is null && line.TrimStart().StartsWith('{'))
+            {
+                return ReadJsonLines(path, tokens, notice);
             }
 
             separator ??= Separator(line);
@@ -180,6 +188,78 @@ public static class RatingFiles
 
     private const string DefaultColumns = "'user, item, rating, time'";
 
+    // One JSON object a line, its fields found by name as a header's columns are (user_id / reviewerID,
+    // business_id / asin, stars / overall, date / unixReviewTime); other fields, such as the review's text, are skipped.
+    private static List<Rating> ReadJsonLines(string path, IdTokens tokens, Action<string>? notice)
+    {
+        var ratings = new List<Rating>();
+        var lineNumber = 0;
+        string[]? names = null;
+        (int User, int Item, int Rating, int Time) at = default;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            string Problem(string what) => $"{Path.GetFileName(path)} line {lineNumber}: {what}";
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(line);
+            }
+            catch (JsonException)
+            {
+                throw new InvalidDataException(Problem("expected one JSON object a line."));
+            }
+
+            using (document)
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw new InvalidDataException(Problem("expected one JSON object a line."));
+                }
+
+                if (names is null)
+                {
+                    names = [.. document.RootElement.EnumerateObject().Select(p => p.Name)];
+                    at = Columns(names) ?? throw new InvalidDataException(Problem($"no field names the user and the item (its fields: {string.Join(", ", names.Take(12))})."));
+                    if (at.Time < 0)
+                    {
+                        notice?.Invoke($"{Path.GetFileName(path)} has no time field: each line's place in the file stands in for its time.");
+                    }
+                }
+
+                string? Field(int index) =>
+                    index >= 0 && document.RootElement.TryGetProperty(names[index], out var value)
+                        ? value.ValueKind switch
+                        {
+                            JsonValueKind.String => value.GetString(),
+                            JsonValueKind.Number => value.GetRawText(),
+                            _ => null,
+                        }
+                        : null;
+
+                var user = Field(at.User);
+                var item = Field(at.Item);
+                double stars = 1;
+                long time = ratings.Count + 1;
+                if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(item)
+                    || (at.Rating >= 0 && !double.TryParse(Field(at.Rating), NumberStyles.Float, CultureInfo.InvariantCulture, out stars))
+                    || (at.Time >= 0 && !TryParseTime(Field(at.Time) ?? "", out time)))
+                {
+                    throw new InvalidDataException(Problem($"expected the fields {string.Join(", ", new[] { at.User, at.Item, at.Rating, at.Time }.Where(i => i >= 0).Select(i => names[i]))}, with a numeric rating and a unix time or date."));
+                }
+
+                ratings.Add(new Rating(tokens.Parse(user), tokens.Parse(item), (int)Math.Round(stars), time));
+            }
+        }
+
+        return ratings;
+    }
+
     // A file without a header of fewer than four columns: user, item, and a rating or a time.
     private static (int Rating, int Time, string Expected)? Narrow(string[] f) => f.Length switch
     {
@@ -225,7 +305,7 @@ public static class RatingFiles
         var user = Find("USER", "REVIEWER", "REVIEWERID");
         var item = Find("ITEM", "MOVIE", "PRODUCT", "BUSINESS", "ASIN");
         var rating = Find("RATING", "SCORE", "STARS", "OVERALL");
-        var time = Find("TIMESTAMP", "TIME", "UNIXREVIEWTIME");
+        var time = Find("TIMESTAMP", "TIME", "UNIXREVIEWTIME", "DATE");
         if (user < 0 || item < 0)
         {
             return null;
@@ -234,7 +314,7 @@ public static class RatingFiles
         return (user, item, rating, time);
     }
 
-    /// <summary>Unix seconds as an integer or a float (RecBole writes <c>874965758.0</c>).</summary>
+    /// <summary>Unix seconds as an integer or a float (RecBole writes <c>874965758.0</c>), or a date with dashes.</summary>
     private static bool TryParseTime(string text, out long time)
     {
         if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out time))
@@ -245,6 +325,14 @@ public static class RatingFiles
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds))
         {
             time = (long)seconds;
+            return true;
+        }
+
+        // A date, as Yelp and many exports write it; only with a dash, so that a stray word is not a time.
+        if (text.Contains('-', StringComparison.Ordinal)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var date))
+        {
+            time = date.ToUnixTimeSeconds();
             return true;
         }
 

@@ -88,6 +88,31 @@ public sealed class RatingFileTests : IDisposable
     }
 
     [Fact]
+    public void Reviews_as_JSON_lines_are_read_by_their_field_names()
+    {
+        // Amazon's review files (2014/2018) and Yelp's, shortened: the review's text and votes are skipped.
+        var amazon = Write("Beauty_5.json",
+            "{\"reviewerID\": \"A1YJEY40YUW4SE\", \"asin\": \"7806397051\", \"reviewerName\": \"Andrea\", \"helpful\": [3, 4], \"reviewText\": \"Very oily, {not} good\", \"overall\": 1.0, \"unixReviewTime\": 1391040000, \"reviewTime\": \"01 30, 2014\"}\n" +
+            "{\"reviewerID\": \"A60XNB876KYML\", \"asin\": \"7806397051\", \"overall\": 3.0, \"unixReviewTime\": 1397779200, \"reviewTime\": \"04 18, 2014\"}\n");
+        var yelp = Write("review.json",
+            "{\"review_id\":\"KU_O5udG6zpxOg-VcAEodg\",\"user_id\":\"mh_-eMZ6K5RLWhZyISBhwA\",\"business_id\":\"XQfwVwDr-v0ZS3_CbbE5Xw\",\"stars\":3.0,\"useful\":0,\"text\":\"fine\",\"date\":\"2018-07-07 22:09:11\"}\n");
+        var tokens = new IdTokens();
+
+        var reviews = RatingFiles.Read(amazon, tokens);
+        var visits = RatingFiles.Read(yelp, tokens);
+
+        Assert.Equal(["A1YJEY40YUW4SE", "A60XNB876KYML"], reviews.Select(r => tokens.Format(r.User)));
+        Assert.Equal(["7806397051", "7806397051"], reviews.Select(r => tokens.Format(r.Item)));
+        Assert.Equal([(1, 1391040000L), (3, 1397779200L)], reviews.Select(r => (r.Value, r.Time)));
+        var visit = Assert.Single(visits);
+        Assert.Equal(("mh_-eMZ6K5RLWhZyISBhwA", "XQfwVwDr-v0ZS3_CbbE5Xw", 3), (tokens.Format(visit.User), tokens.Format(visit.Item), visit.Value));
+        Assert.Equal(new DateTimeOffset(2018, 7, 7, 22, 9, 11, TimeSpan.Zero).ToUnixTimeSeconds(), visit.Time);
+
+        var broken = Write("broken.json", "{\"user_id\": \"u\", \"business_id\": \"b\", \"stars\": 4, \"date\": \"2018-07-07\"}\n{\"user_id\": \"u\", \"business_id\": \"b\", \"stars\": \"four\"\n");
+        Assert.Equal("broken.json line 2: expected one JSON object a line.", Assert.Throws<InvalidDataException>(() => RatingFiles.Read(broken)).Message);
+    }
+
+    [Fact]
     public void Columns_can_be_named_for_a_file_without_a_header()
     {
         // Amazon's "ratings only" files: item, user, rating, time.
