@@ -40,7 +40,7 @@ public sealed record ProbedStream(
 /// <summary>A probed file: its container, length, size and streams.</summary>
 public sealed record MediaProbe(string FormatName, double? DurationSeconds, long Size, IReadOnlyList<ProbedStream> Streams)
 {
-    /// <summary>The first real video stream (cover art is not one).</summary>
+    /// <summary>The video stream: cover art is not one.</summary>
     /// <remarks>
     /// Of several, the longest: a Matroska file may carry its cover as a one-frame picture track ahead of the
     /// film, and phones may add a short preview track. The pipeline transcodes this very stream.
