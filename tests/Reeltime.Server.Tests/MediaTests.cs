@@ -185,6 +185,15 @@ public sealed class MediaTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
         using var empty = new MultipartFormDataContent { { new ByteArrayContent([]), "file", "empty.mp4" }, { new StringContent("nothing"), "caption" } };
         var refused = await (await ana.Client.PostAsync("/api/videos", empty)).AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal("The file is empty.", refused.GetProperty("title").GetString());
+
+        // A form that stops before its closing boundary, in the file part or before any part begins.
+        foreach (var body in (string[])["--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\n\r\nthe first bytes and no more", "no boundary at all"])
+        {
+            using var cut = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
+            cut.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+            var cutOff = await (await ana.Client.PostAsync("/api/videos", cut)).AssertProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Equal("The upload was cut off before the end of the form; send it again.", cutOff.GetProperty("title").GetString());
+        }
     }
 
     [Fact]

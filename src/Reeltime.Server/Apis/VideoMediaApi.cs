@@ -94,6 +94,12 @@ internal static partial class VideoMediaApi
             {
                 return Problems.Invalid("file", "The upload is not well-formed multipart/form-data.");
             }
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The form ended before its closing boundary (or the connection dropped): as with a tus chunk
+                // cut off, nothing was kept, and the client is told to send it again.
+                return Problems.Invalid("file", "The upload was cut off before the end of the form; send it again.");
+            }
 
             if (bytes <= 0)
             {
