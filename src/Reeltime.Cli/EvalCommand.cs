@@ -82,7 +82,7 @@ internal static class EvalCommand
         else
         {
             var ratingsFile = RatingFiles.FindRatings(dataPath!)
-                ?? throw new FileNotFoundException($"No ratings file ({string.Join(", ", RatingFiles.RatingsFileNames)} or one .inter file) in {dataPath}.");
+                ?? throw new FileNotFoundException($"No ratings file ({string.Join(", ", RatingFiles.RatingsFileNames)}, or one .inter, .json or .jsonl file) in {dataPath}.");
             var tokens = new IdTokens();
             List<Rating> ratings;
             try

@@ -59,7 +59,7 @@ public static class RatingFiles
     /// <summary>The file names <see cref="FindRatings"/> looks for in a data set's folder, in order.</summary>
     public static readonly string[] RatingsFileNames = ["u.data", "ratings.dat", "ratings.csv", "ratings.tsv", "ratings.txt"];
 
-    /// <summary>The ratings file of a data set: <paramref name="path"/> itself when it is a file, else the first known name in it (or its only <c>.inter</c> file).</summary>
+    /// <summary>The ratings file of a data set: <paramref name="path"/> itself when it is a file, else the first known name in it (or its only <c>.inter</c>, <c>.json</c> or <c>.jsonl</c> file).</summary>
     public static string? FindRatings(string path)
     {
         if (File.Exists(path))
@@ -80,8 +80,16 @@ public static class RatingFiles
             }
         }
 
-        var inter = Directory.GetFiles(path, "*.inter");
-        return inter.Length == 1 ? inter[0] : null;
+        // Else the folder's only file of interactions: RecBole's .inter, or reviews as JSON lines.
+        foreach (var pattern in (string[])["*.inter", "*.json", "*.jsonl"])
+        {
+            if (Directory.GetFiles(path, pattern) is [var only])
+            {
+                return only;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

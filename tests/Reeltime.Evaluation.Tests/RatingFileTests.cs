@@ -108,6 +108,10 @@ public sealed class RatingFileTests : IDisposable
         Assert.Equal(("mh_-eMZ6K5RLWhZyISBhwA", "XQfwVwDr-v0ZS3_CbbE5Xw", 3), (tokens.Format(visit.User), tokens.Format(visit.Item), visit.Value));
         Assert.Equal(new DateTimeOffset(2018, 7, 7, 22, 9, 11, TimeSpan.Zero).ToUnixTimeSeconds(), visit.Time);
 
+        var folder = Directory.CreateDirectory(Path.Combine(_directory, "beauty")).FullName;
+        File.Copy(amazon, Path.Combine(folder, "Beauty_5.json"));
+        Assert.Equal(Path.Combine(folder, "Beauty_5.json"), RatingFiles.FindRatings(folder));
+
         var broken = Write("broken.json", "{\"user_id\": \"u\", \"business_id\": \"b\", \"stars\": 4, \"date\": \"2018-07-07\"}\n{\"user_id\": \"u\", \"business_id\": \"b\", \"stars\": \"four\"\n");
         Assert.Equal("broken.json line 2: expected one JSON object a line.", Assert.Throws<InvalidDataException>(() => RatingFiles.Read(broken)).Message);
     }
