@@ -64,17 +64,7 @@ public static class Clips
     /// <summary>The picture's mean brightness and colourfulness (ffmpeg's signalstats YAVG and SATAVG, 8-bit scale) over its first second.</summary>
     public static async Task<(double Brightness, double Saturation)> PictureStatsAsync(string path)
     {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in (string[])[.. Quiet, "-t", "1", "-i", path, "-vf", "format=yuv420p,signalstats,metadata=print:file=-", "-f", "null", "-"])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, await errors);
+        var output = await RunFfmpegAsync("-t", "1", "-i", path, "-vf", "format=yuv420p,signalstats,metadata=print:file=-", "-f", "null", "-");
         static double Mean(string text, string key) => text.Split('\n')
             .Where(l => l.StartsWith(key, StringComparison.Ordinal))
             .Select(l => double.Parse(l.AsSpan(key.Length), System.Globalization.CultureInfo.InvariantCulture))
@@ -95,8 +85,8 @@ public static class Clips
     public static Task<string> BenchAsync(string size, double seconds, bool hevc) => MakeAsync(hevc ? "bench-hevc.mp4" : "bench.mp4", Video(size, 30, seconds), Tone(seconds),
         hevc ? ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-c:a", "aac"] : ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac"]);
 
-    /// <summary>Runs ffmpeg (for tests: no limits) and fails the test with its error output if it fails.</summary>
-    public static async Task RunFfmpegAsync(params string[] arguments)
+    /// <summary>Runs ffmpeg (for tests: no limits) and returns what it printed; fails the test with its error output if it fails.</summary>
+    public static async Task<string> RunFfmpegAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in Quiet.Concat(arguments))
@@ -106,12 +96,14 @@ public static class Clips
 
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"ffmpeg {string.Join(' ', arguments)} failed: {await errors}");
         }
+
+        return output;
     }
 
     private static string[] Video(string size, int rate, double seconds) =>
