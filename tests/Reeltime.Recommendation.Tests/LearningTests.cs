@@ -171,6 +171,13 @@ public sealed class LearningTests
         Assert.Empty(interests.Hashtags);
         Assert.Empty(interests.Creators);
         Assert.Single(interests.NotInterestedCreators);
+
+        // Taken back: the hashtag's videos may be served again; the creator stays refused.
+        world.Apply([new WatchEvent(WatchEventType.NotInterestedWithdrawn, 1, 0, 0, 500 + 3, 0, 0, t, t, FeedSurface.Unknown)]);
+        Assert.Empty(world.Engine.Interests(1).NotInterestedHashtags);
+        var again = world.Engine.Recommend(new RecommendationRequest(1, 200));
+        Assert.Contains(again, r => world.TopicOf[r.VideoId] == 3);
+        Assert.DoesNotContain(again, r => world.CreatorOf[r.VideoId] == creator);
     }
 
     [Fact]

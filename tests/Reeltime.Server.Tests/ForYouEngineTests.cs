@@ -149,6 +149,54 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
     }
 
     [Fact]
+    public async Task A_not_interested_can_be_taken_back_by_its_viewer_alone_and_the_videos_return()
+    {
+        var tag = "undo" + Guid.NewGuid().ToString("N")[..6];
+        var maker = await server.NewUserAsync("umaker");
+        for (var j = 0; j < 12; j++)
+        {
+            await server.Services.PostReadyVideoAsync(maker, $"clip {j} #{tag}");
+        }
+
+        var viewer = await server.NewUserAsync("relent");
+        var stranger = await server.NewUserAsync("meddle");
+        var video = await server.Services.PostReadyVideoAsync(maker, $"the one #{tag}");
+        Assert.Equal(HttpStatusCode.NoContent, (await viewer.Client.PostAsJsonAsync("/api/feedback/not-interested", new { videoId = video, scope = "creator" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await viewer.Client.PostAsJsonAsync("/api/feedback/not-interested", new { videoId = video, scope = "hashtag" })).StatusCode);
+        Assert.DoesNotContain(await PageAsync(viewer.Client, 50, allowShort: true), i => i.AuthorId == maker.Id || i.Hashtags.Contains(tag));
+
+        // Only the viewer who said it can take it back; a stranger's attempt finds nothing and changes nothing.
+        await (await stranger.Client.DeleteAsync($"/api/me/not-interested/creators/{maker.Username}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await stranger.Client.DeleteAsync($"/api/me/not-interested/hashtags/{tag}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Visitor().DeleteAsync($"/api/me/not-interested/hashtags/{tag}")).StatusCode);
+        var interests = await viewer.Client.GetJsonAsync("/api/me/interests");
+        Assert.Contains(interests.GetProperty("notInterestedCreators").EnumerateArray(), c => c.GetProperty("name").GetString() == maker.Username);
+        Assert.Contains(interests.GetProperty("notInterestedHashtags").EnumerateArray(), h => h.GetProperty("name").GetString() == tag);
+
+        // Taking back the creator alone is not enough while the hashtag, which every one of their videos has, stays refused.
+        Assert.Equal(HttpStatusCode.NoContent, (await viewer.Client.DeleteAsync($"/api/me/not-interested/creators/{maker.Username.ToUpperInvariant()}")).StatusCode);
+        await (await viewer.Client.DeleteAsync($"/api/me/not-interested/creators/{maker.Username}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.DoesNotContain(await PageAsync(viewer.Client, 50, allowShort: true), i => i.AuthorId == maker.Id);
+        Assert.Equal(HttpStatusCode.NoContent, (await viewer.Client.DeleteAsync($"/api/me/not-interested/hashtags/%23{tag.ToUpperInvariant()}")).StatusCode);
+
+        interests = await viewer.Client.GetJsonAsync("/api/me/interests");
+        Assert.Equal(0, interests.GetProperty("notInterestedCreators").GetArrayLength());
+        Assert.Equal(0, interests.GetProperty("notInterestedHashtags").GetArrayLength());
+        var back = false;
+        for (var page = 0; page < 20 && !back; page++)
+        {
+            var items = await PageAsync(viewer.Client, 50, allowShort: true);
+            back = items.Any(i => i.AuthorId == maker.Id && i.Hashtags.Contains(tag));
+            if (items.Count == 0)
+            {
+                break;
+            }
+        }
+
+        Assert.True(back, "the creator's videos did not come back after both refusals were taken back");
+    }
+
+    [Fact]
     public async Task Not_interested_refuses_bad_input_and_videos_the_caller_cannot_see()
     {
         var owner = await server.NewUserAsync("hider");

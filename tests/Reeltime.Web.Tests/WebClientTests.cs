@@ -225,6 +225,31 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Not_interested_in_a_creator_from_the_feed_can_be_taken_back_in_settings()
+    {
+        var catalogue = await site.CatalogueAsync();
+        var page = await site.NewPageAsync();
+        await SignUpAsync(page, "relent");
+        await page.GotoAsync($"/video/{catalogue.Videos[0]}");
+        var playing = page.Locator("article.playing");
+        await playing.GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = $"This creator (@{catalogue.CreatorName})" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".toast").Last).ToContainTextAsync("Undo in Settings");
+
+        await page.GotoAsync("/settings");
+        var undo = page.GetByRole(AriaRole.Button, new() { Name = $"Show again @{catalogue.CreatorName}" });
+        await Assertions.Expect(undo).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await undo.ClickAsync();
+        await Assertions.Expect(undo).ToHaveCountAsync(0);
+
+        // Taken back on the server, not only on the page: it stays gone after a reload.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator(".interests h3").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var refused = page.Locator(".interests > div").Filter(new() { Has = page.Locator("h3", new() { HasText = "Not interested" }) });
+        await Assertions.Expect(refused).ToContainTextAsync("Nothing yet.");
+    }
+
+    [Fact]
     public async Task The_main_pages_render_at_phone_and_desktop_sizes_and_the_first_video_plays_quickly()
     {
         var started = DateTime.UtcNow.AddSeconds(-1);

@@ -186,7 +186,7 @@ class Slide {
         this.feed.hide(scope === "creator" ? (s) => s.item.video.author.id === v.author.id
           : scope === "hashtag" ? (s) => s.item.video.hashtags.includes(hashtag!)
           : (s) => s.item.video.id === v.id);
-        toast(scope === "creator" ? `You will see less from @${v.author.username}` : scope === "hashtag" ? `You will see less of #${hashtag}` : "You will see fewer videos like this");
+        toast(scope === "creator" ? `No more videos from @${v.author.username} in For You. Undo in Settings.` : scope === "hashtag" ? `No more #${hashtag} in For You. Undo in Settings.` : "You will see fewer videos like this");
       } catch (e) { toast((e as Error).message); }
     };
     const item = (label: string, onClick: () => void) => {

@@ -341,23 +341,25 @@ export async function settingsPage(): Promise<HTMLElement> {
   const renderInterests = async () => {
     clear(interestsBox);
     const i = await get<Interests>("/api/me/interests");
-    const list = (title: string, items: { name: string }[], remove: ((name: string) => string) | null, prefix: string) => {
+    // Each chip carries the path that deletes it: a learned interest, or a "not interested" taken back.
+    const list = (title: string, items: { label: string; remove: string; action: string }[]) => {
       const ul = h("ul", { class: "chips" });
       for (const it of items) {
-        const li = h("li", { class: "chip" }, `${prefix}${it.name}`);
-        if (remove) {
-          const b = h("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${prefix}${it.name}` }, "×");
-          b.addEventListener("click", async () => { try { await del(remove(it.name)); li.remove(); } catch (e) { toast((e as Error).message); } });
-          li.append(b);
-        }
+        const li = h("li", { class: "chip" }, it.label);
+        const b = h("button", { type: "button", class: "chip-remove", "aria-label": `${it.action} ${it.label}` }, "×");
+        b.addEventListener("click", async () => { try { await del(it.remove); li.remove(); } catch (e) { toast((e as Error).message); } });
+        li.append(b);
         ul.append(li);
       }
       return h("div", {}, h("h3", {}, title), items.length ? ul : h("p", { class: "muted" }, "Nothing yet."));
     };
     interestsBox.append(
-      list("Hashtags", i.hashtags, (n) => `/api/me/interests/hashtags/${q(n)}`, "#"),
-      list("Creators", i.creators, (n) => `/api/me/interests/creators/${q(n)}`, "@"),
-      list("Not interested", [...i.notInterestedHashtags.map((x) => ({ name: `#${x.name}` })), ...i.notInterestedCreators.map((x) => ({ name: `@${x.name}` }))], null, ""),
+      list("Hashtags", i.hashtags.map((x) => ({ label: `#${x.name}`, remove: `/api/me/interests/hashtags/${q(x.name)}`, action: "Remove" }))),
+      list("Creators", i.creators.map((x) => ({ label: `@${x.name}`, remove: `/api/me/interests/creators/${q(x.name)}`, action: "Remove" }))),
+      list("Not interested", [
+        ...i.notInterestedHashtags.map((x) => ({ label: `#${x.name}`, remove: `/api/me/not-interested/hashtags/${q(x.name)}`, action: "Show again" })),
+        ...i.notInterestedCreators.map((x) => ({ label: `@${x.name}`, remove: `/api/me/not-interested/creators/${q(x.name)}`, action: "Show again" })),
+      ]),
       h("p", { class: "muted" }, `Learned from ${i.recentWatches} recent views.`));
   };
   void renderInterests().catch((e) => toast((e as Error).message));
@@ -374,7 +376,7 @@ export async function settingsPage(): Promise<HTMLElement> {
       h("label", { class: "switch" }, personal, h("span", {}, "Personalise my For You feed")),
       h("p", { class: "muted" }, "When off, For You shows popular and recent videos, the same for everyone."),
       reset),
-    h("section", { class: "card" }, h("h2", {}, "Your interests"), h("p", { class: "muted" }, "What the feed believes you like. Remove anything you disagree with."), interestsBox),
+    h("section", { class: "card" }, h("h2", {}, "Your interests"), h("p", { class: "muted" }, "What the feed believes you like, and what you asked not to see. Remove anything you disagree with."), interestsBox),
     h("section", { class: "card" }, h("h2", {}, "Account"), h("p", {}, `Signed in as @${me.username}`),
       h("p", { class: "muted" }, "Your data, its export and erasure will live in the privacy centre."), out));
 }

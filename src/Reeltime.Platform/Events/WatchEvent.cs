@@ -47,6 +47,11 @@ public enum WatchEventType : byte
     InterestsReset = 40,
     /// <summary>The viewer stopped following a creator (creator id in <see cref="WatchEvent.CreatorId"/>), or a block ended the follow.</summary>
     Unfollow = 41,
+    /// <summary>
+    /// The viewer took back a "not interested" in a creator (<see cref="WatchEvent.CreatorId"/>) or, when the
+    /// creator id is 0, in a hashtag (its id in <see cref="WatchEvent.SessionId"/>): its videos may be served again.
+    /// </summary>
+    NotInterestedWithdrawn = 42,
 }
 
 /// <summary>Where in the product the event happened.</summary>

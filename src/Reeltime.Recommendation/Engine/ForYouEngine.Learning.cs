@@ -78,6 +78,13 @@ public sealed partial class ForYouEngine
                 }
 
                 return;
+            case WatchEventType.NotInterestedWithdrawn:
+                if (e.UserId != 0 && _profiles.TryGetValue(e.UserId, out var relenting))
+                {
+                    ShowSubjectAgain(relenting, e.CreatorId, e.SessionId);
+                }
+
+                return;
             case WatchEventType.Follow:
                 if (e.UserId != 0 && _catalog.TryGetCreator(e.CreatorId, out var followed))
                 {
@@ -679,6 +686,23 @@ public sealed partial class ForYouEngine
             }
 
             ProjectOut(profile, userRow, _hashtags, _hashtags.Find(hashtagId));
+        }
+    }
+
+    // Only the refusal is taken back: what was forgotten when it was made (the learned interest and its
+    // direction in the viewer's vectors) stays forgotten, and is learned again from what the viewer watches.
+    private void ShowSubjectAgain(UserProfile profile, long creatorId, long hashtagId)
+    {
+        if (creatorId != 0)
+        {
+            if (_catalog.TryGetCreator(creatorId, out var creator))
+            {
+                profile.ShowCreator(creator);
+            }
+        }
+        else if (hashtagId != 0 && _catalog.TryGetHashtag(hashtagId, out var hashtag))
+        {
+            profile.ShowHashtag(hashtag);
         }
     }
 

@@ -174,6 +174,10 @@ internal sealed class UserProfile(long userId, int dim)
 
     public void HideHashtag(int hashtag) => (_hiddenHashtags ??= []).Add(hashtag);
 
+    public void ShowCreator(int creator) => _hiddenCreators?.Remove(creator);
+
+    public void ShowHashtag(int hashtag) => _hiddenHashtags?.Remove(hashtag);
+
     public void Follow(int creator) => (_followed ??= []).Add(creator);
 
     public void Unfollow(int creator) => _followed?.Remove(creator);

@@ -137,6 +137,35 @@ public sealed class ViewerControls(ForYouEngineHost host, IEventLog log, VideoLi
         return Done.Value;
     }
 
+    /// <summary>Takes back a "not interested" in a hashtag: its videos may be served again from the next page on.</summary>
+    public async Task<Outcome<Done>> WithdrawNotInterestedInHashtagAsync(long userId, string name, CancellationToken cancellationToken)
+    {
+        var tag = name.TrimStart('#').ToLowerInvariant();
+        var interests = await InterestsAsync(userId, cancellationToken);
+        if (interests.NotInterestedHashtags.FirstOrDefault(h => h.Name == tag) is not { } refused)
+        {
+            return Failure.NotFound($"A \"not interested\" in #{tag}");
+        }
+
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await AppendAndWaitAsync(new WatchEvent(WatchEventType.NotInterestedWithdrawn, userId, 0, 0, refused.Id, 0, 0, now, now, FeedSurface.Unknown), cancellationToken);
+        return Done.Value;
+    }
+
+    /// <summary>Takes back a "not interested" in a creator: their videos may be served again from the next page on.</summary>
+    public async Task<Outcome<Done>> WithdrawNotInterestedInCreatorAsync(long userId, string username, CancellationToken cancellationToken)
+    {
+        var interests = await InterestsAsync(userId, cancellationToken);
+        if (interests.NotInterestedCreators.FirstOrDefault(c => string.Equals(c.Name, username, StringComparison.OrdinalIgnoreCase)) is not { } refused)
+        {
+            return Failure.NotFound($"A \"not interested\" in @{username}");
+        }
+
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await AppendAndWaitAsync(new WatchEvent(WatchEventType.NotInterestedWithdrawn, userId, 0, refused.Id, 0, 0, 0, now, now, FeedSurface.Unknown), cancellationToken);
+        return Done.Value;
+    }
+
     private async Task<long?> HashtagIdAsync(string name, CancellationToken cancellationToken)
     {
         var engine = await host.EngineAsync(cancellationToken);

@@ -23,6 +23,8 @@ internal static class MeApi
         api.MapDelete("/interests", ResetInterestsAsync).WithName("ResetInterests").WithSummary("Forgets everything the For You engine learned about the caller.");
         api.MapDelete("/interests/hashtags/{name}", RemoveHashtagAsync).WithName("RemoveHashtagInterest").WithSummary("Deletes one learned interest in a hashtag.");
         api.MapDelete("/interests/creators/{username}", RemoveCreatorAsync).WithName("RemoveCreatorInterest").WithSummary("Deletes one learned interest in a creator.");
+        api.MapDelete("/not-interested/hashtags/{name}", WithdrawHashtagAsync).WithName("WithdrawNotInterestedInHashtag").WithSummary("Takes back a \"not interested\" in a hashtag; its videos may appear in For You again.");
+        api.MapDelete("/not-interested/creators/{username}", WithdrawCreatorAsync).WithName("WithdrawNotInterestedInCreator").WithSummary("Takes back a \"not interested\" in a creator; their videos may appear in For You again.");
         api.MapGet("/follow-requests", FollowRequestsAsync).WithName("GetFollowRequests").WithSummary("Pending requests to follow the caller.");
         return app;
     }
@@ -67,6 +69,18 @@ internal static class MeApi
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveCreatorAsync(string username, ClaimsPrincipal user, ViewerControls controls, CancellationToken cancellationToken)
     {
         var outcome = await controls.RemoveCreatorAsync(user.UserId(), username, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome.Failure!);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> WithdrawHashtagAsync(string name, ClaimsPrincipal user, ViewerControls controls, CancellationToken cancellationToken)
+    {
+        var outcome = await controls.WithdrawNotInterestedInHashtagAsync(user.UserId(), name, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome.Failure!);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> WithdrawCreatorAsync(string username, ClaimsPrincipal user, ViewerControls controls, CancellationToken cancellationToken)
+    {
+        var outcome = await controls.WithdrawNotInterestedInCreatorAsync(user.UserId(), username, cancellationToken);
         return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome.Failure!);
     }
 
