@@ -250,6 +250,29 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_feed_that_has_no_more_says_so_after_its_last_video()
+    {
+        var catalogue = await site.CatalogueAsync();
+        var page = await site.NewPageAsync();
+        var name = await SignUpAsync(page, "ender", "/@" + catalogue.CreatorName);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Following", Exact = true })).ToBeVisibleAsync();
+        await page.GotoAsync("/following");
+        await Assertions.Expect(page.Locator("article.playing")).ToBeVisibleAsync();
+        var end = page.Locator(".end-of-feed");
+        const string endInView = "() => { const e = document.querySelector('.end-of-feed'); return !!e && Math.abs(e.getBoundingClientRect().top) < 2; }";
+        for (var swipe = 0; swipe < 40 && !await page.EvaluateAsync<bool>(endInView); swipe++)
+        {
+            await page.Keyboard.PressAsync("ArrowDown");
+            await page.WaitForTimeoutAsync(300);
+        }
+
+        await Assertions.Expect(end).ToBeInViewportAsync();
+        await Assertions.Expect(end).ToContainTextAsync("every video from the accounts you follow");
+        output.WriteLine($"{name} reached the end of Following after {await page.Locator(".feed article").CountAsync()} videos");
+    }
+
+    [Fact]
     public async Task The_main_pages_render_at_phone_and_desktop_sizes_and_the_first_video_plays_quickly()
     {
         var started = DateTime.UtcNow.AddSeconds(-1);

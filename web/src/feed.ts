@@ -269,8 +269,13 @@ export class Feed {
   private wheelLock = 0;
   private touchStart: { x: number; y: number; top: number } | null = null;
   private pages = 0;
+  private endCard: HTMLElement | null = null;
 
-  constructor(private readonly source: Source, readonly surface: Surface, private readonly emptyText: string) {
+  /**
+   * @param emptyText what an empty feed says.
+   * @param endText what the card after the last video says, once the server has no more.
+   */
+  constructor(private readonly source: Source, readonly surface: Surface, private readonly emptyText: string, private readonly endText?: string) {
     this.el = h("div", { class: "feed", role: "feed", "aria-busy": "true", "aria-label": "Videos" });
     this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), { root: this.el, threshold: [0, 0.5, 0.75] });
     this.el.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
@@ -306,6 +311,11 @@ export class Feed {
           this.observer.observe(slide.el);
         }
         if (this.slides.length === 0) this.el.append(h("div", { class: "empty-feed" }, h("p", {}, this.emptyText)));
+        else if (this.done && this.endText && !this.endCard) {
+          this.endCard = h("div", { class: "empty-feed end-of-feed", role: "status" }, h("p", {}, this.endText));
+          this.el.append(this.endCard);
+          this.observer.observe(this.endCard);
+        }
         if (this.active < 0 && this.slides.length) this.activate(0);
         // Slides that arrived within reach of the current one (after a page of one video) fetch now.
         else if (added > 0) this.preload();
@@ -324,6 +334,10 @@ export class Feed {
 
   private onIntersect(entries: IntersectionObserverEntry[]): void {
     for (const entry of entries) {
+      if (entry.target === this.endCard) {
+        if (entry.intersectionRatio >= 0.75) this.slides[this.active]?.pause();
+        continue;
+      }
       const slide = this.slides.find((s) => s.el === entry.target);
       if (!slide) continue;
       if (entry.intersectionRatio >= 0.5) slide.tracker.impression();
@@ -353,6 +367,11 @@ export class Feed {
 
   /** Moves to the next (1) or previous (-1) video. */
   step(delta: number): void {
+    if (delta > 0 && this.endCard && this.active === this.slides.length - 1) {
+      this.endCard.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "start" });
+      this.slides[this.active]?.pause();
+      return;
+    }
     const target = this.slides[Math.max(0, Math.min(this.slides.length - 1, this.active + delta))];
     if (!target) return;
     target.el.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "start" });

@@ -26,15 +26,18 @@ function feedPage(feed: Feed, header: HTMLElement | null): HTMLElement {
   return h("section", { class: "feed-page" }, header, feed.el);
 }
 
+// The engine does not repeat what a viewer has seen lately, so a small server's For You comes to an end.
+const CAUGHT_UP = "You're all caught up: you have seen every video here lately. New uploads will appear here.";
+
 export function forYouPage(): HTMLElement {
-  const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8${cursorPart(c)}`), "for-you", "No videos yet. Upload the first one!");
+  const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8${cursorPart(c)}`), "for-you", "Nothing new to show yet. New uploads will appear here, or upload one yourself.", CAUGHT_UP);
   return feedPage(feed, tabs("for-you"));
 }
 
 export function followingPage(): HTMLElement {
   if (!currentUser()) return signInPrompt("Sign in to see videos from accounts you follow.");
   const feed = new Feed(async (c) => asItems(await get<Page<Video>>(`/api/feed/following?count=8${cursorPart(c)}`)), "following",
-    "Follow creators to see their videos here.");
+    "Follow creators to see their videos here.", "That is every video from the accounts you follow.");
   return feedPage(feed, tabs("following"));
 }
 
@@ -49,7 +52,7 @@ export function videoPage(params: Record<string, string>): HTMLElement {
       return { items: [{ video, reasons: [] }], nextCursor: "start" };
     }
     return get<Page<FeedItem>>(`/api/feed/for-you?count=8${c && c !== "start" ? `&cursor=${q(c)}` : ""}`);
-  }, "for-you", "This video is not available.");
+  }, "for-you", "This video is not available.", CAUGHT_UP);
   return feedPage(feed, null);
 }
 
