@@ -148,6 +148,12 @@ internal static class EvalCommand
             {
                 AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]the engine blends its sources without {left.Name}: {left.Reason}.[/]");
             }
+
+            var validUsers = set.Users(Stage.Valid).Length;
+            if (plan.BlendUsers(plan.Sources.Length, availableBytes) is { } blendUsers && blendUsers.Length < validUsers)
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]the engine learns its blend's weights on {blendUsers.Length:N0} of the {validUsers:N0} valid users, drawn at random: the scores of all of them would not fit in memory.[/]");
+            }
         }
 
         foreach (var model in models.Where(SearchCost.CubicSources.Contains))

@@ -245,6 +245,32 @@ public class LearningTests
     }
 
     [Fact]
+    public void Without_memory_for_every_valid_users_scores_the_blend_learns_its_weights_on_a_fixed_sample_of_them()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
+        var valid = set.Users(Stage.Valid);
+        var sources = ModelSelection.EngineSources.Length;
+
+        // Room for every source's matrices, not for the scores of every valid user.
+        var memory = Math.Max(ModelSelection.ItemByItemBytes(set.ItemCount), InfiniteAutoencoderScorer.FitBytes(set.UserIds.Length, set.ItemCount));
+        var fit = (int)(memory / 3 / ModelSelection.BlendBytesPerUser(sources, set.ItemCount));
+        Assert.InRange(fit, 10, valid.Length / 2);
+        var tight = new ModelSelection(set, memoryBytes: memory);
+        Assert.Empty(tight.LeftOutSources);
+
+        var sample = tight.BlendUsers(sources, memory);
+        Assert.Equal(fit, sample.Length);
+        Assert.Equal(sample, new ModelSelection(set).BlendUsers(sources, memory));
+        Assert.Equal(sample.Order(), sample);
+        Assert.Subset(valid.ToHashSet(), sample.ToHashSet());
+        Assert.Equal(valid, new ModelSelection(set).BlendUsers(sources));
+
+        var engine = tight.Tune("engine");
+        Assert.StartsWith($"weights learned on {sample.Length} of the {valid.Length} valid users", engine.Settings, StringComparison.Ordinal);
+        Assert.True(engine.Valid["ndcg@10"] > tight.Tune("pop").Valid["ndcg@10"], $"engine {engine.Valid["ndcg@10"]:F4}");
+    }
+
+    [Fact]
     public void Without_memory_for_item_by_item_matrices_the_engine_still_blends_the_sources_that_fit()
     {
         var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
