@@ -178,7 +178,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
             "itemknn" => Search(
                 [new("neighbours", [50, 100, 200, 400, 800], 1), new("shrink", [0, 10, 50])],
                 p => new ItemKnnScorer((int)p[0], (float)p[1])),
-            "bpr" => BprRegularisation.Select(r => EarlyStopped(new BprScorer(Regularisation: r))).MaxBy(t => t.Item3[Objective]),
+            "bpr" => BprRegularisation.Select(r => EarlyStopped(new BprScorer(Regularisation: r), budget / BprRegularisation.Length)).MaxBy(t => t.Item3[Objective]),
             "ease" => Search(
                 [new("lambda", [10, 25, 50, 100, 200, 400, 800, 1600, 3200], 4), new("emphasis", [0, 0.05, 0.1, 0.2, 0.4, 0.8]), new("userWeightExponent", [0, 0.25])],
                 p => new EaseScorer(p[0], p[1], p[2]),
@@ -246,11 +246,13 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
 
     /// <summary>
     /// Coordinate search: each axis in turn, every value with the others held, until a pass changes nothing, or
-    /// until <paramref name="maxFits"/> settings have been fitted (the best so far is kept, and the settings say so).
+    /// until <paramref name="maxFits"/> settings have been fitted or the search's time is up (the best so far is
+    /// kept, and the settings say so). Only data sets far larger than MovieLens 1M come near the time.
     /// </summary>
     private (IItemScorer, string, Dictionary<string, double>, Func<IItemScorer>?) Search(Axis[] axes, Func<double[], IItemScorer> make, int maxFits = int.MaxValue)
     {
         var seen = new Dictionary<string, double>(StringComparer.Ordinal);
+        var clock = Stopwatch.StartNew();
         var fits = 0;
         var cut = false;
         var position = axes.Select(a => a.Start).ToArray();
@@ -266,7 +268,7 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
                 return known;
             }
 
-            if (fits == maxFits)
+            if (fits == maxFits || (fits > 0 && clock.Elapsed >= budget))
             {
                 cut = true;
                 return double.NegativeInfinity;
@@ -312,19 +314,24 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         }
 
         var chosen = position.Select((v, a) => axes[a].Values[v]).ToArray();
-        var settings = Describe(axes, position) + (cut ? string.Create(CultureInfo.InvariantCulture, $" (search stopped after {fits} fits: {Duration(budget.TotalSeconds)} allowed)") : "");
+        var settings = Describe(axes, position) + (cut ? string.Create(CultureInfo.InvariantCulture, $" (search stopped after {fits} fit{(fits == 1 ? "" : "s")}: {Duration(budget.TotalSeconds)} allowed)") : "");
         return (best!, settings, bestMetrics!, () => make(chosen));
     }
 
-    /// <summary>BPR: train ten epochs at a time, keep the best on valid, stop after three checks without gain.</summary>
-    private (IItemScorer, string, Dictionary<string, double>, Func<IItemScorer>?) EarlyStopped(BprScorer bpr)
+    /// <summary>
+    /// BPR: train ten epochs at a time, keep the best on valid, stop after three checks without gain or when
+    /// <paramref name="allowed"/> is up (on MovieLens 10M's size ten epochs and a check take about two minutes).
+    /// </summary>
+    private (IItemScorer, string, Dictionary<string, double>, Func<IItemScorer>?) EarlyStopped(BprScorer bpr, TimeSpan allowed)
     {
+        var clock = Stopwatch.StartNew();
         bpr.Start(set.Train);
         var best = bpr.Snapshot();
         Dictionary<string, double>? bestMetrics = null;
         var bestValue = double.NegativeInfinity;
         var stale = 0;
-        while (bpr.EpochsTrained < 400 && stale < 3)
+        var timedOut = false;
+        while (bpr.EpochsTrained < 400 && stale < 3 && !(timedOut = bestMetrics is not null && clock.Elapsed >= allowed))
         {
             bpr.Train(10);
             var metrics = Evaluator.Evaluate(bpr, set, Stage.Valid);
@@ -343,7 +350,8 @@ public sealed class ModelSelection(EvaluationSet set, Action<string>? report = n
         var epochs = bpr.EpochsTrained;
         return (
             bpr,
-            string.Create(CultureInfo.InvariantCulture, $"factors={bpr.Factors}, regularisation={bpr.Regularisation}, epochs={epochs}"),
+            string.Create(CultureInfo.InvariantCulture, $"factors={bpr.Factors}, regularisation={bpr.Regularisation}, epochs={epochs}")
+                + (timedOut ? string.Create(CultureInfo.InvariantCulture, $" (stopped at its time: {Duration(allowed.TotalSeconds)} allowed)") : ""),
             bestMetrics!,
             () => bpr with { Epochs = epochs });
     }

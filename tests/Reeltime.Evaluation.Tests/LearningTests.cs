@@ -319,6 +319,24 @@ public class LearningTests
     }
 
     [Fact]
+    public void Every_search_stops_when_its_time_is_up_and_keeps_the_best_setting_so_far()
+    {
+        var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
+        var hurried = new ModelSelection(set, sourceBudget: TimeSpan.FromMilliseconds(1), inverseRate: 1e12);
+        var unhurried = new ModelSelection(set);
+
+        var knn = hurried.Tune("itemknn");
+        Assert.EndsWith("(search stopped after 1 fit: 0 s allowed)", knn.Settings, StringComparison.Ordinal);
+        Assert.DoesNotContain("stopped", unhurried.Tune("itemknn").Settings, StringComparison.Ordinal);
+        Assert.True(knn.Valid["ndcg@10"] > hurried.Tune("pop").Valid["ndcg@10"]);
+
+        // BPR checks valid every ten epochs: one check per regularisation, then its time is up.
+        var bpr = hurried.Tune("bpr");
+        Assert.Contains("epochs=10 (stopped at its time", bpr.Settings, StringComparison.Ordinal);
+        Assert.DoesNotContain("stopped", unhurried.Tune("bpr").Settings, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_learned_blend_is_at_least_as_good_on_valid_as_its_best_source_and_the_report_has_the_protocol_keys()
     {
         var set = new EvaluationSet("clustered", Protocol.General, Split.Make(Clustered(4), Protocol.General, 2020));
