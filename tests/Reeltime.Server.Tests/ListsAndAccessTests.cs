@@ -68,6 +68,8 @@ public sealed class ListsAndAccessTests(ReeltimeServer server) : IClassFixture<R
         { "DELETE", "/api/me/interests" },
         { "DELETE", "/api/me/interests/hashtags/cats" },
         { "DELETE", "/api/me/interests/creators/someone" },
+        { "DELETE", "/api/me/not-interested/hashtags/cats" },
+        { "DELETE", "/api/me/not-interested/creators/someone" },
         { "POST", "/api/feedback/not-interested" },
         { "POST", "/api/uploads" },
         { "PATCH", "/api/uploads/0123456789abcdef0123456789abcdef" },
