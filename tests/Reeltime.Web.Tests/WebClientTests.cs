@@ -269,6 +269,12 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
 
         await Assertions.Expect(end).ToBeInViewportAsync();
         await Assertions.Expect(end).ToContainTextAsync("every video from the accounts you follow");
+
+        // Back up from the card: the last video, not the one before it, and it plays again.
+        await page.Keyboard.PressAsync("ArrowUp");
+        var last = page.Locator(".feed article").Last;
+        await Assertions.Expect(last).ToBeInViewportAsync(new() { Ratio = 0.9f });
+        await Assertions.Expect(last).ToHaveClassAsync(new Regex("\\bplaying\\b"));
         output.WriteLine($"{name} reached the end of Following after {await page.Locator(".feed article").CountAsync()} videos");
     }
 

@@ -270,6 +270,8 @@ export class Feed {
   private touchStart: { x: number; y: number; top: number } | null = null;
   private pages = 0;
   private endCard: HTMLElement | null = null;
+  // Whether the end card, not the active slide, is on screen (the active slide stays the last video).
+  private atEnd = false;
 
   /**
    * @param emptyText what an empty feed says.
@@ -335,7 +337,7 @@ export class Feed {
   private onIntersect(entries: IntersectionObserverEntry[]): void {
     for (const entry of entries) {
       if (entry.target === this.endCard) {
-        if (entry.intersectionRatio >= 0.75) this.slides[this.active]?.pause();
+        if (entry.intersectionRatio >= 0.75) this.reachEnd();
         continue;
       }
       const slide = this.slides.find((s) => s.el === entry.target);
@@ -346,7 +348,9 @@ export class Feed {
   }
 
   private activate(index: number): void {
-    if (index === this.active || index < 0) return;
+    if (index < 0) return;
+    if (index === this.active) { this.leaveEnd(); return; }
+    this.atEnd = false;
     const previous = this.slides[this.active];
     if (previous) { previous.pause(); previous.tracker.leave(); }
     this.active = index;
@@ -355,6 +359,22 @@ export class Feed {
     current.tracker.impression();
     void current.play();
     if (index >= this.slides.length - 3) void this.more();
+  }
+
+  /** The end card came into view: the last video stops, as if the viewer had swiped to another. */
+  private reachEnd(): void {
+    if (this.atEnd) return;
+    this.atEnd = true;
+    const last = this.slides[this.active];
+    if (last) { last.pause(); last.tracker.leave(); }
+  }
+
+  /** Back from the end card to the last video, which plays again. */
+  private leaveEnd(): void {
+    if (!this.atEnd) return;
+    this.atEnd = false;
+    const last = this.slides[this.active];
+    if (last) { last.tracker.impression(); void last.play(); }
   }
 
   /** Sources for the previous video, the current one and the next two; the others give theirs back. */
@@ -367,9 +387,14 @@ export class Feed {
 
   /** Moves to the next (1) or previous (-1) video. */
   step(delta: number): void {
-    if (delta > 0 && this.endCard && this.active === this.slides.length - 1) {
+    if (delta > 0 && this.endCard && !this.atEnd && this.active === this.slides.length - 1) {
       this.endCard.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "start" });
-      this.slides[this.active]?.pause();
+      this.reachEnd();
+      return;
+    }
+    if (delta < 0 && this.atEnd) {
+      this.slides[this.active]?.el.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "start" });
+      this.leaveEnd();
       return;
     }
     const target = this.slides[Math.max(0, Math.min(this.slides.length - 1, this.active + delta))];

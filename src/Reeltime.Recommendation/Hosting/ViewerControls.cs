@@ -141,28 +141,27 @@ public sealed class ViewerControls(ForYouEngineHost host, IEventLog log, VideoLi
     public async Task<Outcome<Done>> WithdrawNotInterestedInHashtagAsync(long userId, string name, CancellationToken cancellationToken)
     {
         var tag = name.TrimStart('#').ToLowerInvariant();
-        var interests = await InterestsAsync(userId, cancellationToken);
-        if (interests.NotInterestedHashtags.FirstOrDefault(h => h.Name == tag) is not { } refused)
-        {
-            return Failure.NotFound($"A \"not interested\" in #{tag}");
-        }
-
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await AppendAndWaitAsync(new WatchEvent(WatchEventType.NotInterestedWithdrawn, userId, 0, 0, refused.Id, 0, 0, now, now, FeedSurface.Unknown), cancellationToken);
-        return Done.Value;
+        var refused = (await InterestsAsync(userId, cancellationToken)).NotInterestedHashtags.FirstOrDefault(h => h.Name == tag);
+        return await WithdrawAsync(userId, refused, creatorId: 0, hashtagId: refused?.Id ?? 0, "#" + tag, cancellationToken);
     }
 
     /// <summary>Takes back a "not interested" in a creator: their videos may be served again from the next page on.</summary>
     public async Task<Outcome<Done>> WithdrawNotInterestedInCreatorAsync(long userId, string username, CancellationToken cancellationToken)
     {
-        var interests = await InterestsAsync(userId, cancellationToken);
-        if (interests.NotInterestedCreators.FirstOrDefault(c => string.Equals(c.Name, username, StringComparison.OrdinalIgnoreCase)) is not { } refused)
+        var refused = (await InterestsAsync(userId, cancellationToken)).NotInterestedCreators.FirstOrDefault(c => string.Equals(c.Name, username, StringComparison.OrdinalIgnoreCase));
+        return await WithdrawAsync(userId, refused, creatorId: refused?.Id ?? 0, hashtagId: 0, "@" + username, cancellationToken);
+    }
+
+    // The event carries its subject as NotInterestedInSubject does: a creator id, or a hashtag id in SessionId.
+    private async Task<Outcome<Done>> WithdrawAsync(long userId, InterestView? refused, long creatorId, long hashtagId, string subject, CancellationToken cancellationToken)
+    {
+        if (refused is null)
         {
-            return Failure.NotFound($"A \"not interested\" in @{username}");
+            return Failure.NotFound($"A \"not interested\" in {subject}");
         }
 
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await AppendAndWaitAsync(new WatchEvent(WatchEventType.NotInterestedWithdrawn, userId, 0, refused.Id, 0, 0, 0, now, now, FeedSurface.Unknown), cancellationToken);
+        await AppendAndWaitAsync(new WatchEvent(WatchEventType.NotInterestedWithdrawn, userId, 0, creatorId, hashtagId, 0, 0, now, now, FeedSurface.Unknown), cancellationToken);
         return Done.Value;
     }
 
