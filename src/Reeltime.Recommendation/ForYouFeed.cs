@@ -7,7 +7,7 @@ using Reeltime.Recommendation.Engine;
 namespace Reeltime.Recommendation;
 
 /// <summary>Why an item is in the feed: a code a machine can count and a sentence a person can read.</summary>
-/// <param name="Code">A stable code: "watched-similar", "co-watched", "related", "following", "popular-in-hashtag", "trending", "fresh", "explore", "recent".</param>
+/// <param name="Code">A stable code: "watched-similar", "co-watched", "related", "following", "popular-in-hashtag", "trending", "fresh", "explore", "recent", "watch-again".</param>
 /// <param name="Text">The sentence shown to the viewer.</param>
 /// <param name="Source">The candidate source that proposed it, e.g. "similar", "fresh" (null for the placeholder feed).</param>
 /// <param name="Signals">The top contributing signals and the ranker's predictions.</param>
@@ -20,7 +20,15 @@ public sealed record FeedItem(VideoView Video, IReadOnlyList<FeedReason> Reasons
 public interface IForYouFeed
 {
     /// <summary>The next page for <paramref name="viewerId"/> (0 = a visitor).</summary>
-    Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken);
+    /// <param name="viewerId">The viewer; 0 for a visitor.</param>
+    /// <param name="cursor">Where the previous page ended; null for the first page.</param>
+    /// <param name="count">How many videos.</param>
+    /// <param name="watchAgain">
+    /// The viewer has seen everything and asked to watch again: videos seen before the first page of this
+    /// run may come again (not those skipped last time). Visitors see nothing different: nothing is held back from them.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, bool watchAgain, CancellationToken cancellationToken);
 }
 
 /// <summary>Recent public videos, newest first: the non-personalised feed and the placeholder before the engine.</summary>
@@ -28,7 +36,7 @@ public sealed class RecentVideosFeed(FeedService feeds) : IForYouFeed
 {
     private static readonly FeedReason[] Reasons = [new("recent", "New on Reeltime")];
 
-    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken)
+    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, bool watchAgain, CancellationToken cancellationToken)
     {
         var page = await feeds.RecentAsync(viewerId, cursor, count, cancellationToken);
         return new Page<FeedItem>([.. page.Items.Select(v => new FeedItem(v, Reasons))], page.NextCursor);

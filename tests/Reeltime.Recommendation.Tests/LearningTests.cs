@@ -181,6 +181,56 @@ public sealed class LearningTests
     }
 
     [Fact]
+    public void Watching_again_after_seeing_everything_brings_back_what_was_enjoyed_once_each()
+    {
+        var world = new SyntheticWorld(11, videos: 60, creators: 12);
+        var served = new HashSet<long>();
+        for (var round = 0; round < 40; round++)
+        {
+            var page = world.Session(1, lovedTopic: 2);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            served.UnionWith(page.Select(p => p.VideoId));
+        }
+
+        Assert.Equal(60, served.Count);
+        Assert.Empty(world.Engine.Recommend(new RecommendationRequest(1, 10)));
+
+        // Refused before watching again: a refusal holds here too.
+        var t = world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        world.Apply([new WatchEvent(WatchEventType.NotInterestedInSubject, 1, 8, 1008, 0, 0, 0, t, t, FeedSurface.ForYou)]);
+
+        var since = world.Clock.GetUtcNow();
+        var again = new List<long>();
+        for (var round = 0; round < 20; round++)
+        {
+            world.Clock.Advance(TimeSpan.FromSeconds(5));
+            var page = world.Engine.Recommend(new RecommendationRequest(1, 10, WatchAgainSince: since));
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            Assert.All(page, p => Assert.Equal("watch-again", p.ReasonCode));
+            again.AddRange(page.Select(p => p.VideoId));
+            world.Engine.MarkServed(1, [.. page.Select(p => p.VideoId)]);
+        }
+
+        // Every video of the loved topic (completed before) comes back once, the refused creator's excepted;
+        // none of the skipped ones does.
+        var expected = served.Where(v => world.TopicOf[v] == 2 && world.CreatorOf[v] != 1008).Order().ToArray();
+        Assert.NotEmpty(expected);
+        Assert.Equal(again.Count, again.Distinct().Count());
+        Assert.Equal(expected, again.Order().ToArray());
+
+        // The ordinary feed still keeps to the seen window.
+        Assert.Empty(world.Engine.Recommend(new RecommendationRequest(1, 10)));
+    }
+
+    [Fact]
     public void Following_feeds_the_following_source_and_unfollowing_stops_it()
     {
         var world = new SyntheticWorld(6);

@@ -197,6 +197,66 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
     }
 
     [Fact]
+    public async Task A_viewer_who_has_seen_everything_can_watch_again_what_they_enjoyed()
+    {
+        // A server of its own, so that "everything" is a catalogue this test knows.
+        await using var own = await ReeltimeServer.StartAsync(_ => { });
+        var maker = await own.NewUserAsync("encore");
+        var loved = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            loved.Add(await own.Services.PostReadyVideoAsync(maker, $"loved {i} #encoreyes"));
+            await own.Services.PostReadyVideoAsync(maker, $"meh {i} #encoreno");
+        }
+
+        var viewer = await own.NewUserAsync("rewatcher");
+        for (var page = 0; page < 10; page++)
+        {
+            var items = await PageAsync(viewer.Client, 5, allowShort: true);
+            if (items.Count == 0)
+            {
+                break;
+            }
+
+            await WatchAsync(viewer, items, i => i.Hashtags.Contains("encoreyes"));
+        }
+
+        Assert.Empty(await PageAsync(viewer.Client, 5, allowShort: true));
+        Assert.Equal(HttpStatusCode.NoContent, (await maker.Client.DeleteAsync($"/api/videos/{loved[0]}")).StatusCode);
+
+        // Seen times are kept to the second: a run of watching again starts after the last page was served.
+        await Task.Delay(1100);
+        var again = new List<long>();
+        string? cursor = null;
+        for (var page = 0; page < 10; page++)
+        {
+            var body = await viewer.Client.GetJsonAsync("/api/feed/for-you?count=2&again=true" + (cursor is null ? "" : "&cursor=" + cursor));
+            foreach (var item in body.GetProperty("items").EnumerateArray())
+            {
+                Assert.Equal("watch-again", item.GetProperty("reasons")[0].GetProperty("code").GetString());
+            }
+
+            again.AddRange(body.Ids());
+            cursor = body.GetProperty("nextCursor").GetString();
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        // What was enjoyed comes back once each; what was skipped and what its maker deleted do not.
+        Assert.Equal(loved.Skip(1).Order(), again.Order());
+
+        // Another viewer's "again" is about their own history: nothing of the first viewer's shows through.
+        var stranger = await own.NewUserAsync("newcomer");
+        var fresh = await stranger.Client.GetJsonAsync("/api/feed/for-you?count=5&again=true");
+        Assert.NotEmpty(fresh.Ids());
+        Assert.All(fresh.GetProperty("items").EnumerateArray(), i => Assert.NotEqual("watch-again", i.GetProperty("reasons")[0].GetProperty("code").GetString()));
+        Assert.NotEmpty((await own.Visitor().GetJsonAsync("/api/feed/for-you?count=5&again=true")).Ids());
+        await (await viewer.Client.GetAsync("/api/feed/for-you?again=maybe")).AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Not_interested_refuses_bad_input_and_videos_the_caller_cannot_see()
     {
         var owner = await server.NewUserAsync("hider");

@@ -279,6 +279,39 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_viewer_who_has_seen_everything_is_offered_to_watch_again()
+    {
+        await site.CatalogueAsync();
+        var page = await site.NewPageAsync();
+        var name = await SignUpAsync(page, "encore", "/settings");
+
+        // Everything served (as a long session would), with the viewer's own session.
+        var served = await page.EvaluateAsync<int>("""
+            async () => {
+              let n = 0;
+              for (let i = 0; i < 100; i++) {
+                const body = await (await fetch('/api/feed/for-you?count=50')).json();
+                if (!body.items.length) return n;
+                n += body.items.length;
+              }
+              return -1;
+            }
+            """);
+        Assert.True(served > 0, $"For You never ran out ({served})");
+        await page.WaitForTimeoutAsync(1100); // seen times are kept to the second
+
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator(".empty-feed")).ToContainTextAsync("Nothing new to show right now");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Watch again" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/again$"));
+        var playing = page.Locator("article.playing");
+        await Assertions.Expect(playing).ToBeVisibleAsync();
+        await playing.GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
+        await Assertions.Expect(page.Locator("dialog.why-sheet")).ToContainTextAsync("Seen before");
+        output.WriteLine($"{name} was served {served} videos, then watched again");
+    }
+
+    [Fact]
     public async Task The_main_pages_render_at_phone_and_desktop_sizes_and_the_first_video_plays_quickly()
     {
         var started = DateTime.UtcNow.AddSeconds(-1);

@@ -257,6 +257,11 @@ class Slide {
 }
 
 /** A full-height vertical feed with scroll snapping; the slide most in view plays. */
+/** A link a feed's end or empty card offers. */
+export interface FeedAction { label: string; href: string }
+
+const actionLink = (action?: FeedAction) => (action ? h("a", { class: "button primary", href: action.href }, action.label) : null);
+
 export class Feed {
   readonly el: HTMLElement;
   private readonly slides: Slide[] = [];
@@ -276,8 +281,10 @@ export class Feed {
   /**
    * @param emptyText what an empty feed says.
    * @param endText what the card after the last video says, once the server has no more.
+   * @param endAction a link offered on the end card (and, when given, on the empty card), e.g. to watch again.
    */
-  constructor(private readonly source: Source, readonly surface: Surface, private readonly emptyText: string, private readonly endText?: string) {
+  constructor(private readonly source: Source, readonly surface: Surface, private readonly emptyText: string, private readonly endText?: string,
+    private readonly endAction?: FeedAction, private readonly emptyAction?: FeedAction) {
     this.el = h("div", { class: "feed", role: "feed", "aria-busy": "true", "aria-label": "Videos" });
     this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), { root: this.el, threshold: [0, 0.5, 0.75] });
     this.el.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
@@ -312,9 +319,9 @@ export class Feed {
           this.el.append(slide.el);
           this.observer.observe(slide.el);
         }
-        if (this.slides.length === 0) this.el.append(h("div", { class: "empty-feed" }, h("p", {}, this.emptyText)));
+        if (this.slides.length === 0) this.el.append(h("div", { class: "empty-feed" }, h("div", {}, h("p", {}, this.emptyText), actionLink(this.emptyAction))));
         else if (this.done && this.endText && !this.endCard) {
-          this.endCard = h("div", { class: "empty-feed end-of-feed", role: "status" }, h("p", {}, this.endText));
+          this.endCard = h("div", { class: "empty-feed end-of-feed", role: "status" }, h("div", {}, h("p", {}, this.endText), actionLink(this.endAction)));
           this.el.append(this.endCard);
           this.observer.observe(this.endCard);
         }

@@ -50,6 +50,7 @@ document.addEventListener("keydown", (e) => {
 });
 
 route("/", pages.forYouPage);
+route("/again", pages.watchAgainPage);
 route("/following", pages.followingPage);
 route("/video/:id", pages.videoPage);
 route("/tag/:tag", pages.hashtagPage);

@@ -1,6 +1,6 @@
 import { ApiError, del, get, patch, post, problemOf, q, writeHeaders, type FeedItem, type Interests, type Me, type Page, type Profile, type SearchResults, type Video } from "./api";
 import { clear, formatCount, h, toast } from "./dom";
-import { Feed } from "./feed";
+import { Feed, type FeedAction } from "./feed";
 import { navigate } from "./router";
 import { currentUser, refresh, signIn, signOut, signUp } from "./session";
 
@@ -26,11 +26,23 @@ function feedPage(feed: Feed, header: HTMLElement | null): HTMLElement {
   return h("section", { class: "feed-page" }, header, feed.el);
 }
 
-// The engine does not repeat what a viewer has seen lately, so a small server's For You comes to an end.
+// The engine does not repeat what a viewer has seen lately, so a small server's For You comes to an end;
+// from there the viewer may watch again what they enjoyed (the skipped stay out).
 const CAUGHT_UP = "You're all caught up: you have seen every video here lately. New uploads will appear here.";
+const WATCH_AGAIN: FeedAction = { label: "Watch again", href: "/again" };
 
 export function forYouPage(): HTMLElement {
-  const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8${cursorPart(c)}`), "for-you", "Nothing new to show yet. New uploads will appear here, or upload one yourself.", CAUGHT_UP);
+  const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8${cursorPart(c)}`), "for-you",
+    currentUser() ? "Nothing new to show right now. New uploads will appear here." : "Nothing new to show yet. New uploads will appear here, or upload one yourself.",
+    CAUGHT_UP, WATCH_AGAIN, currentUser() ? WATCH_AGAIN : undefined);
+  return feedPage(feed, tabs("for-you"));
+}
+
+/** For You once more, over what the viewer has seen: what they enjoyed comes back, once each. */
+export function watchAgainPage(): HTMLElement {
+  const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8&again=true${cursorPart(c)}`), "for-you",
+    "Nothing to watch again yet: the videos you enjoy will be here once you have seen them.",
+    "That is everything you enjoyed here, seen again. New uploads will appear in For You.", { label: "Back to For You", href: "/" });
   return feedPage(feed, tabs("for-you"));
 }
 
@@ -52,7 +64,7 @@ export function videoPage(params: Record<string, string>): HTMLElement {
       return { items: [{ video, reasons: [] }], nextCursor: "start" };
     }
     return get<Page<FeedItem>>(`/api/feed/for-you?count=8${c && c !== "start" ? `&cursor=${q(c)}` : ""}`);
-  }, "for-you", "This video is not available.", CAUGHT_UP);
+  }, "for-you", "This video is not available.", CAUGHT_UP, WATCH_AGAIN);
   return feedPage(feed, null);
 }
 

@@ -65,6 +65,15 @@ public sealed partial class ForYouEngine
             scratch.Begin();
             var board = _board;
             _profiles.TryGetValue(request.ViewerId, out var profile);
+            var watchAgain = request.WatchAgainSince is not null && profile is not null;
+            scratch.WatchAgain = watchAgain;
+            scratch.SeenSinceMs = watchAgain ? Math.Min(now, request.WatchAgainSince!.Value.ToUnixTimeMilliseconds()) : now - _seenWindowMs;
+            scratch.SkippedBefore.Clear();
+            if (watchAgain)
+            {
+                SkippedBefore(profile!, scratch.SkippedBefore);
+            }
+
             var personal = request.Personalized && profile is not null;
             var random = new Random(unchecked((int)Mix((ulong)request.Seed, (ulong)request.ViewerId)));
             var budgets = Options.Budgets;
@@ -125,12 +134,12 @@ public sealed partial class ForYouEngine
             Score(scratch, personal ? profile : null, profile, follows, hasQuery ? query : default, now, failing: dissatisfaction >= BroadenWhenDissatisfied, hasNearline ? nearline : null, trust);
             // A session's first page (after more than two session half-lives without an event) keeps places for
             // exploration: time away is when a taste moves without a sign, and the page is served blind.
-            var opening = personal && dissatisfaction < BroadenWhenDissatisfied && now - profile!.LastEventMs > (long)(Options.SessionHalfLife.TotalMilliseconds * 2);
+            var opening = personal && !watchAgain && dissatisfaction < BroadenWhenDissatisfied && now - profile!.LastEventMs > (long)(Options.SessionHalfLife.TotalMilliseconds * 2);
             var picks = Rerank(scratch, request.Skip + request.Count, personal && profile!.Watches >= 5, personal ? profile : null, dissatisfaction, opening, now);
             var results = new List<RankedVideo>(Math.Max(0, picks.Count - request.Skip));
             for (var i = request.Skip; i < picks.Count; i++)
             {
-                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized, nearline));
+                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized, nearline, profile));
             }
 
             return results;
@@ -360,7 +369,7 @@ public sealed partial class ForYouEngine
             total += top[i].Weight;
         }
 
-        var sinceMs = now - _seenWindowMs;
+        var sinceMs = scratch.SeenSinceMs;
         for (var i = 0; i < hashtags; i++)
         {
             if (board.ByHashtag.TryGetValue(top[i].Hashtag, out var videos))
@@ -421,7 +430,7 @@ public sealed partial class ForYouEngine
             budget = Math.Max(budget, draws.Count * perHashtagLimit);
         }
 
-        var sinceMs = now - _seenWindowMs;
+        var sinceMs = scratch.SeenSinceMs;
         var added = 0;
         for (var i = 0; i < draws.Count && added < budget; i++)
         {
@@ -502,6 +511,23 @@ public sealed partial class ForYouEngine
         }
     }
 
+    /// <summary>The videos whose latest view in the viewer's recent watches was a skip: watching again leaves them out.</summary>
+    private static void SkippedBefore(UserProfile profile, HashSet<int> skipped)
+    {
+        for (var i = profile.RecentCount - 1; i >= 0; i--) // oldest first, so the latest view decides
+        {
+            ref readonly var watch = ref profile.RecentAt(i);
+            if ((watch.Flags & WatchFlags.Skipped) != 0)
+            {
+                skipped.Add(watch.Video);
+            }
+            else
+            {
+                skipped.Remove(watch.Video);
+            }
+        }
+    }
+
     private void AddRecent(ServeScratch scratch, int budget)
     {
         var added = 0;
@@ -522,7 +548,7 @@ public sealed partial class ForYouEngine
         var nearlineWeight = Options.Weights.Related * trust;
         Span<float> x = stackalloc float[F];
         Span<float> predictions = stackalloc float[Ranker.Tasks];
-        var sinceMs = now - _seenWindowMs;
+        var sinceMs = scratch.SeenSinceMs;
         var mean = _stats.MeanStageRate;
         for (var i = 0; i < scratch.Count; i++)
         {
@@ -539,7 +565,7 @@ public sealed partial class ForYouEngine
             }
 
             // The viewer's explicit choices and seen filter hold in every mode.
-            if (viewer is not null && (viewer.HasSeen(video, sinceMs) || viewer.HiddenVideos.Contains(video) || viewer.HiddenCreators.Contains(_catalog.CreatorOf(video)) || HasHiddenHashtag(viewer, video)))
+            if (viewer is not null && (viewer.HasSeen(video, sinceMs) || scratch.SkippedBefore.Contains(video) || viewer.HiddenVideos.Contains(video) || viewer.HiddenCreators.Contains(_catalog.CreatorOf(video)) || HasHiddenHashtag(viewer, video)))
             {
                 continue;
             }
@@ -869,7 +895,7 @@ public sealed partial class ForYouEngine
         return best;
     }
 
-    private RankedVideo Explain(ServeScratch scratch, int candidate, UserProfile? profile, bool personalized, NearlineModel nearline)
+    private RankedVideo Explain(ServeScratch scratch, int candidate, UserProfile? profile, bool personalized, NearlineModel nearline, UserProfile? viewer)
     {
         var video = scratch.Videos[candidate];
         var sources = scratch.Sources[candidate];
@@ -901,6 +927,11 @@ public sealed partial class ForYouEngine
             CandidateSource.Trending => ("trending", "Popular on Reeltime right now"),
             _ => ("recent", "New on Reeltime"),
         };
+        if (scratch.WatchAgain && viewer is not null && viewer.SeenAtMs(video) != long.MinValue)
+        {
+            (code, text) = ("watch-again", $"Seen before, shown again as you asked. {text}");
+        }
+
         if (!personalized)
         {
             text += " (your feed is not personalised)";
@@ -1149,6 +1180,15 @@ public sealed partial class ForYouEngine
         public readonly int[] AnnIds = new int[1024];
         public readonly float[] AnnScores = new float[1024];
         public float[] Query = [];
+
+        /// <summary>Whether this request is for a viewer watching again what they have seen.</summary>
+        public bool WatchAgain;
+
+        /// <summary>The seen filter's bound for this request: videos seen at or after it are left out.</summary>
+        public long SeenSinceMs;
+
+        /// <summary>Left out when watching again: the viewer skipped them last time.</summary>
+        public readonly HashSet<int> SkippedBefore = [];
         public readonly HashSet<int> Follows = [];
         public readonly List<(int Hashtag, float Weight)> TopHashtags = [];
         public readonly List<(int Video, float Draw)> FreshDraws = [];

@@ -24,7 +24,7 @@ public sealed class EngineForYouFeed(
     IOptions<EngineOptions> options) : IForYouFeed
 {
     /// <inheritdoc />
-    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, CancellationToken cancellationToken)
+    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, bool watchAgain, CancellationToken cancellationToken)
     {
         var engine = await host.EngineAsync(cancellationToken);
         await host.RefreshIfStaleAsync(cancellationToken);
@@ -41,7 +41,10 @@ public sealed class EngineForYouFeed(
         var seedTime = cursor?.Time ?? now.UtcDateTime;
         var skip = viewerId == 0 ? (int)Math.Min(cursor?.Id ?? 0, 10_000) : 0;
         var asked = (count * 3) + 5;
-        var ranked = engine.Recommend(new RecommendationRequest(viewerId, asked, personalized, follows, skip, seedTime.Ticks));
+        // Watching again, the run's first page fixes the moment before which seen videos may return; the seen
+        // filter moves the viewer on from what this run has served since (the cursor carries that moment).
+        DateTimeOffset? watchAgainSince = watchAgain && viewerId != 0 ? new DateTimeOffset(DateTime.SpecifyKind(seedTime, DateTimeKind.Utc)) : null;
+        var ranked = engine.Recommend(new RecommendationRequest(viewerId, asked, personalized, follows, skip, seedTime.Ticks, watchAgainSince));
         var visible = await videos.GetVisibleAsync(viewerId, [.. ranked.Select(r => r.VideoId)], cancellationToken);
         var byId = ranked.ToDictionary(r => r.VideoId);
         var items = new List<FeedItem>(count);

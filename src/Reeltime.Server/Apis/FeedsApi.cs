@@ -20,7 +20,7 @@ internal static class FeedsApi
     public static IEndpointRouteBuilder MapFeedsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Feeds");
-        api.MapGet("/feed/for-you", ForYouAsync).WithName("ForYouFeed").WithSummary("The For You feed, each item with the reasons it is there.");
+        api.MapGet("/feed/for-you", ForYouAsync).WithName("ForYouFeed").WithSummary("The For You feed, each item with the reasons it is there; again=true watches again what the viewer has seen.");
         api.MapGet("/feed/for-you/scoring", Scoring).WithName("ForYouScoring").WithSummary("How the For You feed scores videos: the published weights of each prediction.");
         api.MapGet("/feed/following", FollowingAsync).WithName("FollowingFeed").WithSummary("Videos of followed accounts, newest first.").RequireAuthorization();
         api.MapGet("/hashtags/{tag}/videos", HashtagAsync).WithName("HashtagVideos").WithSummary("A hashtag's videos, newest first.");
@@ -28,14 +28,14 @@ internal static class FeedsApi
         return app;
     }
 
-    private static async Task<Results<Ok<Page<FeedItem>>, ProblemHttpResult>> ForYouAsync(string? cursor, int? count, ClaimsPrincipal user, IForYouFeed feed, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<FeedItem>>, ProblemHttpResult>> ForYouAsync(string? cursor, int? count, bool? again, ClaimsPrincipal user, IForYouFeed feed, CancellationToken cancellationToken)
     {
         if (Problems.Paging(cursor, count, out var position, out var size, defaultCount: 10) is { } invalid)
         {
             return Problems.From(invalid);
         }
 
-        return TypedResults.Ok(await feed.NextPageAsync(user.UserId(), position, size, cancellationToken));
+        return TypedResults.Ok(await feed.NextPageAsync(user.UserId(), position, size, again == true, cancellationToken));
     }
 
     /// <summary>The published score: score = Σ weight × prediction, and the signals the ranker reads.</summary>
