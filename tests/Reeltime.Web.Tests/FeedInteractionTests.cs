@@ -67,6 +67,35 @@ public sealed class FeedInteractionTests(BrowserSite site)
     }
 
     [Fact]
+    public async Task Coming_back_from_a_profile_finds_the_video_that_was_left_and_plays_it()
+    {
+        await site.CatalogueAsync();
+        var page = await site.NewPageAsync(1280, 800);
+        await page.GotoAsync("/");
+        await WaitAtAsync(page, 0);
+        await page.Keyboard.PressAsync("ArrowDown");
+        await WaitAtAsync(page, 1);
+        await page.Keyboard.PressAsync("ArrowDown");
+        await WaitAtAsync(page, 2);
+        var left = await page.EvaluateAsync<string>("() => document.querySelectorAll('.feed article')[2].dataset.videoId");
+
+        // Back from the creator's profile: the same video, on screen and playing, not a new first page.
+        await page.Locator($"article[data-video-id='{left}'] a.avatar").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/@"));
+        await Assertions.Expect(page.Locator(".feed")).ToHaveCountAsync(0);
+        await page.GoBackAsync();
+        await WaitAtAsync(page, 2);
+        Assert.Equal(left, await page.EvaluateAsync<string>("() => document.querySelector('.feed article.playing').dataset.videoId"));
+
+        // The same by the Home link, from another page.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".feed")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Home", Exact = true }).ClickAsync();
+        await WaitAtAsync(page, 2);
+        Assert.Equal(left, await page.EvaluateAsync<string>("() => document.querySelector('.feed article.playing').dataset.videoId"));
+    }
+
+    [Fact]
     public async Task A_burst_of_wheel_events_moves_one_video()
     {
         var catalogue = await site.CatalogueAsync();

@@ -478,6 +478,28 @@ export class Feed {
     }
   }
 
+  /**
+   * Leaves the page without ending the feed (the viewer opened a profile, say): the current video pauses
+   * where it is and its view ends; the others give back their media. resume() picks up from here.
+   */
+  suspend(): void {
+    const current = this.slides[this.active];
+    if (current && !this.atEnd) { current.pause(); current.tracker.leave(); }
+    for (const s of this.slides) if (s !== current) s.release();
+  }
+
+  /** Back on the page after suspend(), the feed's element in the document again: the same place, playing. */
+  resume(): void {
+    // Taking the element out of the document lost its scroll position; the observer then sees this one.
+    if (this.atEnd && this.endCard) { this.endCard.scrollIntoView({ block: "start" }); return; }
+    const current = this.slides[this.active];
+    if (!current) return;
+    current.el.scrollIntoView({ block: "start" });
+    this.preload();
+    current.tracker.impression();
+    void current.play();
+  }
+
   destroy(): void {
     const current = this.slides[this.active];
     current?.tracker.leave();

@@ -7,9 +7,39 @@ import { currentUser, refresh, signIn, signOut, signUp } from "./session";
 /** The feed that is on screen, which keyboard shortcuts drive; null on other pages. */
 export let activeFeed: Feed | null = null;
 
+// For You stays alive while the viewer visits a profile, a hashtag or a setting, so that coming back (Back,
+// or Home) finds the video they left rather than a new page: the engine will not serve those videos again.
+// One feed is kept, for the same signed-in person, for the length of a session.
+const KEEP_FOR_MS = 30 * 60 * 1000;
+let kept: { path: string; feed: Feed; el: HTMLElement; userId: number | null; leftAt: number } | null = null;
+
 export function leavePage(): void {
-  activeFeed?.destroy();
+  if (activeFeed && kept?.feed === activeFeed) {
+    activeFeed.suspend();
+    kept.leftAt = Date.now();
+  } else {
+    activeFeed?.destroy();
+  }
   activeFeed = null;
+}
+
+/** The feed kept for <path>, resumed once its element is back in the document; null when there is none to resume. */
+function resumeKept(path: string): HTMLElement | null {
+  const k = kept;
+  if (k && k.path === path && k.userId === (currentUser()?.id ?? null) && Date.now() - k.leftAt < KEEP_FOR_MS) {
+    activeFeed = k.feed;
+    requestAnimationFrame(() => k.feed.resume());
+    return k.el;
+  }
+  k?.feed.destroy();
+  kept = null;
+  return null;
+}
+
+function keptFeedPage(path: string, feed: Feed, header: HTMLElement | null): HTMLElement {
+  const el = feedPage(feed, header);
+  kept = { path, feed, el, userId: currentUser()?.id ?? null, leftAt: Date.now() };
+  return el;
 }
 
 const asItems = (page: Page<Video>): Page<FeedItem> => ({ items: page.items.map((video) => ({ video, reasons: [] })), nextCursor: page.nextCursor });
@@ -32,18 +62,22 @@ const CAUGHT_UP = "You're all caught up: you have seen every video here lately. 
 const WATCH_AGAIN: FeedAction = { label: "Watch again", href: "/again" };
 
 export function forYouPage(): HTMLElement {
+  const resumed = resumeKept("/");
+  if (resumed) return resumed;
   const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8${cursorPart(c)}`), "for-you",
     currentUser() ? "Nothing new to show right now. New uploads will appear here." : "Nothing new to show yet. New uploads will appear here, or upload one yourself.",
     CAUGHT_UP, WATCH_AGAIN, currentUser() ? WATCH_AGAIN : undefined);
-  return feedPage(feed, tabs("for-you"));
+  return keptFeedPage("/", feed, tabs("for-you"));
 }
 
 /** For You once more, over what the viewer has seen: what they enjoyed comes back, once each. */
 export function watchAgainPage(): HTMLElement {
+  const resumed = resumeKept("/again");
+  if (resumed) return resumed;
   const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8&again=true${cursorPart(c)}`), "for-you",
     "Nothing to watch again yet: the videos you enjoy will be here once you have seen them.",
     "That is everything you enjoyed here, seen again. New uploads will appear in For You.", { label: "Back to For You", href: "/" });
-  return feedPage(feed, tabs("for-you"));
+  return keptFeedPage("/again", feed, tabs("for-you"));
 }
 
 export function followingPage(): HTMLElement {
