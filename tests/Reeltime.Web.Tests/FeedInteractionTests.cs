@@ -96,6 +96,35 @@ public sealed class FeedInteractionTests(BrowserSite site)
     }
 
     [Fact]
+    public async Task Switching_personalisation_off_starts_for_you_afresh_rather_than_where_it_was_left()
+    {
+        await site.CatalogueAsync();
+        var page = await site.NewPageAsync(1280, 800);
+        await WebClientTests.SignUpAsync(page, "switcher");
+        await WaitAtAsync(page, 0);
+        await page.Keyboard.PressAsync("ArrowDown");
+        await WaitAtAsync(page, 1);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await page.GetByRole(AriaRole.Switch, new() { Name = "Personalise my For You feed" }).UncheckAsync();
+        await Assertions.Expect(page.Locator(".toast").Last).ToContainTextAsync("Personalised For You is off");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Home", Exact = true }).ClickAsync();
+
+        // A new feed, made without profiling, not the personalised one kept from before: from its first video,
+        // or, when the first page held the whole catalogue (the site's may be that small), nothing new.
+        await page.WaitForFunctionAsync("() => document.querySelector('.feed .empty-feed') || document.querySelector('.feed article.playing')");
+        if (await page.Locator(".feed article").CountAsync() == 0)
+        {
+            await Assertions.Expect(page.Locator(".feed .empty-feed")).ToContainTextAsync("Nothing new to show right now");
+            return;
+        }
+
+        await WaitAtAsync(page, 0);
+        await page.Locator(".feed article.playing").GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
+        await Assertions.Expect(page.Locator("dialog.why-sheet")).ToContainTextAsync("your feed is not personalised");
+    }
+
+    [Fact]
     public async Task A_burst_of_wheel_events_moves_one_video()
     {
         var catalogue = await site.CatalogueAsync();

@@ -31,9 +31,14 @@ function resumeKept(path: string): HTMLElement | null {
     requestAnimationFrame(() => k.feed.resume());
     return k.el;
   }
-  k?.feed.destroy();
-  kept = null;
+  forgetKeptFeed();
   return null;
+}
+
+/** What For You showed no longer holds (personalisation switched, interests changed): the next visit starts afresh. */
+function forgetKeptFeed(): void {
+  kept?.feed.destroy();
+  kept = null;
 }
 
 function keptFeedPage(path: string, feed: Feed, header: HTMLElement | null): HTMLElement {
@@ -83,7 +88,8 @@ export function watchAgainPage(): HTMLElement {
 export function followingPage(): HTMLElement {
   if (!currentUser()) return signInPrompt("Sign in to see videos from accounts you follow.");
   const feed = new Feed(async (c) => asItems(await get<Page<Video>>(`/api/feed/following?count=8${cursorPart(c)}`)), "following",
-    "Follow creators to see their videos here.", "That is every video from the accounts you follow.");
+    "Follow creators to see their videos here.", "That is every video from the accounts you follow.",
+    { label: "Find creators in For You", href: "/" }, { label: "Find creators in For You", href: "/" });
   return feedPage(feed, tabs("following"));
 }
 
@@ -383,6 +389,7 @@ export async function settingsPage(): Promise<HTMLElement> {
   personal.addEventListener("change", async () => {
     try {
       refresh(await patch<Me>("/api/me/settings", { personalization: personal.checked }));
+      forgetKeptFeed();
       toast(personal.checked ? "Personalised For You is on" : "Personalised For You is off");
     } catch (e) { personal.checked = !personal.checked; toast((e as Error).message); }
   });
@@ -396,7 +403,7 @@ export async function settingsPage(): Promise<HTMLElement> {
       for (const it of items) {
         const li = h("li", { class: "chip" }, it.label);
         const b = h("button", { type: "button", class: "chip-remove", "aria-label": `${it.action} ${it.label}` }, "×");
-        b.addEventListener("click", async () => { try { await del(it.remove); li.remove(); } catch (e) { toast((e as Error).message); } });
+        b.addEventListener("click", async () => { try { await del(it.remove); li.remove(); forgetKeptFeed(); } catch (e) { toast((e as Error).message); } });
         li.append(b);
         ul.append(li);
       }
@@ -415,7 +422,7 @@ export async function settingsPage(): Promise<HTMLElement> {
   const reset = h("button", { type: "button", class: "button danger" }, "Reset interests");
   reset.addEventListener("click", async () => {
     if (!confirm("Forget everything the For You feed has learned about you?")) return;
-    try { await del("/api/me/interests"); toast("Interests reset"); await renderInterests(); } catch (e) { toast((e as Error).message); }
+    try { await del("/api/me/interests"); forgetKeptFeed(); toast("Interests reset"); await renderInterests(); } catch (e) { toast((e as Error).message); }
   });
   const out = h("button", { type: "button", class: "button" }, "Sign out");
   out.addEventListener("click", async () => { await signOut(); navigate("/"); });
