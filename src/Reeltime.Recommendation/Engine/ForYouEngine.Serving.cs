@@ -1189,6 +1189,7 @@ public sealed partial class ForYouEngine
 
         /// <summary>Left out when watching again: the viewer skipped them last time.</summary>
         public readonly HashSet<int> SkippedBefore = [];
+
         public readonly HashSet<int> Follows = [];
         public readonly List<(int Hashtag, float Weight)> TopHashtags = [];
         public readonly List<(int Video, float Draw)> FreshDraws = [];
