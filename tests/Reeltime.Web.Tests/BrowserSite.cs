@@ -159,13 +159,13 @@ public sealed class BrowserSite : IAsyncLifetime
     }
 
     /// <summary>A new browser context (a separate person) at the given viewport.</summary>
-    public async Task<IPage> NewPageAsync(int width = 390, int height = 844)
+    public async Task<IPage> NewPageAsync(int width = 390, int height = 844, bool smoothScrolling = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = Address.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
-            ReducedMotion = ReducedMotion.Reduce,
+            ReducedMotion = smoothScrolling ? ReducedMotion.NoPreference : ReducedMotion.Reduce,
             HasTouch = width < 800,
         });
         context.SetDefaultTimeout(20_000);

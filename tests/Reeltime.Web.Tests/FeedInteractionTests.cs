@@ -87,6 +87,15 @@ public sealed class FeedInteractionTests(BrowserSite site)
         await WaitAtAsync(page, 2);
         Assert.Equal(left, await page.EvaluateAsync<string>("() => document.querySelector('.feed article.playing').dataset.videoId"));
 
+        // The same from the creator's name under the video: the app navigates (no reload) and Back resumes.
+        await page.EvaluateAsync("() => { window.reeltimeMarker = 1; }");
+        await page.Locator($"article[data-video-id='{left}'] .overlay a.creator").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/@"));
+        await page.GoBackAsync();
+        await WaitAtAsync(page, 2);
+        Assert.Equal(left, await page.EvaluateAsync<string>("() => document.querySelector('.feed article.playing').dataset.videoId"));
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.reeltimeMarker ?? 0"));
+
         // The same by the Home link, from another page.
         await page.GetByRole(AriaRole.Link, new() { Name = "Search" }).ClickAsync();
         await Assertions.Expect(page.Locator(".feed")).ToHaveCountAsync(0);
@@ -122,6 +131,62 @@ public sealed class FeedInteractionTests(BrowserSite site)
         await WaitAtAsync(page, 0);
         await page.Locator(".feed article.playing").GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
         await Assertions.Expect(page.Locator("dialog.why-sheet")).ToContainTextAsync("your feed is not personalised");
+    }
+
+    [Fact]
+    public async Task Not_interested_in_a_video_moves_on_to_the_next_one_not_back_to_the_first()
+    {
+        await site.CatalogueAsync();
+        var page = await site.NewPageAsync(1280, 800);
+        await WebClientTests.SignUpAsync(page, "nextone");
+        await WaitAtAsync(page, 0);
+        await page.Keyboard.PressAsync("ArrowDown");
+        await WaitAtAsync(page, 1);
+        var ids = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('.feed article')].map(a => a.dataset.videoId)");
+        await page.Locator(".feed article.playing").GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "This video" }).ClickAsync();
+
+        // The hidden video is gone and the one after it plays, in its place.
+        await Assertions.Expect(page.Locator($"article[data-video-id='{ids[1]}']")).ToHaveCountAsync(0);
+        await WaitAtAsync(page, 1);
+        Assert.Equal(ids[2], await page.EvaluateAsync<string>("() => document.querySelector('.feed article.playing').dataset.videoId"));
+    }
+
+    [Fact]
+    public async Task Each_video_moved_to_counts_one_impression_not_another_as_it_scrolls_away()
+    {
+        await site.CatalogueAsync();
+        // Smooth scrolling, as people have it: the video left stays half in view for a moment.
+        var page = await site.NewPageAsync(1280, 800, smoothScrolling: true);
+        var impressions = new List<long>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST" && request.Url.Contains("/api/events", StringComparison.Ordinal) && request.PostData is { } body)
+            {
+                using var json = JsonDocument.Parse(body);
+                lock (impressions)
+                {
+                    impressions.AddRange(json.RootElement.GetProperty("events").EnumerateArray()
+                        .Where(e => e.GetProperty("type").GetString() == "impression").Select(e => e.GetProperty("videoId").GetInt64()));
+                }
+            }
+        };
+        await WebClientTests.SignUpAsync(page, "counted");
+        await WaitAtAsync(page, 0);
+        for (var i = 1; i <= 3; i++)
+        {
+            await page.Keyboard.PressAsync("ArrowDown");
+            await WaitAtAsync(page, i);
+        }
+
+        // Leaving the page sends what is queued.
+        var visited = await page.EvaluateAsync<long[]>("() => [...document.querySelectorAll('.feed article')].slice(0, 4).map(a => Number(a.dataset.videoId))");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Search" }).ClickAsync();
+        await page.WaitForTimeoutAsync(5_000);
+        lock (impressions)
+        {
+            Assert.All(visited, id => Assert.Equal(1, impressions.Count(x => x == id)));
+        }
     }
 
     [Fact]

@@ -285,14 +285,22 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         var page = await site.NewPageAsync();
         var name = await SignUpAsync(page, "encore", "/settings");
 
-        // Everything served (as a long session would), with the viewer's own session.
+        // Everything served and watched to the end (as a long session would), with the viewer's own session.
         var served = await page.EvaluateAsync<int>("""
             async () => {
+              const csrf = document.cookie.split('; ').find(c => c.startsWith('rt_csrf=')).slice('rt_csrf='.length);
               let n = 0;
               for (let i = 0; i < 100; i++) {
                 const body = await (await fetch('/api/feed/for-you?count=50')).json();
                 if (!body.items.length) return n;
                 n += body.items.length;
+                const at = Date.now();
+                const events = body.items.flatMap(({ video }) => [
+                  { type: 'impression', videoId: video.id, clientTime: at, sessionId: 1, surface: 'for-you' },
+                  { type: 'play', videoId: video.id, clientTime: at, sessionId: 1, surface: 'for-you' },
+                  { type: 'complete', videoId: video.id, watchTimeMs: video.durationMs, positionMs: video.durationMs, clientTime: at, sessionId: 1, surface: 'for-you' }]);
+                const sent = await fetch('/api/events', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) }, body: JSON.stringify({ events }) });
+                if (sent.status !== 202) return -sent.status;
               }
               return -1;
             }
@@ -309,6 +317,33 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await playing.GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
         await Assertions.Expect(page.Locator("dialog.why-sheet")).ToContainTextAsync("Seen before");
         output.WriteLine($"{name} was served {served} videos, then watched again");
+    }
+
+    [Fact]
+    public async Task A_link_to_a_missing_video_says_so_and_offers_for_you()
+    {
+        var page = await site.NewPageAsync();
+        await page.GotoAsync("/video/999999999");
+        await Assertions.Expect(page.Locator(".empty-feed")).ToContainTextAsync("This video is not available");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Watch For You" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+    }
+
+    [Fact]
+    public async Task Search_submitted_while_typing_shows_the_full_results_and_forms_start_in_their_first_field()
+    {
+        var catalogue = await site.CatalogueAsync();
+        var page = await site.NewPageAsync();
+        await page.GotoAsync("/signin");
+        Assert.Equal("username", await page.EvaluateAsync<string>("() => document.activeElement?.getAttribute('name') ?? ''"));
+        await page.GotoAsync("/search");
+        Assert.Equal("q", await page.EvaluateAsync<string>("() => document.activeElement?.getAttribute('name') ?? ''"));
+
+        // Enter straight after typing: the suggestions' smaller search must not replace the full one.
+        await page.Keyboard.TypeAsync("Tour clip");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForTimeoutAsync(1_000);
+        Assert.True(await page.Locator(".results .tile").CountAsync() >= catalogue.Videos.Count);
     }
 
     [Fact]

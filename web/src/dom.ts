@@ -44,6 +44,7 @@ const ICONS: Record<string, string> = {
   sound: "M4 9h4l5-4v14l-5-4H4zM16 8a5 5 0 0 1 0 8M18.5 5.5a9 9 0 0 1 0 13",
   info: "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 5.5a1.3 1.3 0 1 1 0 2.6 1.3 1.3 0 0 1 0-2.6zM10.8 11h2.4v6.5h-2.4z",
   plus: "M11 4h2v7h7v2h-7v7h-2v-7H4v-2h7z",
+  check: "M9.5 16.2 5.3 12l-1.4 1.4 5.6 5.6L20.1 8.4 18.7 7z",
 };
 
 export function icon(name: keyof typeof ICONS | string): SVGSVGElement {

@@ -25,6 +25,7 @@ class Slide {
   readonly video: HTMLVideoElement;
   readonly tracker: ViewTracker;
   private readonly muteButton: HTMLButtonElement;
+  private readonly followButton: HTMLButtonElement | null;
   private readonly counts: Record<"likes" | "comments" | "bookmarks" | "shares", HTMLElement> = {} as never;
   private loaded = false;
 
@@ -39,7 +40,8 @@ class Slide {
     this.video.disablePictureInPicture = true;
 
     const stage = h("div", { class: "stage" }, this.video);
-    stage.addEventListener("click", () => this.tap());
+    // Links and buttons in the overlay do their own thing; they must not also pause or unmute the video.
+    stage.addEventListener("click", (e) => { if (!(e.target as Element).closest(".overlay a, .overlay button")) this.tap(); });
 
     this.muteButton = h("button", { type: "button", class: "mute-pill", "aria-pressed": String(!muted) });
     this.muteButton.addEventListener("click", (e) => { e.stopPropagation(); feed.setMuted(!muted); });
@@ -50,12 +52,12 @@ class Slide {
     const follow = me && me.id !== v.author.id && feed.surface !== "following"
       ? h("button", { type: "button", class: "follow", "aria-label": `Follow @${v.author.username}` }, icon("plus"))
       : null;
+    this.followButton = follow;
     follow?.addEventListener("click", async () => {
       try {
         const r = await post<{ state: string }>(`/api/users/${q(v.author.username)}/follow`);
-        follow.classList.add("done");
-        follow.setAttribute("aria-label", r.state === "requested" ? "Follow requested" : `Following @${v.author.username}`);
-        follow.disabled = true;
+        // Every video of theirs in this feed says so, not only the one the button was on.
+        feed.followed(v.author.id, r.state === "requested");
         toast(r.state === "requested" ? "Follow requested" : `Following @${v.author.username}`);
       } catch (e) { toast((e as Error).message); }
     });
@@ -75,8 +77,6 @@ class Slide {
       h("p", { class: "caption" }, ...captionNodes(v.caption)));
 
     const overlay = h("div", { class: "overlay" }, info);
-    // Links in the overlay navigate; they must not also pause or unmute the video beneath.
-    overlay.addEventListener("click", (e) => e.stopPropagation());
     stage.append(overlay, this.muteButton);
     this.el = h("article", { class: "slide", "aria-label": `Video by @${v.author.username}`, "data-video-id": v.id, "data-author": v.author.username, tabindex: -1 },
       stage,
@@ -95,6 +95,16 @@ class Slide {
     this.video.addEventListener("error", () => {
       if (this.loaded) this.el.classList.add("failed");
     });
+  }
+
+  /** The creator is followed now (or asked to be, for a private account): the button says so and rests. */
+  showFollowed(requested: boolean): void {
+    const b = this.followButton;
+    if (!b || b.disabled) return;
+    b.classList.add("done");
+    b.replaceChildren(icon("check"));
+    b.setAttribute("aria-label", requested ? "Follow requested" : `Following @${this.item.video.author.username}`);
+    b.disabled = true;
   }
 
   private action(name: string, count: keyof Slide["counts"], label: string, pressed: boolean, onClick: () => void): HTMLButtonElement {
@@ -139,12 +149,14 @@ class Slide {
     const on = !v.viewer.bookmarked;
     v.viewer.bookmarked = on;
     button.setAttribute("aria-pressed", String(on));
+    button.setAttribute("aria-label", on ? "Remove bookmark" : "Bookmark");
     try {
       this.setCounts(on ? await post(`/api/videos/${v.id}/bookmark`) : await del(`/api/videos/${v.id}/bookmark`));
       toast(on ? "Saved to bookmarks" : "Removed from bookmarks");
     } catch (e) {
       v.viewer.bookmarked = !on;
       button.setAttribute("aria-pressed", String(!on));
+      button.setAttribute("aria-label", !on ? "Remove bookmark" : "Bookmark");
       toast((e as Error).message);
     }
   }
@@ -349,7 +361,8 @@ export class Feed {
       }
       const slide = this.slides.find((s) => s.el === entry.target);
       if (!slide) continue;
-      if (entry.intersectionRatio >= 0.5) slide.tracker.impression();
+      // An impression is counted when a video becomes the one on screen (activate): the one just left is
+      // still half in view while the feed scrolls away from it, and must not count again.
       if (entry.intersectionRatio >= 0.75) this.activate(this.slides.indexOf(slide));
     }
   }
@@ -363,6 +376,8 @@ export class Feed {
     this.active = index;
     this.preload();
     const current = this.slides[index];
+    // Keyboard focus follows the video on screen, so Tab and Space act on it, not on one scrolled away.
+    if (previous && this.el.contains(document.activeElement)) current.el.focus({ preventScroll: true });
     current.tracker.impression();
     void current.play();
     if (index >= this.slides.length - 3) void this.more();
@@ -456,12 +471,20 @@ export class Feed {
     if (current && current.video.paused) void current.play();
   }
 
+  /** The viewer followed a creator from one of their videos: every one of their videos here shows it. */
+  followed(authorId: number, requested: boolean): void {
+    for (const s of this.slides) if (s.item.video.author.id === authorId) s.showFollowed(requested);
+  }
+
   /** Removes the slides a "not interested" answer covers, and moves on. */
   hide(match: (s: Slide) => boolean): void {
     const current = this.slides[this.active];
+    // Where the viewer was, less the hidden videos before it: the video after the current one, if that goes.
+    let at = this.active;
     for (let i = this.slides.length - 1; i >= 0; i--) {
       const s = this.slides[i];
       if (!match(s)) continue;
+      if (i < this.active) at--;
       if (s === current) { s.pause(); s.tracker.leave(); }
       s.release();
       this.observer.unobserve(s.el);
@@ -469,7 +492,7 @@ export class Feed {
       this.slides.splice(i, 1);
     }
     this.active = -1;
-    const next = current && this.slides.includes(current) ? this.slides.indexOf(current) : 0;
+    const next = Math.max(0, at);
     if (this.slides.length) {
       this.slides[Math.min(next, this.slides.length - 1)].el.scrollIntoView({ block: "start" });
       this.activate(Math.min(next, this.slides.length - 1));

@@ -35,6 +35,8 @@ async function show(page: Page, params: Record<string, string>, query: URLSearch
   if (mine !== generation) return;
   clear(main);
   main.append(el);
+  // A page marks the field to start in; it can take focus only now that it is in the document.
+  el.querySelector<HTMLElement>("[data-autofocus]")?.focus();
   document.body.classList.toggle("on-feed", !!el.classList.contains("feed-page"));
   const title = el.querySelector("h1")?.textContent;
   document.title = title ? `${title} · Reeltime` : "Reeltime";

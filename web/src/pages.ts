@@ -62,7 +62,7 @@ function feedPage(feed: Feed, header: HTMLElement | null): HTMLElement {
 }
 
 // The engine does not repeat what a viewer has seen lately, so a small server's For You comes to an end;
-// from there the viewer may watch again what they enjoyed (the skipped stay out).
+// from there the viewer may watch it all again (but what they skipped).
 const CAUGHT_UP = "You're all caught up: you have seen every video here lately. New uploads will appear here.";
 const WATCH_AGAIN: FeedAction = { label: "Watch again", href: "/again" };
 
@@ -75,13 +75,13 @@ export function forYouPage(): HTMLElement {
   return keptFeedPage("/", feed, tabs("for-you"));
 }
 
-/** For You once more, over what the viewer has seen: what they enjoyed comes back, once each. */
+/** For You once more, over what the viewer has seen: everything but what they skipped comes back, once each. */
 export function watchAgainPage(): HTMLElement {
   const resumed = resumeKept("/again");
   if (resumed) return resumed;
   const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8&again=true${cursorPart(c)}`), "for-you",
-    "Nothing to watch again yet: the videos you enjoy will be here once you have seen them.",
-    "That is everything you enjoyed here, seen again. New uploads will appear in For You.", { label: "Back to For You", href: "/" });
+    "Nothing to watch again yet: the videos you have seen will be here.",
+    "That is every video here again, but the ones you skipped. New uploads will appear in For You.", { label: "Back to For You", href: "/" });
   return keptFeedPage("/again", feed, tabs("for-you"));
 }
 
@@ -100,11 +100,18 @@ export function videoPage(params: Record<string, string>): HTMLElement {
   const feed = new Feed(async (c) => {
     if (first) {
       first = false;
-      const video = await get<Video>(`/api/videos/${id}`);
-      return { items: [{ video, reasons: [] }], nextCursor: "start" };
+      try {
+        const video = await get<Video>(`/api/videos/${id}`);
+        return { items: [{ video, reasons: [] }], nextCursor: "start" };
+      } catch (e) {
+        // A link to a video that is gone (deleted, private, never was): say so and offer For You.
+        if (e instanceof ApiError && e.status === 404) return { items: [], nextCursor: null };
+        throw e;
+      }
     }
     return get<Page<FeedItem>>(`/api/feed/for-you?count=8${c && c !== "start" ? `&cursor=${q(c)}` : ""}`);
-  }, "for-you", "This video is not available.", CAUGHT_UP, WATCH_AGAIN);
+  }, "for-you", "This video is not available: it may have been deleted or made private.", CAUGHT_UP, WATCH_AGAIN,
+  { label: "Watch For You", href: "/" });
   return feedPage(feed, null);
 }
 
@@ -220,11 +227,12 @@ export function searchPage(_: Record<string, string>, query: URLSearchParams): H
   const form = h("form", { class: "search-form", role: "search" }, input, h("button", { type: "submit", class: "button primary" }, "Search"));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    window.clearTimeout(timer); // a suggestion search still waiting would replace the full results
     history.replaceState(null, "", `/search?q=${q(input.value)}`);
     void show(input.value, true);
   });
   if (input.value) void show(input.value, true);
-  queueMicrotask(() => input.focus());
+  input.dataset.autofocus = "";
   return h("section", { class: "page" }, h("h1", { class: "visually-hidden" }, "Search"), form, suggestions, results);
 }
 
@@ -244,7 +252,7 @@ function authPage(kind: "signin" | "signup", query: URLSearchParams): HTMLElemen
   const submit = h("button", { type: "submit", class: "button primary wide" }, kind === "signup" ? "Sign up" : "Sign in");
   const form = h("form", { class: "auth-form", novalidate: true },
     field("Username", username),
-    field("Password", password, kind === "signup" ? "At least 8 characters." : undefined),
+    field("Password", password, kind === "signup" ? "At least 10 characters." : undefined),
     kind === "signup" ? field("Email (optional)", email) : null,
     error, submit);
   form.addEventListener("submit", async (e) => {
@@ -264,7 +272,7 @@ function authPage(kind: "signin" | "signup", query: URLSearchParams): HTMLElemen
   const other = kind === "signup"
     ? h("p", {}, "Have an account? ", h("a", { href: `/signin?next=${q(safeNext)}` }, "Sign in"))
     : h("p", {}, "New here? ", h("a", { href: `/signup?next=${q(safeNext)}` }, "Sign up"));
-  queueMicrotask(() => username.focus());
+  username.dataset.autofocus = "";
   return h("section", { class: "page narrow" }, h("h1", {}, kind === "signup" ? "Sign up for Reeltime" : "Sign in to Reeltime"), form, other);
 }
 
@@ -288,6 +296,7 @@ export function uploadPage(): HTMLElement {
   const choose = (f: File | undefined) => {
     if (!f) return;
     selected = f;
+    if (status.textContent === "Choose a video first.") status.textContent = "";
     chosen.textContent = `${f.name} · ${f.size < 1024 * 1024 ? `${Math.ceil(f.size / 1024)} KB` : `${(f.size / 1024 / 1024).toFixed(1)} MB`}`;
   };
   file.addEventListener("change", () => choose(file.files?.[0]));
@@ -403,7 +412,14 @@ export async function settingsPage(): Promise<HTMLElement> {
       for (const it of items) {
         const li = h("li", { class: "chip" }, it.label);
         const b = h("button", { type: "button", class: "chip-remove", "aria-label": `${it.action} ${it.label}` }, "×");
-        b.addEventListener("click", async () => { try { await del(it.remove); li.remove(); forgetKeptFeed(); } catch (e) { toast((e as Error).message); } });
+        b.addEventListener("click", async () => {
+          try {
+            await del(it.remove);
+            li.remove();
+            forgetKeptFeed();
+            if (!ul.children.length) ul.replaceWith(h("p", { class: "muted" }, "Nothing yet."));
+          } catch (e) { toast((e as Error).message); }
+        });
         li.append(b);
         ul.append(li);
       }

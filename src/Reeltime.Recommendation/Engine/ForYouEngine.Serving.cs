@@ -69,9 +69,10 @@ public sealed partial class ForYouEngine
             scratch.WatchAgain = watchAgain;
             scratch.SeenSinceMs = watchAgain ? Math.Min(now, request.WatchAgainSince!.Value.ToUnixTimeMilliseconds()) : now - _seenWindowMs;
             scratch.SkippedBefore.Clear();
+            scratch.WatchedBefore.Clear();
             if (watchAgain)
             {
-                SkippedBefore(profile!, scratch.SkippedBefore);
+                RecallViews(profile!, scratch.SkippedBefore, scratch.WatchedBefore);
             }
 
             var personal = request.Personalized && profile is not null;
@@ -139,7 +140,7 @@ public sealed partial class ForYouEngine
             var results = new List<RankedVideo>(Math.Max(0, picks.Count - request.Skip));
             for (var i = request.Skip; i < picks.Count; i++)
             {
-                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized, nearline, profile));
+                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized, nearline));
             }
 
             return results;
@@ -511,8 +512,11 @@ public sealed partial class ForYouEngine
         }
     }
 
-    /// <summary>The videos whose latest view in the viewer's recent watches was a skip: watching again leaves them out.</summary>
-    private static void SkippedBefore(UserProfile profile, HashSet<int> skipped)
+    /// <summary>
+    /// From the viewer's recent watches, for watching again: the videos whose latest view was a skip (left out)
+    /// and those watched without one (said to be seen before; a video only served, never watched, is not).
+    /// </summary>
+    private static void RecallViews(UserProfile profile, HashSet<int> skipped, HashSet<int> watched)
     {
         for (var i = profile.RecentCount - 1; i >= 0; i--) // oldest first, so the latest view decides
         {
@@ -520,10 +524,12 @@ public sealed partial class ForYouEngine
             if ((watch.Flags & WatchFlags.Skipped) != 0)
             {
                 skipped.Add(watch.Video);
+                watched.Remove(watch.Video);
             }
             else
             {
                 skipped.Remove(watch.Video);
+                watched.Add(watch.Video);
             }
         }
     }
@@ -895,7 +901,7 @@ public sealed partial class ForYouEngine
         return best;
     }
 
-    private RankedVideo Explain(ServeScratch scratch, int candidate, UserProfile? profile, bool personalized, NearlineModel nearline, UserProfile? viewer)
+    private RankedVideo Explain(ServeScratch scratch, int candidate, UserProfile? profile, bool personalized, NearlineModel nearline)
     {
         var video = scratch.Videos[candidate];
         var sources = scratch.Sources[candidate];
@@ -927,7 +933,7 @@ public sealed partial class ForYouEngine
             CandidateSource.Trending => ("trending", "Popular on Reeltime right now"),
             _ => ("recent", "New on Reeltime"),
         };
-        if (scratch.WatchAgain && viewer is not null && viewer.SeenAtMs(video) != long.MinValue)
+        if (scratch.WatchAgain && scratch.WatchedBefore.Contains(video))
         {
             (code, text) = ("watch-again", $"Seen before, shown again as you asked. {text}");
         }
@@ -1189,6 +1195,9 @@ public sealed partial class ForYouEngine
 
         /// <summary>Left out when watching again: the viewer skipped them last time.</summary>
         public readonly HashSet<int> SkippedBefore = [];
+
+        /// <summary>Said to be seen before when watching again: the viewer watched them without skipping.</summary>
+        public readonly HashSet<int> WatchedBefore = [];
 
         public readonly HashSet<int> Follows = [];
         public readonly List<(int Hashtag, float Weight)> TopHashtags = [];

@@ -34,8 +34,9 @@ public enum CandidateSource
 /// <param name="Skip">For the non-personalised feed, how many of its ranked videos earlier pages used.</param>
 /// <param name="Seed">Seeds exploration; the same seed gives the same list for the same state.</param>
 /// <param name="WatchAgainSince">
-/// Set when the viewer has seen everything and asked to watch again: videos seen before this moment may come
-/// again, except those the viewer skipped in their recent watches; those seen since do not, so pages move on.
+/// Set when the viewer has seen everything and asked to watch again: videos seen (served or watched) before this
+/// moment may come again, except those the viewer skipped in their recent watches; those seen since do not, so
+/// pages move on. The ones the viewer watched say so in their reason ("watch-again").
 /// Null: the seen filter's window holds (see <see cref="EngineOptions.SeenWindow"/>).
 /// </param>
 public sealed record RecommendationRequest(long ViewerId, int Count, bool Personalized = true, IReadOnlyCollection<long>? FollowedCreatorIds = null, int Skip = 0, long Seed = 0, DateTimeOffset? WatchAgainSince = null);
