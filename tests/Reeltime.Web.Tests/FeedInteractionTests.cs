@@ -144,6 +144,14 @@ public sealed class FeedInteractionTests(BrowserSite site)
         await WaitAtAsync(page, 1);
         var ids = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('.feed article')].map(a => a.dataset.videoId)");
         await page.Locator(".feed article.playing").GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
+
+        // A menu's keys: ↓ and ↑ move among its items.
+        var items = page.GetByRole(AriaRole.Menuitem);
+        await Assertions.Expect(items.First).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Assertions.Expect(items.Nth(1)).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("ArrowUp");
+        await Assertions.Expect(items.First).ToBeFocusedAsync();
         await page.GetByRole(AriaRole.Menuitem, new() { Name = "This video" }).ClickAsync();
 
         // The hidden video is gone and the one after it plays, in its place.

@@ -344,6 +344,16 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForTimeoutAsync(1_000);
         Assert.True(await page.Locator(".results .tile").CountAsync() >= catalogue.Videos.Count);
+
+        // A combobox's keys: ↓ from the box into the suggestions, ↑ back to the box.
+        var box = page.GetByRole(AriaRole.Combobox, new() { Name = "Search" });
+        await box.FillAsync($"#{Catalogue.Hashtag}");
+        var suggestion = page.Locator("#search-suggestions a", new() { HasText = $"#{Catalogue.Hashtag}" }).First;
+        await Assertions.Expect(suggestion).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Assertions.Expect(suggestion).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("ArrowUp");
+        await Assertions.Expect(box).ToBeFocusedAsync();
     }
 
     [Fact]

@@ -80,3 +80,22 @@ export function toast(message: string): void {
 }
 
 export const reducedMotion = (): boolean => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+/**
+ * ↑/↓ (and Home/End) move focus among the items <container> holds, as a menu or a list of suggestions
+ * promises; ↑ from the first item goes to <before> when given (the search box above its suggestions).
+ */
+export function arrowKeys(container: HTMLElement, itemSelector: string, before?: HTMLElement): void {
+  container.addEventListener("keydown", (e) => {
+    const items = [...container.querySelectorAll<HTMLElement>(itemSelector)];
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    if (at < 0) return;
+    const to = e.key === "ArrowDown" ? Math.min(at + 1, items.length - 1)
+      : e.key === "ArrowUp" ? at - 1
+      : e.key === "Home" ? 0 : e.key === "End" ? items.length - 1 : null;
+    if (to === null) return;
+    e.preventDefault();
+    if (to < 0) before?.focus();
+    else items[to].focus();
+  });
+}

@@ -1,7 +1,7 @@
 import { del, post, playbackUrl, q, type FeedItem, type Page, type Video } from "./api";
 import { captionNodes } from "./caption";
 import { openComments } from "./comments";
-import { formatCount, h, icon, reducedMotion, toast } from "./dom";
+import { arrowKeys, formatCount, h, icon, reducedMotion, toast } from "./dom";
 import { navigate } from "./router";
 import { currentUser } from "./session";
 import { openSheet } from "./sheet";
@@ -209,6 +209,7 @@ class Slide {
     body.append(item("This video", () => void choose("video")));
     if (currentUser()?.id !== v.author.id) body.append(item(`This creator (@${v.author.username})`, () => void choose("creator")));
     for (const tag of v.hashtags.slice(0, 5)) body.append(item(`This hashtag (#${tag})`, () => void choose("hashtag", tag)));
+    arrowKeys(body, "[role=menuitem]");
     (body.firstElementChild as HTMLElement | null)?.focus();
   }
 

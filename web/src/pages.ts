@@ -1,5 +1,5 @@
 import { ApiError, del, get, patch, post, problemOf, q, writeHeaders, type FeedItem, type Interests, type Me, type Page, type Profile, type SearchResults, type Video } from "./api";
-import { clear, formatCount, h, toast } from "./dom";
+import { arrowKeys, clear, formatCount, h, toast } from "./dom";
 import { Feed, type FeedAction } from "./feed";
 import { navigate } from "./router";
 import { currentUser, refresh, signIn, signOut, signUp } from "./session";
@@ -206,6 +206,8 @@ export function searchPage(_: Record<string, string>, query: URLSearchParams): H
     let r: SearchResults;
     try { r = await get<SearchResults>(`/api/search?q=${q(text)}&count=${full ? 24 : 6}`); } catch (e) { if (full) toast((e as Error).message); return; }
     if (mine !== generation) return; // an older answer arriving late
+    // Focus on a suggestion about to be replaced goes back to the box, not to the page's start.
+    if (suggestions.contains(document.activeElement)) input.focus();
     clear(suggestions);
     for (const t of r.hashtags) suggestions.append(h("li", { role: "option" }, h("a", { href: `/tag/${q(t.name)}` }, `#${t.name}`, h("span", { class: "muted" }, ` ${formatCount(t.videoCount)} videos`))));
     for (const u of r.users) suggestions.append(h("li", { role: "option" }, h("a", { href: `/@${q(u.username)}` }, `@${u.username}`, h("span", { class: "muted" }, ` ${u.displayName ?? ""}`))));
@@ -220,6 +222,13 @@ export function searchPage(_: Record<string, string>, query: URLSearchParams): H
       results.append(h("p", { class: "muted" }, "No videos match."));
     }
   };
+  // ↓ from the box goes into the suggestions, and ↑/↓ move among them (a combobox's keys).
+  input.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowDown") return;
+    const first = suggestions.querySelector<HTMLElement>("a");
+    if (first) { e.preventDefault(); first.focus(); }
+  });
+  arrowKeys(suggestions, "a", input);
   input.addEventListener("input", () => {
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void show(input.value, false), 150);
