@@ -269,12 +269,12 @@ class Slide {
   }
 }
 
-/** A full-height vertical feed with scroll snapping; the slide most in view plays. */
 /** A link a feed's end or empty card offers. */
 export interface FeedAction { label: string; href: string }
 
 const actionLink = (action?: FeedAction) => (action ? h("a", { class: "button primary", href: action.href }, action.label) : null);
 
+/** A full-height vertical feed with scroll snapping; the slide most in view plays. */
 export class Feed {
   readonly el: HTMLElement;
   private readonly slides: Slide[] = [];
@@ -294,7 +294,8 @@ export class Feed {
   /**
    * @param emptyText what an empty feed says.
    * @param endText what the card after the last video says, once the server has no more.
-   * @param endAction a link offered on the end card (and, when given, on the empty card), e.g. to watch again.
+   * @param endAction a link the end card offers, e.g. to watch again.
+   * @param emptyAction a link the empty card offers.
    */
   constructor(private readonly source: Source, readonly surface: Surface, private readonly emptyText: string, private readonly endText?: string,
     private readonly endAction?: FeedAction, private readonly emptyAction?: FeedAction) {
