@@ -124,7 +124,7 @@ public sealed class FeedInteractionTests(BrowserSite site)
         await page.WaitForFunctionAsync("() => document.querySelector('.feed .empty-feed') || document.querySelector('.feed article.playing')");
         if (await page.Locator(".feed article").CountAsync() == 0)
         {
-            await Assertions.Expect(page.Locator(".feed .empty-feed")).ToContainTextAsync("Nothing new to show right now");
+            await Assertions.Expect(page.Locator(".feed .empty-feed")).ToContainTextAsync("You're all caught up");
             return;
         }
 
@@ -158,6 +158,34 @@ public sealed class FeedInteractionTests(BrowserSite site)
         await Assertions.Expect(page.Locator($"article[data-video-id='{ids[1]}']")).ToHaveCountAsync(0);
         await WaitAtAsync(page, 1);
         Assert.Equal(ids[2], await page.EvaluateAsync<string>("() => document.querySelector('.feed article.playing').dataset.videoId"));
+    }
+
+    [Fact]
+    public async Task Not_interested_in_the_last_video_of_a_finished_feed_goes_on_to_its_end()
+    {
+        await site.CatalogueAsync();
+        var page = await site.NewPageAsync(1280, 800);
+        await WebClientTests.SignUpAsync(page, "lastone", "/settings");
+
+        // Following one creator makes a feed that ends: their videos, then the end card.
+        var catalogue = await site.CatalogueAsync();
+        await page.GotoAsync($"/@{catalogue.CreatorName}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Following", Exact = true })).ToBeVisibleAsync();
+        await page.GotoAsync("/following");
+        await WaitAtAsync(page, 0);
+        await page.WaitForFunctionAsync("() => !!document.querySelector('.end-of-feed')");
+        var count = await page.Locator(".feed article").CountAsync();
+        for (var i = 1; i < count; i++)
+        {
+            await page.Keyboard.PressAsync("ArrowDown");
+            await WaitAtAsync(page, i);
+        }
+
+        await page.Locator(".feed article.playing").GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "This video" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".end-of-feed")).ToBeInViewportAsync();
+        Assert.Equal(-1, await page.EvaluateAsync<int>(PlayingIndex));
     }
 
     [Fact]

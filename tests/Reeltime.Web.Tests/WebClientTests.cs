@@ -26,6 +26,8 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 120_000 });
         var videoId = long.Parse(await page.Locator("form.upload-form").GetAttributeAsync("data-video-id") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(videoId > 0);
+        // The form is free for the next video.
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Post" })).ToBeEnabledAsync();
 
         // It plays: time advances and frames have a size.
         await page.GetByRole(AriaRole.Link, new() { Name = "Watch it" }).ClickAsync();
@@ -309,7 +311,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await page.WaitForTimeoutAsync(1100); // seen times are kept to the second
 
         await page.GotoAsync("/");
-        await Assertions.Expect(page.Locator(".empty-feed")).ToContainTextAsync("Nothing new to show right now");
+        await Assertions.Expect(page.Locator(".empty-feed")).ToContainTextAsync("You're all caught up");
         await page.GetByRole(AriaRole.Link, new() { Name = "Watch again" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/again$"));
         var playing = page.Locator("article.playing");
@@ -317,6 +319,38 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await playing.GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
         await Assertions.Expect(page.Locator("dialog.why-sheet")).ToContainTextAsync("Seen before");
         output.WriteLine($"{name} was served {served} videos, then watched again");
+    }
+
+    [Fact]
+    public async Task A_private_account_is_set_in_settings_and_its_follow_requests_are_answered_there()
+    {
+        var (owner, ownerName) = await site.NewUserAsync("shy");
+        var id = await BrowserSite.UploadAsync(owner, await Clips.MakeAsync("0x118ab2", 2), "For friends #closecircle");
+        await BrowserSite.WaitReadyAsync([(owner, id)]);
+        var page = await site.NewPageAsync(1280, 800);
+        await page.GotoAsync("/signin?next=/settings");
+        await page.GetByLabel("Username").FillAsync(ownerName);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Switch, new() { Name = "Private account" }).CheckAsync();
+        await Assertions.Expect(page.Locator(".toast").Last).ToContainTextAsync("Your account is private");
+
+        // A stranger is told the account is private, and their follow is a request, not a follow.
+        var stranger = await site.NewPageAsync(1280, 800);
+        var strangerName = await SignUpAsync(stranger, "knock", $"/@{ownerName}");
+        await Assertions.Expect(stranger.Locator(".private-note")).ToContainTextAsync("This account is private");
+        await stranger.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true }).ClickAsync();
+        await Assertions.Expect(stranger.GetByRole(AriaRole.Button, new() { Name = "Requested", Exact = true })).ToBeVisibleAsync();
+        await stranger.ReloadAsync();
+        await Assertions.Expect(stranger.GetByRole(AriaRole.Button, new() { Name = "Requested", Exact = true })).ToBeVisibleAsync();
+
+        // The owner accepts in Settings; the follower then sees the videos.
+        await page.ReloadAsync();
+        await page.Locator(".follow-requests li", new() { HasText = "@" + strangerName }).GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".follow-requests")).ToContainTextAsync("No one is waiting");
+        await stranger.ReloadAsync();
+        await Assertions.Expect(stranger.GetByRole(AriaRole.Button, new() { Name = "Following", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(stranger.Locator($".grid a[href='/video/{id}']")).ToBeVisibleAsync();
     }
 
     [Fact]

@@ -33,7 +33,8 @@ class Slide {
     const v = item.video;
     this.tracker = new ViewTracker(v.id, feed.surface);
     this.video = h("video", {
-      class: "player", playsinline: true, loop: true, preload: "none", "aria-label": `Video by @${v.author.username}`,
+      // A landscape video is shown whole, with bars, rather than cropped to the portrait screen.
+      class: v.width > v.height ? "player landscape" : "player", playsinline: true, loop: true, preload: "none", "aria-label": `Video by @${v.author.username}`,
       poster: v.posterUrl ?? null,
     });
     this.video.muted = muted;
@@ -495,9 +496,17 @@ export class Feed {
     }
     this.active = -1;
     const next = Math.max(0, at);
-    if (this.slides.length) {
+    if (next >= this.slides.length && this.slides.length && this.endCard) {
+      // The last video went, and the feed has no more: on to the end card, as a swipe would.
+      this.active = this.slides.length - 1;
+      this.atEnd = true;
+      this.endCard.scrollIntoView({ block: "start" });
+      this.endCard.querySelector<HTMLElement>("a")?.focus({ preventScroll: true });
+    } else if (this.slides.length) {
       this.slides[Math.min(next, this.slides.length - 1)].el.scrollIntoView({ block: "start" });
       this.activate(Math.min(next, this.slides.length - 1));
+      // The menu's button went with its video: focus goes to the video now on screen, not to the page's start.
+      if (!document.activeElement || document.activeElement === document.body) this.slides[this.active]?.el.focus({ preventScroll: true });
     } else {
       void this.more();
     }

@@ -70,7 +70,7 @@ export function forYouPage(): HTMLElement {
   const resumed = resumeKept("/");
   if (resumed) return resumed;
   const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8${cursorPart(c)}`), "for-you",
-    currentUser() ? "Nothing new to show right now. New uploads will appear here." : "Nothing new to show yet. New uploads will appear here, or upload one yourself.",
+    currentUser() ? "You're all caught up: there is nothing here you have not seen lately. New uploads will appear here." : "Nothing new to show yet. New uploads will appear here, or upload one yourself.",
     CAUGHT_UP, WATCH_AGAIN, currentUser() ? WATCH_AGAIN : undefined);
   return keptFeedPage("/", feed, tabs("for-you"));
 }
@@ -160,19 +160,29 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
     h("ul", { class: "stats" },
       h("li", {}, h("strong", {}, formatCount(profile.followingCount)), " Following"),
       h("li", {}, followers, " Followers"),
-      h("li", {}, h("strong", {}, formatCount(profile.videoCount)), " Videos")),
+      h("li", {}, h("strong", {}, formatCount(profile.videoCount)), profile.videoCount === 1 ? " Video" : " Videos")),
     profile.bio ? h("p", { class: "bio" }, profile.bio) : null);
   if (me && me.id !== profile.id) {
-    let following = profile.relationship === "following" || profile.relationship === "requested";
-    const button = h("button", { type: "button", class: following ? "button" : "button primary" }, following ? "Following" : "Follow");
+    // "requested": a private account has not answered yet; the follower count moves only once it does.
+    let state = profile.relationship === "following" || profile.relationship === "requested" ? profile.relationship : "none";
+    const button = h("button", { type: "button" });
+    const render = () => {
+      button.textContent = state === "following" ? "Following" : state === "requested" ? "Requested" : "Follow";
+      button.className = state === "none" ? "button primary" : "button";
+    };
+    render();
     button.addEventListener("click", async () => {
       try {
-        if (following) await del(`/api/users/${q(username)}/follow`);
-        else await post(`/api/users/${q(username)}/follow`);
-        following = !following;
-        button.textContent = following ? "Following" : "Follow";
-        button.className = following ? "button" : "button primary";
-        profile.followerCount += following ? 1 : -1;
+        if (state === "none") {
+          const r = await post<{ state: string }>(`/api/users/${q(username)}/follow`);
+          state = r.state === "requested" ? "requested" : "following";
+          if (state === "following") profile.followerCount += 1;
+        } else {
+          await del(`/api/users/${q(username)}/follow`);
+          if (state === "following") profile.followerCount -= 1;
+          state = "none";
+        }
+        render();
         followers.textContent = formatCount(profile.followerCount);
       } catch (e) { toast((e as Error).message); }
     });
@@ -182,8 +192,11 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
   } else if (!me) {
     head.append(h("a", { class: "button primary", href: `/signin?next=${q(location.pathname)}` }, "Sign in to follow"));
   }
-  return h("section", { class: "page" }, head,
-    grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet."));
+  // A private account's videos are for its followers: say so to everyone else rather than "no videos".
+  const closed = profile.isPrivate && me?.id !== profile.id && profile.relationship !== "following";
+  return h("section", { class: "page" }, head, closed
+    ? h("p", { class: "muted private-note" }, "This account is private. Follow it to see its videos once the owner accepts.")
+    : grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet."));
 }
 
 export function hashtagPage(params: Record<string, string>): HTMLElement {
@@ -368,6 +381,11 @@ export function uploadPage(): HTMLElement {
       const { id } = JSON.parse(xhr.responseText) as { id: number };
       form.dataset.videoId = String(id);
       await followProcessing(id, bar, status);
+      // Ready or failed, the form is free for the next video.
+      selected = null;
+      file.value = "";
+      chosen.textContent = "";
+      submit.disabled = false;
     });
     xhr.addEventListener("error", () => { status.textContent = "The upload failed. Check the connection and try again."; submit.disabled = false; });
     xhr.send(data);
@@ -449,6 +467,38 @@ export async function settingsPage(): Promise<HTMLElement> {
     if (!confirm("Forget everything the For You feed has learned about you?")) return;
     try { await del("/api/me/interests"); forgetKeptFeed(); toast("Interests reset"); await renderInterests(); } catch (e) { toast((e as Error).message); }
   });
+  // A private account: new followers ask first, and its videos are for the followers it accepts.
+  const privateAccount = h("input", { type: "checkbox", name: "isPrivate", role: "switch" });
+  privateAccount.checked = me.isPrivate;
+  privateAccount.addEventListener("change", async () => {
+    try {
+      refresh(await patch<Me>("/api/me/settings", { isPrivate: privateAccount.checked }));
+      toast(privateAccount.checked ? "Your account is private" : "Your account is public");
+    } catch (e) { privateAccount.checked = !privateAccount.checked; toast((e as Error).message); }
+  });
+  const requestsBox = h("div", { class: "follow-requests" });
+  const renderRequests = async () => {
+    const pending = await get<{ userId: number; username: string; requestedAt: string }[]>("/api/me/follow-requests");
+    clear(requestsBox);
+    if (!pending.length) { requestsBox.append(h("p", { class: "muted" }, "No one is waiting.")); return; }
+    const ul = h("ul", { class: "chips" });
+    for (const r of pending) {
+      const answer = (approve: boolean) => async () => {
+        try {
+          await post(`/api/users/${q(r.username)}/follow-request`, { approve });
+          toast(approve ? `@${r.username} now follows you` : `Declined @${r.username}`);
+          await renderRequests();
+        } catch (e) { toast((e as Error).message); }
+      };
+      const accept = h("button", { type: "button", class: "button primary" }, "Accept");
+      accept.addEventListener("click", answer(true));
+      const decline = h("button", { type: "button", class: "button" }, "Decline");
+      decline.addEventListener("click", answer(false));
+      ul.append(h("li", { class: "chip" }, h("a", { href: `/@${q(r.username)}` }, `@${r.username}`), " ", accept, " ", decline));
+    }
+    requestsBox.append(ul);
+  };
+  void renderRequests().catch((e) => toast((e as Error).message));
   const out = h("button", { type: "button", class: "button" }, "Sign out");
   out.addEventListener("click", async () => { await signOut(); navigate("/"); });
   return h("section", { class: "page narrow" },
@@ -458,6 +508,10 @@ export async function settingsPage(): Promise<HTMLElement> {
       h("p", { class: "muted" }, "When off, For You shows popular and recent videos, the same for everyone."),
       reset),
     h("section", { class: "card" }, h("h2", {}, "Your interests"), h("p", { class: "muted" }, "What the feed believes you like, and what you asked not to see. Remove anything you disagree with."), interestsBox),
+    h("section", { class: "card" }, h("h2", {}, "Privacy"),
+      h("label", { class: "switch" }, privateAccount, h("span", {}, "Private account")),
+      h("p", { class: "muted" }, "When on, people ask to follow you, and only the followers you accept see your videos."),
+      h("h3", {}, "Follow requests"), requestsBox),
     h("section", { class: "card" }, h("h2", {}, "Account"), h("p", {}, `Signed in as @${me.username}`),
       h("p", { class: "muted" }, "Your data, its export and erasure will live in the privacy centre."), out));
 }
