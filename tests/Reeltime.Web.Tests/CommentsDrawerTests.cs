@@ -23,6 +23,7 @@ public sealed class CommentsDrawerTests(BrowserSite site)
         await page.GotoAsync($"/video/{id}");
         var slide = page.Locator($"article[data-video-id='{id}']");
         var sheet = await OpenDrawerAsync(page, slide);
+        await Assertions.Expect(sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).ToBeFocusedAsync();
         var parent = sheet.Locator($"li.comment[data-comment-id='{theirsId}']");
         await Assertions.Expect(parent.Locator(".comment-text")).ToHaveTextAsync("Who made this?");
         // Only one's own comments (or any, on one's own video) can be deleted.
@@ -42,15 +43,17 @@ public sealed class CommentsDrawerTests(BrowserSite site)
         Assert.Equal(me, stored.GetProperty("author").GetProperty("username").GetString());
         await ExpectCountAsync(slide, api, id);
 
-        // A comment of one's own, then deleted: gone from the drawer, from the server, and after reopening.
+        // A comment of one's own (Enter posts it), then deleted: gone from the drawer, from the server, and
+        // after reopening; focus goes back to the comment box.
         await sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" }).FillAsync("First!");
-        await sheet.GetByRole(AriaRole.Button, new() { Name = "Post" }).ClickAsync();
+        await sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" }).PressAsync("Enter");
         var mine = sheet.Locator("ol.comments > li.comment", new() { HasText = "First!" });
         await Assertions.Expect(mine).ToHaveCountAsync(1);
         var mineId = long.Parse(await mine.GetAttributeAsync("data-comment-id") ?? "", System.Globalization.CultureInfo.InvariantCulture);
         await ExpectCountAsync(slide, api, id);
         await mine.GetByRole(AriaRole.Button, new() { Name = "Delete comment" }).ClickAsync();
         await Assertions.Expect(mine).ToHaveCountAsync(0);
+        await Assertions.Expect(sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).ToBeFocusedAsync();
         var top = await api.GetFromJsonAsync<JsonElement>($"/api/videos/{id}/comments");
         Assert.DoesNotContain(mineId, top.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetInt64()));
         Assert.Contains(theirsId, top.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetInt64()));

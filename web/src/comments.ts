@@ -68,6 +68,9 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
               onCount(-1);
               threadReplies.set(c.parentId, Math.max(0, (threadReplies.get(c.parentId) ?? 1) - 1));
             }
+            // The delete button went with its comment: focus goes to the comment box, not to the page's start.
+            input.focus();
+            if (!list.querySelector("li.comment")) list.append(h("li", { class: "muted empty" }, "No comments yet. Be the first."));
             toast("Comment deleted");
           } catch (e) { toast((e as Error).message); }
         },
@@ -84,6 +87,11 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
     if (!list.children.length) list.append(h("li", { class: "muted empty" }, "No comments yet. Be the first."));
   }
   more.addEventListener("click", () => void load());
+
+  // Enter posts, as in every chat box; Shift+Enter starts a new line.
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+  });
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -111,5 +119,7 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
   });
 
   openSheet(`Comments`, h("div", { class: "comments-body" }, list, more, form), "comments-sheet");
+  // The drawer opens ready to write in, for a signed-in person.
+  if (me) input.focus();
   void load().catch((e) => toast((e as Error).message));
 }
