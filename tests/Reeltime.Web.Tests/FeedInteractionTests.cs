@@ -163,12 +163,11 @@ public sealed class FeedInteractionTests(BrowserSite site)
     [Fact]
     public async Task Not_interested_in_the_last_video_of_a_finished_feed_goes_on_to_its_end()
     {
-        await site.CatalogueAsync();
+        var catalogue = await site.CatalogueAsync();
         var page = await site.NewPageAsync(1280, 800);
         await WebClientTests.SignUpAsync(page, "lastone", "/settings");
 
         // Following one creator makes a feed that ends: their videos, then the end card.
-        var catalogue = await site.CatalogueAsync();
         await page.GotoAsync($"/@{catalogue.CreatorName}");
         await page.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Following", Exact = true })).ToBeVisibleAsync();
