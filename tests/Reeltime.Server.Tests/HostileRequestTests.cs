@@ -114,6 +114,38 @@ public sealed class HostileRequestTests(ReeltimeServer server) : IClassFixture<R
         await visitor.GetJsonAsync("/api/feed/for-you?count=3");
     }
 
+    [Fact]
+    public async Task An_address_or_headers_too_long_to_read_get_a_problem_document_not_an_empty_answer()
+    {
+        // Real Kestrel: the in-memory test server has no request-line or header limits of its own.
+        await using var real = await ReeltimeServer.StartAsync(_ => { }, overKestrel: true);
+        using var client = new HttpClient { BaseAddress = real.Visitor().BaseAddress };
+
+        using (var longAddress = await client.GetAsync("/api/search?q=" + new string('a', 20_000)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.RequestUriTooLong, longAddress.StatusCode);
+            Assert.Equal("application/problem+json", longAddress.Content.Headers.ContentType?.MediaType);
+            using var problem = System.Text.Json.JsonDocument.Parse(await longAddress.Content.ReadAsStringAsync());
+            Assert.StartsWith("The address is too long: 20,", problem.RootElement.GetProperty("title").GetString(), StringComparison.Ordinal);
+        }
+
+        using (var bigHeaders = new HttpRequestMessage(HttpMethod.Get, "/api/trending"))
+        {
+            bigHeaders.Headers.Add("Cookie", "crumbs=" + new string('c', 40_000));
+            using var answer = await client.SendAsync(bigHeaders);
+            Assert.Equal(System.Net.HttpStatusCode.RequestHeaderFieldsTooLarge, answer.StatusCode);
+            Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("headers are too large", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // An address just under the limit is read as usual, and the server answers the next request.
+        using var near = await client.GetAsync("/api/search?q=" + new string('a', 8_000));
+        Assert.NotEqual(System.Net.HttpStatusCode.RequestUriTooLong, near.StatusCode);
+        Assert.True((int)near.StatusCode < 500, $"{near.StatusCode}");
+        using var fine = await client.GetAsync("/api/trending");
+        Assert.Equal(System.Net.HttpStatusCode.OK, fine.StatusCode);
+    }
+
     private static async Task<string?> BareTitleAsync(HttpResponseMessage response)
     {
         using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());

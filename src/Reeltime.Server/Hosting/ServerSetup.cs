@@ -45,6 +45,18 @@ public static class ServerSetup
     /// <summary>The body limit of every other request.</summary>
     public const long MaxRequestBytes = 1024 * 1024;
 
+    /// <summary>The longest request target (path and query) answered: longer ones get a 414 problem document.</summary>
+    public const int MaxTargetChars = 8 * 1024;
+
+    /// <summary>The most header bytes (names and values) answered: more get a 431 problem document.</summary>
+    public const int MaxHeaderBytes = 32 * 1024;
+
+    // Kestrel answers a request head over its own limits with an empty body, before any middleware runs.
+    // Its limits sit well above ours, so that what a client can plausibly send reaches RequestHeadLimits and
+    // is refused with a problem document; only heads past these get Kestrel's bare answer.
+    private const int KestrelRequestLineBytes = 64 * 1024;
+    private const int KestrelHeaderBytes = 128 * 1024;
+
     public static WebApplicationBuilder AddReeltimeServer(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -120,6 +132,8 @@ public static class ServerSetup
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = MaxRequestBytes;
+            k.Limits.MaxRequestLineSize = KestrelRequestLineBytes;
+            k.Limits.MaxRequestHeadersTotalSize = KestrelHeaderBytes;
             k.AddServerHeader = false;
         });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 16);
@@ -147,6 +161,7 @@ public static class ServerSetup
         });
         app.UseStatusCodePages();
         app.Use(SecurityHeaders);
+        app.Use(RequestHeadLimits);
         app.Use(RequestBodyLimit);
         app.UseAuthentication();
         app.UseMiddleware<CsrfProtection>();
@@ -181,6 +196,36 @@ public static class ServerSetup
         OperationCanceledException => 499,
         _ => StatusCodes.Status500InternalServerError,
     };
+
+    private static Task RequestHeadLimits(HttpContext context, Func<Task> next)
+    {
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.Path + context.Request.QueryString).ToString();
+        if (target.Length > MaxTargetChars)
+        {
+            return Results.Problem(
+                title: string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The address is too long: {target.Length:N0} characters, where at most {MaxTargetChars:N0} are read."),
+                statusCode: StatusCodes.Status414UriTooLong).ExecuteAsync(context);
+        }
+
+        long headerBytes = 0;
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            headerBytes += name.Length;
+            foreach (var value in values)
+            {
+                headerBytes += value?.Length ?? 0;
+            }
+        }
+
+        if (headerBytes > MaxHeaderBytes)
+        {
+            return Results.Problem(
+                title: $"The request's headers are too large: {ByteSize.InWords(headerBytes)}, where at most {ByteSize.InWords(MaxHeaderBytes)} are read. Clearing this site's cookies may help.",
+                statusCode: StatusCodes.Status431RequestHeaderFieldsTooLarge).ExecuteAsync(context);
+        }
+
+        return next();
+    }
 
     // Kestrel enforces the limit while the body streams in; refusing a declared length up front answers
     // sooner, and holds behind any server (a test host, a proxy) that does not enforce the feature itself.
