@@ -354,6 +354,74 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task An_owner_sees_why_an_upload_failed_and_deletes_it_and_deletes_a_ready_video_from_the_feed()
+    {
+        var (client, username) = await site.NewUserAsync("owner");
+        var broken = await BrowserSite.UploadAsync(client, System.Text.Encoding.UTF8.GetBytes("a shopping list, not a video"), "Broken upload #oops");
+        var good = await BrowserSite.UploadAsync(client, await Clips.MakeAsync("0x264653"), "Keeper #fine");
+        await BrowserSite.WaitReadyAsync(client, [good]);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await client.GetFromJsonAsync<JsonElement>($"/api/videos/{broken}")).GetProperty("status").GetString() != "failed")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "the broken upload was not marked failed");
+            await Task.Delay(200);
+        }
+
+        var page = await site.NewPageAsync();
+        await SignInAsync(page, username);
+        var confirms = new List<string>();
+        page.Dialog += (_, dialog) =>
+        {
+            confirms.Add(dialog.Message);
+            _ = dialog.AcceptAsync();
+        };
+
+        // The failed upload says why, offers no black player, and only it can be deleted from the grid.
+        await page.GotoAsync($"/@{username}");
+        var failedTile = page.Locator($".grid li[data-video-id='{broken}']");
+        await Assertions.Expect(failedTile.Locator(".tile-status")).ToContainTextAsync("Could not be processed: ");
+        Assert.Equal(0, await failedTile.Locator("a").CountAsync());
+        await Assertions.Expect(page.Locator($".grid li[data-video-id='{good}'] a.tile")).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator($".grid li[data-video-id='{good}'] .tile-delete").CountAsync());
+        await BrowserSite.ScreenshotAsync(page, "profile-with-a-failed-upload");
+        await failedTile.GetByRole(AriaRole.Button, new() { Name = "Delete \"Broken upload #oops\"" }).ClickAsync();
+        await Assertions.Expect(failedTile).ToHaveCountAsync(0);
+        Assert.Single(confirms);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/videos/{broken}")).StatusCode);
+
+        // A stranger's menu on the ready video offers "not interested", never a delete.
+        var stranger = await site.NewPageAsync();
+        await SignUpAsync(stranger, "stranger", $"/video/{good}");
+        await stranger.GotoAsync($"/video/{good}");
+        await stranger.Locator($"article[data-video-id='{good}']").GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
+        var theirMenu = stranger.Locator("dialog.menu-sheet");
+        await Assertions.Expect(theirMenu.GetByRole(AriaRole.Menuitem, new() { Name = "This video" })).ToBeVisibleAsync();
+        Assert.Equal(0, await theirMenu.GetByRole(AriaRole.Menuitem, new() { Name = "Delete this video" }).CountAsync());
+
+        // The owner deletes the ready one from the feed's menu: it leaves the feed and the server.
+        await page.GotoAsync($"/video/{good}");
+        var slide = page.Locator($"article[data-video-id='{good}']");
+        await slide.GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
+        var menu = page.Locator("dialog.menu-sheet");
+        Assert.Equal(0, await menu.GetByRole(AriaRole.Menuitem, new() { Name = "This video", Exact = true }).CountAsync());
+        await menu.GetByRole(AriaRole.Menuitem, new() { Name = "Delete this video" }).ClickAsync();
+        await Assertions.Expect(slide).ToHaveCountAsync(0);
+        Assert.Equal(2, confirms.Count);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/videos/{good}")).StatusCode);
+        await page.GotoAsync($"/@{username}");
+        await Assertions.Expect(page.Locator(".page .muted")).ToHaveTextAsync("No videos yet.");
+    }
+
+    private static async Task SignInAsync(IPage page, string username)
+    {
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("Username").FillAsync(username);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Profile", Exact = true })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task A_link_to_a_missing_video_says_so_and_offers_for_you()
     {
         var page = await site.NewPageAsync();

@@ -190,6 +190,19 @@ class Slide {
   private notInterested(): void {
     const v = this.item.video;
     const body = h("div", { class: "menu", role: "menu" });
+    if (currentUser()?.id === v.author.id) {
+      // One's own video: nothing to be not interested in, but it can be taken down.
+      const dialog = openSheet("Your video", body, "menu-sheet");
+      const remove = h("button", { type: "button", role: "menuitem", class: "menu-item danger" }, "Delete this video");
+      remove.addEventListener("click", async () => {
+        if (!(await deleteVideo(v))) return;
+        dialog.close();
+        this.feed.hide((s) => s.item.video.id === v.id);
+      });
+      body.append(remove);
+      remove.focus();
+      return;
+    }
     const dialog = openSheet("Not interested", body, "menu-sheet");
     const choose = async (scope: "video" | "creator" | "hashtag", hashtag?: string) => {
       if (!requireSignIn()) { dialog.close(); return; }
@@ -208,7 +221,7 @@ class Slide {
       return b;
     };
     body.append(item("This video", () => void choose("video")));
-    if (currentUser()?.id !== v.author.id) body.append(item(`This creator (@${v.author.username})`, () => void choose("creator")));
+    body.append(item(`This creator (@${v.author.username})`, () => void choose("creator")));
     for (const tag of v.hashtags.slice(0, 5)) body.append(item(`This hashtag (#${tag})`, () => void choose("hashtag", tag)));
     arrowKeys(body, "[role=menuitem]");
     (body.firstElementChild as HTMLElement | null)?.focus();
@@ -539,5 +552,18 @@ export class Feed {
     current?.tracker.leave();
     this.observer.disconnect();
     for (const s of this.slides) s.release();
+  }
+}
+
+/** Asks, then deletes the author's video; true when it is gone. */
+export async function deleteVideo(v: Video): Promise<boolean> {
+  if (!confirm("Delete this video? No one will be able to watch it any more.")) return false;
+  try {
+    await del(`/api/videos/${v.id}`);
+    toast("Video deleted");
+    return true;
+  } catch (e) {
+    toast((e as Error).message);
+    return false;
   }
 }

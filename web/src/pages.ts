@@ -1,6 +1,6 @@
 import { ApiError, del, get, patch, post, problemOf, q, writeHeaders, type FeedItem, type Interests, type Me, type Page, type Profile, type SearchResults, type Video } from "./api";
 import { arrowKeys, clear, formatCount, h, toast } from "./dom";
-import { Feed, type FeedAction } from "./feed";
+import { deleteVideo, Feed, type FeedAction } from "./feed";
 import { navigate } from "./router";
 import { currentUser, refresh, signIn, signOut, signUp } from "./session";
 
@@ -121,18 +121,38 @@ function signInPrompt(text: string): HTMLElement {
       h("a", { class: "button", href: `/signup?next=${q(location.pathname)}` }, "Sign up")));
 }
 
-function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: string): HTMLElement {
+/** What a tile says of a video that cannot play yet (or ever), in the owner's words. */
+function tileStatus(v: Video): string {
+  if (v.status === "failed") return `Could not be processed: ${v.statusReason ?? "no reason was given"}`;
+  if (v.status === "processing") return `Processing… ${v.progress ?? 0}%`;
+  return "Waiting to be processed";
+}
+
+function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: string, owner = false): HTMLElement {
   const list = h("ul", { class: "grid", "aria-label": "Videos" });
   const more = h("button", { type: "button", class: "button", hidden: true }, "Load more");
   let cursor: string | null = null;
   const fill = async () => {
     const page = await load(cursor);
     for (const v of page.items) {
-      const tile = h("a", { href: `/video/${v.id}`, class: "tile", "aria-label": `${v.caption || "Video"} by @${v.author.username}` });
-      if (v.posterUrl && v.status === "ready") tile.append(h("img", { src: v.posterUrl, alt: "", loading: "lazy", width: 180, height: 320 }));
-      else tile.append(h("span", { class: "tile-status" }, v.status));
-      tile.append(h("span", { class: "tile-likes" }, `♥ ${formatCount(v.counts.likes)}`));
-      list.append(h("li", {}, tile));
+      const label = `${v.caption || "Video"} by @${v.author.username}`;
+      const item = h("li", { "data-video-id": v.id });
+      if (v.status === "ready") {
+        const tile = h("a", { href: `/video/${v.id}`, class: "tile", "aria-label": label });
+        if (v.posterUrl) tile.append(h("img", { src: v.posterUrl, alt: "", loading: "lazy", width: 180, height: 320 }));
+        tile.append(h("span", { class: "tile-likes" }, `♥ ${formatCount(v.counts.likes)}`));
+        item.append(tile);
+      } else {
+        // Nothing to play: the tile says why instead of linking to a black player.
+        item.append(h("div", { class: `tile pending ${v.status}`, role: "group", "aria-label": label },
+          h("span", { class: "tile-caption" }, v.caption || "Video"),
+          h("span", { class: "tile-status" }, tileStatus(v))));
+      }
+      if (owner && v.status !== "ready") item.append(deleteButton(v, () => {
+        item.remove();
+        if (!list.children.length) list.replaceWith(h("p", { class: "muted" }, empty));
+      }));
+      list.append(item);
     }
     cursor = page.nextCursor;
     more.hidden = !cursor;
@@ -141,6 +161,15 @@ function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: stri
   more.addEventListener("click", () => void fill());
   void fill().catch((e) => toast((e as Error).message));
   return h("div", {}, list, more);
+}
+
+function deleteButton(v: Video, deleted: () => void): HTMLElement {
+  const b = h("button", { type: "button", class: "tile-delete", "aria-label": `Delete ${v.caption ? `"${v.caption.slice(0, 40)}"` : "this video"}`, title: "Delete" }, "✕");
+  b.addEventListener("click", async () => {
+    if (!(await deleteVideo(v))) return;
+    deleted();
+  });
+  return b;
 }
 
 export async function profilePage(params: Record<string, string>): Promise<HTMLElement> {
@@ -196,7 +225,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
   const closed = profile.isPrivate && me?.id !== profile.id && profile.relationship !== "following";
   return h("section", { class: "page" }, head, closed
     ? h("p", { class: "muted private-note" }, "This account is private. Follow it to see its videos once the owner accepts.")
-    : grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet."));
+    : grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet.", me?.id === profile.id));
 }
 
 export function hashtagPage(params: Record<string, string>): HTMLElement {
