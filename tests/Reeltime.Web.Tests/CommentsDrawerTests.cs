@@ -72,6 +72,26 @@ public sealed class CommentsDrawerTests(BrowserSite site)
         replies = await api.GetFromJsonAsync<JsonElement>($"/api/videos/{id}/comments?parentId={theirsId}");
         Assert.Empty(replies.GetProperty("items").EnumerateArray());
         await ExpectCountAsync(slide, api, id);
+
+        // A half-written reply survives Escape: reopening the drawer finds the words and whom they answer.
+        await parent.GetByRole(AriaRole.Button, new() { Name = "Reply" }).ClickAsync();
+        await sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" }).FillAsync("Half a thou");
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(sheet).ToHaveCountAsync(0);
+        sheet = await OpenDrawerAsync(page, slide);
+        var box = sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" });
+        await Assertions.Expect(box).ToHaveValueAsync("Half a thou");
+        await Assertions.Expect(sheet.Locator(".reply-label")).ToContainTextAsync("Replying to @");
+        await box.FillAsync("Half a thought, finished");
+        await box.PressAsync("Enter");
+        await Assertions.Expect(box).ToHaveValueAsync("");
+        replies = await api.GetFromJsonAsync<JsonElement>($"/api/videos/{id}/comments?parentId={theirsId}");
+        Assert.Equal("Half a thought, finished", Assert.Single(replies.GetProperty("items").EnumerateArray()).GetProperty("text").GetString());
+
+        // Once posted, the draft is gone.
+        await page.Keyboard.PressAsync("Escape");
+        sheet = await OpenDrawerAsync(page, slide);
+        await Assertions.Expect(sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).ToHaveValueAsync("");
     }
 
     private static async Task<ILocator> OpenDrawerAsync(IPage page, ILocator slide)

@@ -3,6 +3,11 @@ import { clear, h, toast } from "./dom";
 import { currentUser } from "./session";
 import { openSheet } from "./sheet";
 
+// What a person was writing when the drawer closed (Escape, the backdrop, swiping on), kept per video for
+// this page's life, as messaging apps keep a draft: closing is not a decision to throw the words away.
+// Keyed by person as well, so that a draft never shows to whoever signs in next on a shared device.
+const drafts = new Map<string, { text: string; replyTo: Comment | null }>();
+
 /** The comments drawer: read, post, reply and delete one's own. */
 export function openComments(video: Video, onCount: (delta: number) => void): void {
   const list = h("ol", { class: "comments", "aria-live": "polite" });
@@ -118,7 +123,17 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
     }
   });
 
-  openSheet(`Comments`, h("div", { class: "comments-body" }, list, more, form), "comments-sheet");
+  const dialog = openSheet(`Comments`, h("div", { class: "comments-body" }, list, more, form), "comments-sheet");
+  const draftKey = `${me?.id ?? 0}:${video.id}`;
+  const draft = drafts.get(draftKey);
+  if (me && draft) {
+    input.value = draft.text;
+    setReply(draft.replyTo);
+  }
+  dialog.addEventListener("close", () => {
+    if (me && input.value.trim()) drafts.set(draftKey, { text: input.value, replyTo });
+    else drafts.delete(draftKey);
+  });
   // The drawer opens ready to write in, for a signed-in person.
   if (me) input.focus();
   void load().catch((e) => toast((e as Error).message));
