@@ -236,7 +236,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         var playing = page.Locator("article.playing");
         await playing.GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
         await page.GetByRole(AriaRole.Menuitem, new() { Name = $"This creator (@{catalogue.CreatorName})" }).ClickAsync();
-        await Assertions.Expect(page.Locator(".toast").Last).ToContainTextAsync("Undo in Settings");
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("Undo in Settings");
 
         await page.GotoAsync("/settings");
         var undo = page.GetByRole(AriaRole.Button, new() { Name = $"Show again @{catalogue.CreatorName}" });
@@ -333,7 +333,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.GetByRole(AriaRole.Switch, new() { Name = "Private account" }).CheckAsync();
-        await Assertions.Expect(page.Locator(".toast").Last).ToContainTextAsync("Your account is private");
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("Your account is private");
 
         // A stranger is told the account is private, and their follow is a request, not a follow.
         var stranger = await site.NewPageAsync(1280, 800);
@@ -410,6 +410,42 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/videos/{good}")).StatusCode);
         await page.GotoAsync($"/@{username}");
         await Assertions.Expect(page.Locator(".page .muted")).ToHaveTextAsync("No videos yet.");
+    }
+
+    [Fact]
+    public async Task A_person_edits_their_name_and_bio_in_settings_and_the_profile_shows_them_with_links()
+    {
+        var page = await site.NewPageAsync();
+        var username = await SignUpAsync(page, "bio");
+        await page.GotoAsync("/settings");
+        await page.GetByLabel("Name").FillAsync("Cat Person");
+        await page.GetByLabel("Bio").FillAsync("Cats and #Kittens, with @" + username + "\n<b>not bold</b>");
+        await Assertions.Expect(page.Locator(".profile-form .counter")).ToContainTextAsync("characters left");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save profile" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#toast")).ToHaveTextAsync("Profile saved");
+
+        using var api = new HttpClient { BaseAddress = site.Address };
+        var profile = await api.GetFromJsonAsync<JsonElement>($"/api/users/{username}");
+        Assert.Equal("Cat Person", profile.GetProperty("displayName").GetString());
+        Assert.Equal("Cats and #Kittens, with @" + username + "\n<b>not bold</b>", profile.GetProperty("bio").GetString());
+
+        // The profile shows the name, the handle under it, and the bio's tags and mentions as links, its markup as text.
+        await page.GotoAsync($"/@{username}");
+        await Assertions.Expect(page.Locator(".profile-head h1")).ToHaveTextAsync("Cat Person");
+        var bio = page.Locator(".profile-head .bio");
+        await Assertions.Expect(bio.Locator("a.tag[href='/tag/kittens']")).ToHaveTextAsync("#Kittens");
+        await Assertions.Expect(bio.Locator($"a.mention[href='/@{username}']")).ToBeVisibleAsync();
+        await Assertions.Expect(bio).ToContainTextAsync("<b>not bold</b>");
+        Assert.Equal(0, await bio.Locator("b").CountAsync());
+
+        // Emptying the name falls back to the handle.
+        await page.GotoAsync("/settings");
+        await Assertions.Expect(page.GetByLabel("Name")).ToHaveValueAsync("Cat Person");
+        await page.GetByLabel("Name").FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save profile" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#toast")).ToHaveTextAsync("Profile saved");
+        await page.GotoAsync($"/@{username}");
+        await Assertions.Expect(page.Locator(".profile-head h1")).ToHaveTextAsync("@" + username);
     }
 
     private static async Task SignInAsync(IPage page, string username)

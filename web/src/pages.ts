@@ -1,5 +1,6 @@
 import { ApiError, del, get, patch, post, problemOf, q, writeHeaders, type FeedItem, type Interests, type Me, type Page, type Profile, type SearchResults, type Video } from "./api";
 import { arrowKeys, clear, formatCount, h, toast } from "./dom";
+import { captionNodes } from "./caption";
 import { deleteVideo, Feed, type FeedAction } from "./feed";
 import { navigate } from "./router";
 import { currentUser, refresh, signIn, signOut, signUp } from "./session";
@@ -190,7 +191,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
       h("li", {}, h("strong", {}, formatCount(profile.followingCount)), " Following"),
       h("li", {}, followers, " Followers"),
       h("li", {}, h("strong", {}, formatCount(profile.videoCount)), profile.videoCount === 1 ? " Video" : " Videos")),
-    profile.bio ? h("p", { class: "bio" }, profile.bio) : null);
+    profile.bio ? h("p", { class: "bio" }, ...captionNodes(profile.bio)) : null);
   if (me && me.id !== profile.id) {
     // "requested": a private account has not answered yet; the follower count moves only once it does.
     let state = profile.relationship === "following" || profile.relationship === "requested" ? profile.relationship : "none";
@@ -532,6 +533,7 @@ export async function settingsPage(): Promise<HTMLElement> {
   out.addEventListener("click", async () => { await signOut(); navigate("/"); });
   return h("section", { class: "page narrow" },
     h("h1", {}, "Settings"),
+    profileCard(me),
     h("section", { class: "card" }, h("h2", {}, "For You"),
       h("label", { class: "switch" }, personal, h("span", {}, "Personalise my For You feed")),
       h("p", { class: "muted" }, "When off, For You shows popular and recent videos, the same for everyone."),
@@ -543,6 +545,33 @@ export async function settingsPage(): Promise<HTMLElement> {
       h("h3", {}, "Follow requests"), requestsBox),
     h("section", { class: "card" }, h("h2", {}, "Account"), h("p", {}, `Signed in as @${me.username}`),
       h("p", { class: "muted" }, "Your data, its export and erasure will live in the privacy centre."), out));
+}
+
+/** The name and bio others see on the profile. */
+function profileCard(me: Me): HTMLElement {
+  const name = h("input", { name: "displayName", maxlength: 64, autocomplete: "nickname", value: me.displayName ?? "" });
+  const bio = h("textarea", { name: "bio", maxlength: 300, rows: 3 });
+  bio.value = me.bio ?? "";
+  const left = h("span", { class: "muted counter", "aria-live": "polite" });
+  const count = () => { left.textContent = `${300 - bio.value.length} characters left`; };
+  bio.addEventListener("input", count);
+  count();
+  const save = h("button", { type: "submit", class: "button primary" }, "Save profile");
+  const form = h("form", { class: "profile-form" },
+    field("Name", name),
+    field("Bio", bio, "#hashtags and @mentions in a bio become links."), left,
+    h("p", {}, save));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    try {
+      // An empty field clears it: the server stores a blank name or bio as none.
+      refresh(await patch<Me>("/api/me/settings", { displayName: name.value.trim(), bio: bio.value.trim() }));
+      toast("Profile saved");
+    } catch (err) { toast((err as Error).message); } finally { save.disabled = false; }
+  });
+  return h("section", { class: "card", id: "profile" }, h("h2", {}, "Profile"), form,
+    h("p", {}, h("a", { href: `/@${q(me.username)}` }, "See your profile")));
 }
 
 export function notFound(message = "There is nothing here."): HTMLElement {
