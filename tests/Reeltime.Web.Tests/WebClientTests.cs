@@ -448,6 +448,42 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(page.Locator(".profile-head h1")).ToHaveTextAsync("@" + username);
     }
 
+    [Fact]
+    public async Task A_saved_video_is_found_under_saved_on_ones_own_profile_and_nowhere_for_others()
+    {
+        var catalogue = await site.CatalogueAsync();
+        var video = catalogue.Videos[2];
+        var page = await site.NewPageAsync();
+        var username = await SignUpAsync(page, "saver", $"/video/{video}");
+        var slide = page.Locator($"article[data-video-id='{video}']");
+        await slide.GetByRole(AriaRole.Button, new() { Name = "Bookmark" }).ClickAsync();
+        await Assertions.Expect(slide.Locator(".action.bookmark")).ToHaveAttributeAsync("aria-pressed", "true");
+
+        // From one's own profile, the Saved list holds it and plays it.
+        await page.GotoAsync($"/@{username}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Saved", Exact = true }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/saved$"));
+        await Assertions.Expect(page).ToHaveTitleAsync("Saved videos · Reeltime");
+        var tile = page.Locator($".grid a[href='/video/{video}']");
+        await Assertions.Expect(tile).ToBeVisibleAsync();
+        await tile.ClickAsync();
+        await WaitPlayingAsync(page, video);
+
+        // Taken back, it leaves the list.
+        await page.Locator($"article[data-video-id='{video}']").GetByRole(AriaRole.Button, new() { Name = "Remove bookmark" }).ClickAsync();
+        await Assertions.Expect(page.Locator($"article[data-video-id='{video}'] .action.bookmark")).ToHaveAttributeAsync("aria-pressed", "false");
+        await page.GotoAsync("/saved");
+        await Assertions.Expect(page.Locator(".page p.muted").Last).ToHaveTextAsync("Nothing saved yet. Tap the bookmark on a video to keep it here.");
+
+        // Someone else's profile has no Saved tab, and a visitor is asked to sign in.
+        var other = await site.NewPageAsync();
+        await other.GotoAsync($"/@{username}");
+        await Assertions.Expect(other.Locator(".profile-head h1")).ToBeVisibleAsync();
+        Assert.Equal(0, await other.Locator(".profile-tabs").CountAsync());
+        await other.GotoAsync("/saved");
+        await Assertions.Expect(other.GetByText("Sign in to see the videos you saved.")).ToBeVisibleAsync();
+    }
+
     private static async Task SignInAsync(IPage page, string username)
     {
         await page.GotoAsync("/signin");

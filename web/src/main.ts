@@ -12,8 +12,8 @@ app.append(nav, main);
 
 function renderNav(): void {
   const me = currentUser();
-  const link = (href: string, label: string, extra = "") => {
-    const here = location.pathname === href || (href !== "/" && location.pathname.startsWith(href));
+  const link = (href: string, label: string, extra = "", also: string[] = []) => {
+    const here = location.pathname === href || (href !== "/" && location.pathname.startsWith(href)) || also.includes(location.pathname);
     return h("a", { href, class: `bar-link ${extra}`.trim(), "aria-current": here ? "page" : null }, label);
   };
   nav.replaceChildren(
@@ -21,7 +21,7 @@ function renderNav(): void {
     link("/", "Home"),
     link("/search", "Search"),
     h("a", { href: "/upload", class: "bar-link upload", "aria-label": "Upload" }, icon("plus")),
-    me ? link(`/@${encodeURIComponent(me.username)}`, "Profile") : link("/signin", "Sign in"),
+    me ? link(`/@${encodeURIComponent(me.username)}`, "Profile", "", ["/saved"]) : link("/signin", "Sign in"),
     me ? link("/settings", "Settings", "wide-only") : link("/signup", "Sign up", "wide-only"));
 }
 
@@ -62,6 +62,7 @@ route("/upload", pages.uploadPage);
 route("/signin", pages.signInPage);
 route("/signup", pages.signUpPage);
 route("/settings", pages.settingsPage);
+route("/saved", pages.savedPage);
 route("/.*", () => pages.notFound());
 
 startTelemetry();

@@ -224,7 +224,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
   }
   // A private account's videos are for its followers: say so to everyone else rather than "no videos".
   const closed = profile.isPrivate && me?.id !== profile.id && profile.relationship !== "following";
-  return h("section", { class: "page" }, head, closed
+  return h("section", { class: "page" }, head, me?.id === profile.id ? ownTabs("videos", profile.username) : null, closed
     ? h("p", { class: "muted private-note" }, "This account is private. Follow it to see its videos once the owner accepts.")
     : grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet.", me?.id === profile.id));
 }
@@ -545,6 +545,24 @@ export async function settingsPage(): Promise<HTMLElement> {
       h("h3", {}, "Follow requests"), requestsBox),
     h("section", { class: "card" }, h("h2", {}, "Account"), h("p", {}, `Signed in as @${me.username}`),
       h("p", { class: "muted" }, "Your data, its export and erasure will live in the privacy centre."), out));
+}
+
+/** One's own profile has two lists: the videos everyone sees, and the saved ones only oneself sees. */
+function ownTabs(current: "videos" | "saved", username: string): HTMLElement {
+  const tab = (href: string, label: string, on: boolean) => h("a", { href, class: on ? "tab on" : "tab", "aria-current": on ? "page" : null }, label);
+  return h("nav", { class: "profile-tabs", "aria-label": "Your lists" },
+    tab(`/@${q(username)}`, "Videos", current === "videos"), tab("/saved", "Saved", current === "saved"));
+}
+
+/** The videos one bookmarked, newest first; no one else can see this list. */
+export function savedPage(): HTMLElement {
+  const me = currentUser();
+  if (!me) return signInPrompt("Sign in to see the videos you saved.");
+  return h("section", { class: "page" },
+    h("h1", { class: "visually-hidden" }, "Saved videos"),
+    ownTabs("saved", me.username),
+    h("p", { class: "muted" }, "Only you can see what you saved."),
+    grid((c) => get<Page<Video>>(`/api/me/bookmarks?count=24${cursorPart(c)}`), "Nothing saved yet. Tap the bookmark on a video to keep it here."));
 }
 
 /** The name and bio others see on the profile. */
