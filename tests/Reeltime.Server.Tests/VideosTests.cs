@@ -184,6 +184,46 @@ public sealed class VideosTests(ReeltimeServer server) : IClassFixture<ReeltimeS
     }
 
     [Fact]
+    public async Task Only_the_author_changes_who_can_watch_a_video_and_every_list_follows_at_once()
+    {
+        var ana = await server.NewUserAsync("changer");
+        var fan = await server.NewUserAsync("changefan");
+        var eve = await server.NewUserAsync("changeintruder");
+        await fan.Client.PostAsync($"/api/users/{ana.Username}/follow", null);
+        var id = await ana.UploadAsync("second thoughts #rethink");
+        await eve.Client.GetJsonAsync($"/api/videos/{id}");
+
+        // Others cannot, and a value that is not a visibility is refused in words.
+        await (await eve.Client.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "private" })).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await server.Visitor().PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "private" })).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        var bad = await ana.Client.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "friends" });
+        await bad.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("public, followers or private", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await (await ana.Client.PatchAsJsonAsync($"/api/videos/{id}", new { })).AssertProblemAsync(HttpStatusCode.BadRequest);
+        await eve.Client.GetJsonAsync($"/api/videos/{id}");
+
+        // Followers only: the stranger loses it everywhere, the follower keeps it.
+        var changed = await ana.Client.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "followers" });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal("followers", (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("visibility").GetString());
+        await eve.Client.GetJsonAsync($"/api/videos/{id}", HttpStatusCode.NotFound);
+        Assert.DoesNotContain(id, (await eve.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+        Assert.DoesNotContain(id, (await eve.Client.GetJsonAsync("/api/hashtags/rethink/videos")).Ids());
+        Assert.DoesNotContain(id, (await eve.Client.GetJsonAsync("/api/feed/for-you?count=100")).Ids());
+        await fan.Client.GetJsonAsync($"/api/videos/{id}");
+
+        // Private: now the follower cannot change it either, and cannot even see it to try.
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "private" })).StatusCode);
+        await fan.Client.GetJsonAsync($"/api/videos/{id}", HttpStatusCode.NotFound);
+        await (await fan.Client.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "public" })).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal([id], (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids());
+
+        // Public again: back for everyone.
+        Assert.Equal(HttpStatusCode.OK, (await ana.Client.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "PUBLIC" })).StatusCode);
+        Assert.Equal("public", (await eve.Client.GetJsonAsync($"/api/videos/{id}")).GetProperty("visibility").GetString());
+    }
+
+    [Fact]
     public async Task Only_the_author_can_delete_a_video_and_then_it_is_gone_everywhere()
     {
         var ana = await server.NewUserAsync("deleter");

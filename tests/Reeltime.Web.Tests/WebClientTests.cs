@@ -354,7 +354,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task An_owner_sees_why_an_upload_failed_and_deletes_it_and_deletes_a_ready_video_from_the_feed()
+    public async Task An_owner_sees_why_an_upload_failed_and_deletes_it_and_changes_or_deletes_a_ready_video_from_the_feed()
     {
         var (client, username) = await site.NewUserAsync("owner");
         var broken = await BrowserSite.UploadAsync(client, System.Text.Encoding.UTF8.GetBytes("a shopping list, not a video"), "Broken upload #oops");
@@ -404,6 +404,18 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await slide.GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
         var menu = page.Locator("dialog.menu-sheet");
         Assert.Equal(0, await menu.GetByRole(AriaRole.Menuitem, new() { Name = "This video", Exact = true }).CountAsync());
+
+        // First only for the owner: the menu says who can watch, and the server agrees.
+        await Assertions.Expect(menu.GetByRole(AriaRole.Menuitemradio, new() { Name = "Everyone can watch" })).ToHaveAttributeAsync("aria-checked", "true");
+        await menu.GetByRole(AriaRole.Menuitemradio, new() { Name = "Only you can watch" }).ClickAsync();
+        await Assertions.Expect(menu.GetByRole(AriaRole.Menuitemradio, new() { Name = "Only you can watch" })).ToHaveAttributeAsync("aria-checked", "true");
+        await Assertions.Expect(menu.GetByRole(AriaRole.Menuitemradio, new() { Name = "Everyone can watch" })).ToHaveAttributeAsync("aria-checked", "false");
+        Assert.Equal("private", (await client.GetFromJsonAsync<JsonElement>($"/api/videos/{good}")).GetProperty("visibility").GetString());
+        using (var visitor = new HttpClient { BaseAddress = site.Address })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await visitor.GetAsync($"/api/videos/{good}")).StatusCode);
+        }
+
         await menu.GetByRole(AriaRole.Menuitem, new() { Name = "Delete this video" }).ClickAsync();
         await Assertions.Expect(slide).ToHaveCountAsync(0);
         Assert.Equal(2, confirms.Count);

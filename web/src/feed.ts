@@ -1,4 +1,4 @@
-import { del, post, playbackUrl, q, type FeedItem, type Page, type Video } from "./api";
+import { del, patch, post, playbackUrl, q, type FeedItem, type Page, type Video } from "./api";
 import { captionNodes } from "./caption";
 import { openComments } from "./comments";
 import { arrowKeys, formatCount, h, icon, reducedMotion, toast } from "./dom";
@@ -193,6 +193,23 @@ class Slide {
     if (currentUser()?.id === v.author.id) {
       // One's own video: nothing to be not interested in, but it can be taken down.
       const dialog = openSheet("Your video", body, "menu-sheet");
+      const choices: [string, string, string][] = [
+        ["public", "Everyone can watch", "Everyone can watch this video now"],
+        ["followers", "Followers can watch", "Only your followers can watch this video now"],
+        ["private", "Only you can watch", "Only you can watch this video now"],
+      ];
+      for (const [value, label, done] of choices) {
+        const b = h("button", { type: "button", role: "menuitemradio", class: "menu-item", "aria-checked": String(v.visibility === value) }, label);
+        b.addEventListener("click", async () => {
+          try {
+            const changed = await patch<Video>(`/api/videos/${v.id}`, { visibility: value });
+            v.visibility = changed.visibility;
+            for (const other of body.querySelectorAll("[role=menuitemradio]")) other.setAttribute("aria-checked", String(other === b));
+            toast(done);
+          } catch (e) { toast((e as Error).message); }
+        });
+        body.append(b);
+      }
       const remove = h("button", { type: "button", role: "menuitem", class: "menu-item danger" }, "Delete this video");
       remove.addEventListener("click", async () => {
         if (!(await deleteVideo(v))) return;
@@ -200,7 +217,8 @@ class Slide {
         this.feed.hide((s) => s.item.video.id === v.id);
       });
       body.append(remove);
-      remove.focus();
+      arrowKeys(body, "[role=menuitem], [role=menuitemradio]");
+      (body.querySelector("[aria-checked=true]") as HTMLElement | null ?? remove).focus();
       return;
     }
     const dialog = openSheet("Not interested", body, "menu-sheet");

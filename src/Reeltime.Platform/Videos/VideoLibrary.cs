@@ -169,6 +169,34 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
                 .SetProperty(x => x.Height, x => height ?? x.Height),
             cancellationToken);
 
+    /// <summary>
+    /// The author changes who can watch a video. Every list applies the new rule from the next request; the For
+    /// You engine's copy follows on its next resync, and serving checks visibility against the database anyway.
+    /// </summary>
+    public async Task<Outcome<VideoView>> ChangeVisibilityAsync(long callerId, long videoId, string? visibility, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(visibility) || ParseVisibility(visibility) is not { } wanted)
+        {
+            return Failure.Invalid("visibility", "Say who can watch: public, followers or private.");
+        }
+
+        // As with deleting: another user's video is "not found" unless they can see it.
+        var video = await db.Videos.AsNoTracking().Where(v => v.Id == videoId).VisibleTo(db, callerId).Select(v => new { v.AuthorId }).SingleOrDefaultAsync(cancellationToken);
+        if (video is null)
+        {
+            return Failure.NotFound("The video");
+        }
+
+        if (video.AuthorId != callerId)
+        {
+            return new Failure(FailureKind.Forbidden, "Only the video's author can change who can watch it.");
+        }
+
+        await db.Videos.Where(v => v.Id == videoId && v.AuthorId == callerId && v.DeletedAt == null)
+            .ExecuteUpdateAsync(v => v.SetProperty(x => x.Visibility, wanted), cancellationToken);
+        return await GetAsync(callerId, videoId, cancellationToken);
+    }
+
     /// <summary>The author deletes a video: gone from every list at once, purged after the grace period.</summary>
     public async Task<Outcome<Done>> DeleteAsync(long callerId, long videoId, CancellationToken cancellationToken)
     {

@@ -12,11 +12,16 @@ internal static class VideosApi
 {
     public sealed record NewComment(string? Text, long? ParentId);
 
+    /// <summary>What the author may change on a posted video.</summary>
+    /// <param name="Visibility">Who can watch: public, followers or private.</param>
+    public sealed record VideoChange(string? Visibility);
+
     public static IEndpointRouteBuilder MapVideosApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/videos").WithTags("Videos");
         api.MapVideoMedia();
         api.MapGet("/{id:long}", GetAsync).WithName("GetVideo").WithSummary("A video, if the caller may see it.");
+        api.MapPatch("/{id:long}", ChangeAsync).WithName("ChangeVideo").WithSummary("The author changes who can watch a video.").RequireAuthorization();
         api.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteVideo").WithSummary("The author deletes a video.").RequireAuthorization();
         api.MapPost("/{id:long}/like", LikeAsync).WithName("Like").WithSummary("Likes a video (idempotent).").RequireAuthorization();
         api.MapDelete("/{id:long}/like", UnlikeAsync).WithName("Unlike").WithSummary("Takes a like back (idempotent).").RequireAuthorization();
@@ -33,6 +38,12 @@ internal static class VideosApi
     private static async Task<Results<Ok<VideoView>, ProblemHttpResult>> GetAsync(long id, ClaimsPrincipal user, VideoLibrary library, CancellationToken cancellationToken)
     {
         var outcome = await library.GetAsync(user.UserId(), id, cancellationToken);
+        return outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Problems.From(outcome.Failure!);
+    }
+
+    private static async Task<Results<Ok<VideoView>, ProblemHttpResult>> ChangeAsync(long id, VideoChange change, ClaimsPrincipal user, VideoLibrary library, CancellationToken cancellationToken)
+    {
+        var outcome = await library.ChangeVisibilityAsync(user.UserId(), id, change.Visibility, cancellationToken);
         return outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Problems.From(outcome.Failure!);
     }
 
