@@ -251,6 +251,40 @@ public sealed class LearningTests
     }
 
     [Fact]
+    public void A_reason_names_only_a_hashtag_that_is_true_of_it()
+    {
+        // Viewers who love one topic each and skip the rest: a reason may say "because you watched #x" or
+        // "popular in #x, which you like" only of a topic they watched to the end, and of the video's own
+        // hashtag; an explored hashtag is never passed off as a watched one.
+        var world = WatchedThreeRounds(9);
+        var checkedReasons = 0;
+        for (var viewer = 1; viewer <= 20; viewer++)
+        {
+            var loved = "topic" + (viewer % SyntheticWorld.Topics);
+            for (var page = 0; page < 3; page++)
+            {
+                foreach (var item in world.Session(viewer, viewer % SyntheticWorld.Topics, count: 20))
+                {
+                    var own = "#topic" + world.TopicOf[item.VideoId];
+                    if (item.ReasonCode is "watched-similar" or "popular-in-hashtag" && item.ReasonText.Contains('#', StringComparison.Ordinal))
+                    {
+                        checkedReasons++;
+                        Assert.True(item.ReasonText.Contains("#" + loved + " ", StringComparison.Ordinal) || item.ReasonText.Contains("#" + loved + ",", StringComparison.Ordinal),
+                            $"viewer {viewer} loves #{loved} and skipped everything else, yet was told \"{item.ReasonText}\" of a {own} video");
+                    }
+
+                    if (item.ReasonCode == "explore" && item.ReasonText.Contains('#', StringComparison.Ordinal))
+                    {
+                        Assert.EndsWith(own, item.ReasonText, StringComparison.Ordinal);
+                    }
+                }
+            }
+        }
+
+        Assert.True(checkedReasons > 50, $"only {checkedReasons} reasons named a hashtag");
+    }
+
+    [Fact]
     public void Following_feeds_the_following_source_and_unfollowing_stops_it()
     {
         var world = new SyntheticWorld(6);

@@ -916,7 +916,10 @@ public sealed partial class ForYouEngine
         }
 
         var creator = _catalog.CreatorName(_catalog.CreatorOf(video));
-        var hashtag = scratch.Hashtag[candidate] >= 0 ? _catalog.HashtagName(scratch.Hashtag[candidate]) : StrongestHashtag(profile, video);
+        // Each sentence names a hashtag only if it is true of that sentence: one the viewer's watching built an
+        // interest in (similar), the one the source ranked in (popular in), or the one explored.
+        string? Tag(int id) => id >= 0 ? _catalog.HashtagName(id) : null;
+        var watchedTag = StrongestHashtag(profile, video);
         var (code, text) = source switch
         {
             CandidateSource.Following => ("following", $"From @{creator}, whom you follow"),
@@ -925,11 +928,13 @@ public sealed partial class ForYouEngine
             CandidateSource.Related when profile is not null && RelatedAnchor(nearline, profile, video) is >= 0 and var anchor =>
                 ("related", $"People who enjoyed @{_catalog.CreatorName(_catalog.CreatorOf(anchor))}'s video you watched enjoyed this too"),
             CandidateSource.Related => ("related", "Enjoyed by people with your taste"),
-            CandidateSource.Similar when hashtag is not null => ("watched-similar", $"Because you watched #{hashtag} videos"),
+            CandidateSource.Similar when watchedTag is not null => ("watched-similar", $"Because you watched #{watchedTag} videos"),
             CandidateSource.Similar or CandidateSource.CoWatched => ("watched-similar", "Similar to videos you watched"),
-            CandidateSource.TrendingInHashtag => ("popular-in-hashtag", $"Popular in #{hashtag}, which you like"),
+            CandidateSource.TrendingInHashtag when (Tag(scratch.Hashtag[candidate]) ?? watchedTag) is { } liked => ("popular-in-hashtag", $"Popular in #{liked}, which you like"),
+            CandidateSource.TrendingInHashtag => ("trending", "Popular on Reeltime right now"),
             CandidateSource.Fresh => ("fresh", "A new video getting its first audience"),
-            CandidateSource.Explore => ("explore", $"Something new for you: popular in #{hashtag}"),
+            CandidateSource.Explore when Tag(scratch.ExploreHashtag[candidate]) is { } explored => ("explore", $"Something new for you: popular in #{explored}"),
+            CandidateSource.Explore => ("explore", "Something new for you"),
             CandidateSource.Trending => ("trending", "Popular on Reeltime right now"),
             _ => ("recent", "New on Reeltime"),
         };
@@ -1172,6 +1177,9 @@ public sealed partial class ForYouEngine
         public readonly float[] SourceScores = new float[MaxCandidates];
         public readonly int[] Anchor = new int[MaxCandidates];
         public readonly int[] Hashtag = new int[MaxCandidates];
+
+        /// <summary>The unshown interest the explore source drew the candidate from, or -1.</summary>
+        public readonly int[] ExploreHashtag = new int[MaxCandidates];
         public readonly float[] CoWatch = new float[MaxCandidates];
         public readonly float[] Sample = new float[MaxCandidates];
         public readonly float[] Scores = new float[MaxCandidates];
@@ -1251,7 +1259,13 @@ public sealed partial class ForYouEngine
                     Anchor[existing] = anchor;
                 }
 
-                if (hashtag >= 0 && Hashtag[existing] < 0)
+                // Each source's hashtag is kept apart: a reason must name the hashtag of the source it gives,
+                // not one another source came by (an explored #physics is not a #physics the viewer watched).
+                if (hashtag >= 0 && source == CandidateSource.Explore && ExploreHashtag[existing] < 0)
+                {
+                    ExploreHashtag[existing] = hashtag;
+                }
+                else if (hashtag >= 0 && source != CandidateSource.Explore && Hashtag[existing] < 0)
                 {
                     Hashtag[existing] = hashtag;
                 }
@@ -1271,7 +1285,8 @@ public sealed partial class ForYouEngine
             Sources[slot] = source;
             SourceScores[slot] = score;
             Anchor[slot] = anchor;
-            Hashtag[slot] = hashtag;
+            Hashtag[slot] = source == CandidateSource.Explore ? -1 : hashtag;
+            ExploreHashtag[slot] = source == CandidateSource.Explore ? hashtag : -1;
             CoWatch[slot] = 0;
             Sample[slot] = 0;
             return slot;
