@@ -285,6 +285,47 @@ public sealed class LearningTests
     }
 
     [Fact]
+    public void Videos_fetched_ahead_and_never_shown_come_back_after_the_hold_and_shown_ones_do_not()
+    {
+        // A client fetched two pages; the viewer saw the first and went elsewhere (a shared link, a closed tab).
+        var world = new SyntheticWorld(12, videos: 60);
+        long[] Serve(int count)
+        {
+            var ids = world.Engine.Recommend(new RecommendationRequest(1, count)).Select(r => r.VideoId).ToArray();
+            world.Engine.MarkServed(1, ids);
+            var t = world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+            world.Apply(ids.Select(id => new WatchEvent(WatchEventType.Served, 1, id, 0, 1, 0, 0, t, t, FeedSurface.ForYou)));
+            return ids;
+        }
+
+        var shown = Serve(10);
+        var t0 = world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        world.Apply(shown.Select(id => new WatchEvent(WatchEventType.Impression, 1, id, 0, 1, 0, 0, t0, t0, FeedSurface.ForYou)));
+        var fetchedAhead = Serve(10);
+
+        // Within the hold neither page comes back; the next page is new.
+        world.Clock.Advance(TimeSpan.FromMinutes(20));
+        var soon = world.Engine.Recommend(new RecommendationRequest(1, 40)).Select(r => r.VideoId).ToHashSet();
+        Assert.Empty(soon.Intersect(shown));
+        Assert.Empty(soon.Intersect(fetchedAhead));
+
+        // After it, what was never on screen is the viewer's again; what was shown stays out for the window.
+        // (The page is the whole catalogue: served-only videos still count as unanswered impressions, and rank low.)
+        world.Clock.Advance(world.Options.ServedHold);
+        var later = world.Engine.Recommend(new RecommendationRequest(1, 60)).Select(r => r.VideoId).ToHashSet();
+        Assert.Empty(later.Intersect(shown));
+        Assert.Subset(later, fetchedAhead.ToHashSet());
+        Assert.Equal(50, later.Count);
+
+        // A snapshot and replay hold the same: what is held back survives a restart.
+        using var stream = new MemoryStream();
+        world.Engine.WriteSnapshot(stream);
+        stream.Position = 0;
+        using var restored = ForYouEngine.ReadSnapshot(stream, world.Options, world.Clock);
+        Assert.Equal(later, restored.Recommend(new RecommendationRequest(1, 60)).Select(r => r.VideoId).ToHashSet());
+    }
+
+    [Fact]
     public void Following_feeds_the_following_source_and_unfollowing_stops_it()
     {
         var world = new SyntheticWorld(6);

@@ -315,6 +315,46 @@ public sealed class StructureTests
     }
 
     [Fact]
+    public void A_video_served_but_never_shown_is_held_back_only_briefly_and_a_shown_one_for_the_window()
+    {
+        const long Start = 1_780_000_000_000;
+        var window = (long)TimeSpan.FromDays(14).TotalMilliseconds;
+        var hold = (long)TimeSpan.FromHours(1).TotalMilliseconds;
+        var profile = new UserProfile(1, 4);
+        profile.MarkServed(1, Start, window, hold, max: 20_000); // fetched ahead, never on screen
+        profile.MarkServed(2, Start, window, hold, max: 20_000);
+        profile.MarkSeen(2, Start + 5_000, window, max: 20_000); // then shown
+        profile.MarkSeen(3, Start, window, max: 20_000);
+        profile.MarkServed(3, Start + 10_000, window, hold, max: 20_000); // shown before, served again: seen again
+
+        bool Held(int video, long now) => profile.HasSeen(video, now - window, now - hold);
+        var soon = Start + (30 * 60_000L);
+        Assert.True(Held(1, soon));
+        Assert.True(Held(2, soon));
+        Assert.True(Held(3, soon));
+
+        var later = Start + (2 * hold);
+        Assert.False(Held(1, later));
+        Assert.True(Held(2, later));
+        Assert.True(Held(3, later));
+        Assert.Equal(Start + 10_000, profile.SeenAtMs(3));
+
+        // A run that counts from its own start (watch again) holds back what it served since, briefly too.
+        Assert.True(profile.HasSeen(1, Start - 1_000, soon - hold));
+        Assert.False(profile.HasSeen(1, Start + 1_000, soon - hold));
+
+        // Thousands served and never shown keep the held set bounded; the latest stay held.
+        for (var video = 100; video < 5_100; video++)
+        {
+            profile.MarkServed(video, later + video, window, hold, max: 20_000);
+        }
+
+        var end = later + 5_100;
+        Assert.True(Enumerable.Range(4_700, 400).All(v => Held(v, end)));
+        Assert.InRange(Enumerable.Range(100, 5_000).Count(v => Held(v, end)), 512, 1_025);
+    }
+
+    [Fact]
     public void A_seen_filter_with_an_archive_reads_back_as_written()
     {
         const long Start = 1_780_000_000_000;
@@ -325,6 +365,10 @@ public sealed class StructureTests
             profile.MarkSeen(video * 7, Start + (video * 1_000L), window, max: 20_000);
         }
 
+        var hold = (long)TimeSpan.FromHours(1).TotalMilliseconds;
+        profile.MarkServed(1, Start + 6_000_000, window, hold, max: 20_000);
+        profile.MarkServed(2, Start + 6_001_000, window, hold, max: 20_000);
+
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
@@ -333,7 +377,7 @@ public sealed class StructureTests
 
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        var restored = UserProfile.Read(reader, 4);
+        var restored = UserProfile.Read(reader, 4, withServedOnly: true);
         Assert.Equal(stream.Length, stream.Position);
         Assert.Equal(profile.SeenCount, restored.SeenCount);
         Assert.Equal(profile.SeenBuckets, restored.SeenBuckets);

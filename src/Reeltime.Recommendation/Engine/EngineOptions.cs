@@ -118,8 +118,15 @@ public sealed class EngineOptions
     /// <summary>Random negatives drawn per positive label when training the embeddings.</summary>
     public int NegativesPerPositive { get; set; } = 3;
 
-    /// <summary>A served or watched video is not shown again to the same viewer for this long.</summary>
+    /// <summary>A video shown to or watched by a viewer is not shown again to them for this long.</summary>
     public TimeSpan SeenWindow { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// A video served but never shown (fetched ahead by a client that then went elsewhere) is held back from the
+    /// viewer only this long: long enough for a kept feed to show what it fetched, short enough that videos
+    /// fetched behind a shared link are not lost to the viewer for the whole <see cref="SeenWindow"/>.
+    /// </summary>
+    public TimeSpan ServedHold { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>At most this many seen videos are remembered per viewer (the oldest are forgotten first).</summary>
     public int MaxSeenPerUser { get; set; } = 20_000;
@@ -247,10 +254,10 @@ public sealed class EngineOptions
             problems.Add("Engine:AdmitAfterSightings is at least 1.");
         }
 
-        if (VectorExpiry <= TimeSpan.Zero || SeenWindow <= TimeSpan.Zero || OutcomeWindow <= TimeSpan.Zero
+        if (VectorExpiry <= TimeSpan.Zero || SeenWindow <= TimeSpan.Zero || ServedHold <= TimeSpan.Zero || OutcomeWindow <= TimeSpan.Zero
             || TrendingHalfLife <= TimeSpan.Zero || CoWatchHalfLife <= TimeSpan.Zero || InterestHalfLife <= TimeSpan.Zero || SessionHalfLife <= TimeSpan.Zero)
         {
-            problems.Add("Engine:VectorExpiry, SeenWindow, OutcomeWindow and the half-lives are positive durations.");
+            problems.Add("Engine:VectorExpiry, SeenWindow, ServedHold, OutcomeWindow and the half-lives are positive durations.");
         }
 
         if (FreshStages.Length == 0 || FreshStages.Length != FreshStageBars.Length || FreshStages.Any(s => s <= 0))

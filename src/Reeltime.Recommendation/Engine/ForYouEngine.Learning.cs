@@ -170,7 +170,16 @@ public sealed partial class ForYouEngine
             return;
         }
 
-        profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
+        // Served is what the server sent; an impression is what the client put on screen.
+        if (served)
+        {
+            profile.MarkServed(video, now, _seenWindowMs, _servedHoldMs, Options.MaxSeenPerUser);
+        }
+        else
+        {
+            profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
+        }
+
         if (_impressions.TryOpen(profile.UserId, video, now, out var slot))
         {
             Span<float> query = stackalloc float[_dim];

@@ -68,6 +68,7 @@ public sealed partial class ForYouEngine
             var watchAgain = request.WatchAgainSince is not null && profile is not null;
             scratch.WatchAgain = watchAgain;
             scratch.SeenSinceMs = watchAgain ? Math.Min(now, request.WatchAgainSince!.Value.ToUnixTimeMilliseconds()) : now - _seenWindowMs;
+            scratch.ServedSinceMs = Math.Max(scratch.SeenSinceMs, now - _servedHoldMs);
             scratch.SkippedBefore.Clear();
             scratch.WatchedBefore.Clear();
             if (watchAgain)
@@ -379,7 +380,7 @@ public sealed partial class ForYouEngine
                 var share = Math.Max(3, (int)(budget * top[i].Weight / total));
                 for (var j = 0; j < videos.Length && share > 0; j++)
                 {
-                    if (!profile.HasSeen(videos[j], sinceMs))
+                    if (!profile.HasSeen(videos[j], sinceMs, scratch.ServedSinceMs))
                     {
                         scratch.Add(videos[j], CandidateSource.TrendingInHashtag, 1, -1, top[i].Hashtag);
                         share--;
@@ -443,7 +444,7 @@ public sealed partial class ForYouEngine
             var perHashtag = 0;
             for (var j = 0; j < videos.Length && perHashtag < perHashtagLimit && added < budget; j++)
             {
-                if (profile is null || !profile.HasSeen(videos[j], sinceMs))
+                if (profile is null || !profile.HasSeen(videos[j], sinceMs, scratch.ServedSinceMs))
                 {
                     scratch.Add(videos[j], CandidateSource.Explore, draws[i].Draw, -1, draws[i].Hashtag);
                     perHashtag++;
@@ -571,7 +572,7 @@ public sealed partial class ForYouEngine
             }
 
             // The viewer's explicit choices and seen filter hold in every mode.
-            if (viewer is not null && (viewer.HasSeen(video, sinceMs) || scratch.SkippedBefore.Contains(video) || viewer.HiddenVideos.Contains(video) || viewer.HiddenCreators.Contains(_catalog.CreatorOf(video)) || HasHiddenHashtag(viewer, video)))
+            if (viewer is not null && (viewer.HasSeen(video, sinceMs, scratch.ServedSinceMs) || scratch.SkippedBefore.Contains(video) || viewer.HiddenVideos.Contains(video) || viewer.HiddenCreators.Contains(_catalog.CreatorOf(video)) || HasHiddenHashtag(viewer, video)))
             {
                 continue;
             }
@@ -1200,6 +1201,9 @@ public sealed partial class ForYouEngine
 
         /// <summary>The seen filter's bound for this request: videos seen at or after it are left out.</summary>
         public long SeenSinceMs;
+
+        /// <summary>Videos served but not shown since this time are held back (<see cref="EngineOptions.ServedHold"/>).</summary>
+        public long ServedSinceMs;
 
         /// <summary>Left out when watching again: the viewer skipped them last time.</summary>
         public readonly HashSet<int> SkippedBefore = [];

@@ -5,7 +5,7 @@ namespace Reeltime.Recommendation.Engine;
 public sealed partial class ForYouEngine
 {
     private const string Magic = "REELTIME-ENGINE";
-    private const int FormatVersion = 3; // 3: the seen filter's Bloom archive
+    private const int FormatVersion = 4; // 3: the seen filter's Bloom archive; 4: videos served but not shown
 
     /// <summary>
     /// Writes the whole learned state with the offset it reflects. Restoring it and applying the log from
@@ -66,7 +66,9 @@ public sealed partial class ForYouEngine
         try
         {
             using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            if (reader.ReadString() != Magic || reader.ReadInt32() != FormatVersion)
+            // Format 3 differs only in lacking the served-only entries: still read, so an upgrade keeps its state.
+            var version = reader.ReadString() == Magic ? reader.ReadInt32() : -1;
+            if (version is not (3 or FormatVersion))
             {
                 throw new InvalidDataException("This is not a snapshot of this version of the engine.");
             }
@@ -96,7 +98,7 @@ public sealed partial class ForYouEngine
             var profiles = reader.ReadInt32();
             for (var i = 0; i < profiles; i++)
             {
-                var profile = UserProfile.Read(reader, options.Dimensions);
+                var profile = UserProfile.Read(reader, options.Dimensions, withServedOnly: version >= 4);
                 engine._profiles.Add(profile.UserId, profile);
             }
 

@@ -21,6 +21,7 @@ public sealed partial class ForYouEngine : IDisposable
     private readonly double _sessionHalfLifeMs;
     private readonly double _trendHalfLifeMs;
     private readonly long _seenWindowMs;
+    private readonly long _servedHoldMs;
     private readonly long _outcomeWindowMs;
 
     private readonly VideoCatalog _catalog = new();
@@ -77,6 +78,7 @@ public sealed partial class ForYouEngine : IDisposable
         _sessionHalfLifeMs = options.SessionHalfLife.TotalMilliseconds;
         _trendHalfLifeMs = options.TrendingHalfLife.TotalMilliseconds;
         _seenWindowMs = (long)options.SeenWindow.TotalMilliseconds;
+        _servedHoldMs = (long)options.ServedHold.TotalMilliseconds;
         _outcomeWindowMs = (long)options.OutcomeWindow.TotalMilliseconds;
         _users = new EmbeddingTable(_dim, options.AdmitAfterSightings);
         _videos = new EmbeddingTable(_dim, options.AdmitAfterSightings);
@@ -337,7 +339,7 @@ public sealed partial class ForYouEngine : IDisposable
             {
                 if (_catalog.TryGetIndex(id, out var video))
                 {
-                    profile.MarkSeen(video, Math.Max(now, profile.SeenAtMs(video)), _seenWindowMs, Options.MaxSeenPerUser);
+                    profile.MarkServed(video, now, _seenWindowMs, _servedHoldMs, Options.MaxSeenPerUser);
                 }
             }
         }

@@ -127,6 +127,17 @@ internal sealed class UserProfile(long userId, int dim)
     /// </summary>
     private readonly Dictionary<int, int> _seen = [];
 
+    /// <summary>
+    /// Videos served but not (yet) shown: video index → when served (seconds, as <see cref="_seen"/>). A client
+    /// fetches ahead and may never show what it fetched (a shared link's page, a feed left early); holding
+    /// those back for the whole seen window would spend the viewer's best videos unseen. They are held only
+    /// briefly, and move to <see cref="_seen"/> the moment they are shown.
+    /// </summary>
+    private readonly Dictionary<int, int> _servedOnly = [];
+
+    /// <summary>Served-only entries kept at most; past it the oldest go first.</summary>
+    private const int MaxServedOnly = 1_024;
+
     /// <summary>Videos that left <see cref="_seen"/> when it passed <see cref="ExactSeen"/>; made on first use.</summary>
     private SeenArchive? _archive;
 
@@ -256,8 +267,40 @@ internal sealed class UserProfile(long userId, int dim)
         return ref Recent[slot];
     }
 
+    /// <summary>The video was served to the viewer: held back briefly, or, if it was shown before, seen again now.</summary>
+    public void MarkServed(int video, long atMs, long windowMs, long holdMs, int max)
+    {
+        if (_seen.TryGetValue(video, out var shown))
+        {
+            MarkSeen(video, Math.Max(atMs, FromSeenSeconds(shown)), windowMs, max);
+            return;
+        }
+
+        var at = ToSeenSeconds(atMs);
+        _servedOnly[video] = _servedOnly.TryGetValue(video, out var before) ? Math.Max(before, at) : at;
+        if (_servedOnly.Count > MaxServedOnly)
+        {
+            // Past the hold an entry says nothing; then, if still over half the cap, the oldest go (they may
+            // be served again). Sorting once per half cap keeps the cost per serve constant.
+            var since = ToSeenSeconds(atMs - holdMs);
+            var byTime = new List<KeyValuePair<int, int>>(_servedOnly);
+            byTime.Sort(static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : a.Key.CompareTo(b.Key));
+            foreach (var (old, when) in byTime)
+            {
+                if (when >= since && _servedOnly.Count <= MaxServedOnly / 2)
+                {
+                    break;
+                }
+
+                _servedOnly.Remove(old);
+            }
+        }
+    }
+
+    /// <summary>The video was shown to (or watched by) the viewer: held back for the seen window.</summary>
     public void MarkSeen(int video, long atMs, long windowMs, int max)
     {
+        _servedOnly.Remove(video);
         _seen[video] = ToSeenSeconds(atMs);
         if (_seen.Count > max)
         {
@@ -269,9 +312,21 @@ internal sealed class UserProfile(long userId, int dim)
         }
     }
 
-    /// <summary>Whether <paramref name="video"/> was served or watched at or after <paramref name="sinceMs"/>; may say yes wrongly for an archived span, never no wrongly.</summary>
-    public bool HasSeen(int video, long sinceMs)
+    /// <summary>Whether <paramref name="video"/> was served, shown or watched at or after <paramref name="sinceMs"/>.</summary>
+    public bool HasSeen(int video, long sinceMs) => HasSeen(video, sinceMs, sinceMs);
+
+    /// <summary>
+    /// Whether <paramref name="video"/> was shown or watched at or after <paramref name="sinceMs"/>, or served
+    /// without being shown at or after <paramref name="servedSinceMs"/>; may say yes wrongly for an archived
+    /// span, never no wrongly.
+    /// </summary>
+    public bool HasSeen(int video, long sinceMs, long servedSinceMs)
     {
+        if (_servedOnly.TryGetValue(video, out var served) && served >= ToSeenSeconds(Math.Max(sinceMs, servedSinceMs)))
+        {
+            return true;
+        }
+
         if (_seen.TryGetValue(video, out var at))
         {
             return at >= ToSeenSeconds(sinceMs); // the exact tier always holds a video's latest time
@@ -454,6 +509,13 @@ internal sealed class UserProfile(long userId, int dim)
             _archive.Write(writer, FromSeenSeconds);
         }
 
+        writer.Write(_servedOnly.Count);
+        foreach (var (video, at) in _servedOnly.OrderBy(p => p.Key))
+        {
+            writer.Write(video);
+            writer.Write(FromSeenSeconds(at));
+        }
+
         WriteSet(writer, HiddenVideos);
         WriteSet(writer, HiddenCreators);
         WriteSet(writer, HiddenHashtags);
@@ -467,7 +529,10 @@ internal sealed class UserProfile(long userId, int dim)
         writer.Write(LastEventMs);
     }
 
-    public static UserProfile Read(BinaryReader reader, int dim)
+    /// <param name="reader">The snapshot.</param>
+    /// <param name="dim">Vector dimensions.</param>
+    /// <param name="withServedOnly">Whether the snapshot holds served-only entries (format 4 on).</param>
+    public static UserProfile Read(BinaryReader reader, int dim, bool withServedOnly)
     {
         var profile = new UserProfile(reader.ReadInt64(), dim);
         var recent = reader.ReadInt32();
@@ -490,6 +555,11 @@ internal sealed class UserProfile(long userId, int dim)
         }
 
         profile._archive = SeenArchive.Read(reader, ToSeenSeconds);
+        var servedOnly = withServedOnly ? reader.ReadInt32() : 0;
+        for (var i = 0; i < servedOnly; i++)
+        {
+            profile._servedOnly[reader.ReadInt32()] = ToSeenSeconds(reader.ReadInt64());
+        }
 
         profile._hiddenVideos = ReadSet(reader);
         profile._hiddenCreators = ReadSet(reader);
