@@ -506,6 +506,38 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_shared_link_asks_for_you_for_more_only_when_the_viewer_moves_on()
+    {
+        var catalogue = await site.CatalogueAsync();
+        var shared = catalogue.Videos[5];
+        var page = await site.NewPageAsync();
+        // Signed up on a page without a feed: the catalogue here is small, and For You must still hold some of it.
+        await SignUpAsync(page, "linked", "/settings");
+        var forYouRequests = 0;
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/api/feed/for-you", StringComparison.Ordinal))
+            {
+                forYouRequests++;
+            }
+        };
+
+        // Someone who only came for the link spends none of their For You on it.
+        await page.GotoAsync($"/video/{shared}");
+        await WaitPlayingAsync(page, shared);
+        await page.WaitForTimeoutAsync(1_500);
+        Assert.Equal(0, forYouRequests);
+
+        // Moving on fetches a page and lands on its first video, which plays.
+        await page.Locator($"article[data-video-id='{shared}']").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        var next = page.Locator("article.slide").Nth(1);
+        await Assertions.Expect(next).ToHaveClassAsync(new Regex("playing"), new() { Timeout = 20_000 });
+        Assert.Equal(1, forYouRequests);
+        Assert.NotEqual(shared.ToString(System.Globalization.CultureInfo.InvariantCulture), await next.GetAttributeAsync("data-video-id"));
+    }
+
+    [Fact]
     public async Task A_link_to_a_missing_video_says_so_and_offers_for_you()
     {
         var page = await site.NewPageAsync();

@@ -322,6 +322,10 @@ export class Feed {
   private endCard: HTMLElement | null = null;
   // Whether the end card, not the active slide, is on screen (the active slide stays the last video).
   private atEnd = false;
+  // A page of one video (a shared link) asks for For You only once the viewer tries to go past it: the
+  // server holds back what it serves, and a page fetched for someone who only came for the link is wasted.
+  private wantMore: (() => void) | null = null;
+  private advanceWhenLoaded = false;
 
   /**
    * @param emptyText what an empty feed says.
@@ -374,6 +378,11 @@ export class Feed {
         if (this.active < 0 && this.slides.length) this.activate(0);
         // Slides that arrived within reach of the current one (after a page of one video) fetch now.
         else if (added > 0) this.preload();
+        if (this.advanceWhenLoaded) {
+          this.advanceWhenLoaded = false;
+          if (added > 0) this.step(1);
+          else if (this.endCard) this.step(1);
+        }
       } catch (e) {
         toast((e as Error).message);
       } finally {
@@ -441,8 +450,22 @@ export class Feed {
     });
   }
 
+  /** Resolves when the viewer first tries to move past the last video; a source may wait on it. */
+  nextWanted(): Promise<void> {
+    return new Promise((resolve) => { this.wantMore = resolve; });
+  }
+
   /** Moves to the next (1) or previous (-1) video. */
   step(delta: number): void {
+    if (delta > 0 && this.wantMore && this.active === this.slides.length - 1) {
+      // The next page was waiting for this: it loads now, and the feed moves on once it is here.
+      const release = this.wantMore;
+      this.wantMore = null;
+      this.advanceWhenLoaded = true;
+      this.el.setAttribute("aria-busy", "true");
+      release();
+      return;
+    }
     if (delta > 0 && this.endCard && !this.atEnd && this.active === this.slides.length - 1) {
       this.endCard.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "start" });
       this.reachEnd();

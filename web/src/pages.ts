@@ -110,6 +110,8 @@ export function videoPage(params: Record<string, string>): HTMLElement {
         throw e;
       }
     }
+    // For You follows the shared video, fetched only once the viewer moves on (Feed.nextWanted).
+    if (c === "start") await feed.nextWanted();
     return get<Page<FeedItem>>(`/api/feed/for-you?count=8${c && c !== "start" ? `&cursor=${q(c)}` : ""}`);
   }, "for-you", "This video is not available: it may have been deleted or made private.", CAUGHT_UP, WATCH_AGAIN,
   { label: "Watch For You", href: "/" });
