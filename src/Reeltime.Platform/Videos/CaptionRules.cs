@@ -152,16 +152,18 @@ public static class CaptionRules
     /// <summary>
     /// True when the string has control characters (C0 and C1): a NUL or an escape sequence hidden in a comment
     /// or a name can break terminals, logs and other clients. Line breaks and tabs are allowed in text that may
-    /// span lines.
+    /// span lines. The bidirectional embeddings and overrides (U+202A to U+202E) count too: they reorder what
+    /// follows, so "Ava\u202Egnp.exe" shows as "Avaexe.png" (the "Trojan Source" trick); right-to-left text
+    /// needs none of them. A one-line name may not carry the isolates (U+2066 to U+2069) either.
     /// </summary>
     /// <param name="s">The text.</param>
-    /// <param name="multiline">Whether '\n' and '\t' are allowed.</param>
+    /// <param name="multiline">Whether '\n' and '\t' are allowed (and the bidirectional isolates).</param>
     public static bool HasControlCharacters(string s, bool multiline)
     {
         ArgumentNullException.ThrowIfNull(s);
         foreach (var c in s)
         {
-            if (char.IsControl(c) && !(multiline && c is '\n' or '\t'))
+            if ((char.IsControl(c) && !(multiline && c is '\n' or '\t')) || c is >= '\u202A' and <= '\u202E' || (!multiline && c is >= '\u2066' and <= '\u2069'))
             {
                 return true;
             }
