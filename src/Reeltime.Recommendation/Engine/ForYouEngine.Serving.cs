@@ -141,7 +141,7 @@ public sealed partial class ForYouEngine
             var results = new List<RankedVideo>(Math.Max(0, picks.Count - request.Skip));
             for (var i = request.Skip; i < picks.Count; i++)
             {
-                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized, nearline));
+                results.Add(Explain(scratch, picks[i], personal ? profile : null, request.Personalized || request.ViewerId == 0, nearline));
             }
 
             return results;
@@ -944,6 +944,7 @@ public sealed partial class ForYouEngine
             (code, text) = ("watch-again", $"Seen before, shown again as you asked. {text}");
         }
 
+        // Said to a signed-in viewer who switched profiling off; a visitor has no profile to switch.
         if (!personalized)
         {
             text += " (your feed is not personalised)";
