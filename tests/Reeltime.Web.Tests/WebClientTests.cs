@@ -538,6 +538,101 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Network_failures_say_so_in_words_and_offer_to_try_again()
+    {
+        var catalogue = await site.CatalogueAsync();
+        var page = await site.NewPageAsync();
+
+        // A profile that cannot be reached is not "not found": it says why, and Try again loads it.
+        await page.RouteAsync("**/api/users/**", route => route.AbortAsync());
+        await page.GotoAsync($"/@{catalogue.CreatorName}");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Could not load this page");
+        await Assertions.Expect(page.Locator(".page p").First).ToContainTextAsync("could not be reached");
+        await page.UnrouteAsync("**/api/users/**");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Try again" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".profile-head h1")).ToHaveTextAsync("@" + catalogue.CreatorName);
+
+        // A For You that fails to load says so instead of staying black, and Try again fills it.
+        await page.RouteAsync("**/api/feed/for-you**", route => route.FulfillAsync(new() { Status = 503, ContentType = "application/problem+json", Body = "{\"title\":\"The feed is resting. Try again in a moment.\",\"status\":503}" }));
+        await page.GotoAsync("/");
+        var failed = page.Locator(".load-failed");
+        await Assertions.Expect(failed).ToContainTextAsync("The feed is resting. Try again in a moment.");
+        await page.UnrouteAsync("**/api/feed/for-you**");
+        await failed.GetByRole(AriaRole.Button, new() { Name = "Try again" }).ClickAsync();
+        await Assertions.Expect(page.Locator("article.slide").First).ToHaveClassAsync(new Regex("playing"), new() { Timeout = 20_000 });
+        await Assertions.Expect(failed).ToHaveCountAsync(0);
+
+        // Signing in with a field left empty names the field rather than blaming the password.
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("Username").FillAsync("someone");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".auth-form .error")).ToHaveTextAsync("Enter your password.");
+        await Assertions.Expect(page.GetByLabel("Password")).ToBeFocusedAsync();
+    }
+
+    [Fact]
+    public async Task A_video_that_failed_while_offline_plays_once_the_connection_is_back()
+    {
+        await site.CatalogueAsync();
+        var page = await site.NewPageAsync(1280, 800);
+        await page.GotoAsync("/");
+        await FeedInteractionTests.WaitAtAsync(page, 0);
+        Assert.True(await page.Locator(".feed article").CountAsync() >= 5, "the feed has too few videos for this test");
+
+        // Offline, the feed moves on: the video it reaches has nothing to play.
+        await page.Context.SetOfflineAsync(true);
+        await page.Locator(".feed article").First.FocusAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await page.Keyboard.PressAsync("ArrowDown");
+            await page.WaitForTimeoutAsync(300);
+        }
+
+        var third = page.Locator(".feed article").Nth(3);
+        await Assertions.Expect(third).ToHaveClassAsync(new Regex("failed"), new() { Timeout = 15_000 });
+
+        // Back online, it loads again and plays, with no reload.
+        await page.Context.SetOfflineAsync(false);
+        await Assertions.Expect(third).Not.ToHaveClassAsync(new Regex("failed"), new() { Timeout = 15_000 });
+        await Assertions.Expect(third).ToHaveClassAsync(new Regex("playing"), new() { Timeout = 20_000 });
+    }
+
+    [Fact]
+    public async Task A_long_caption_opens_with_more_and_a_shared_link_and_following_say_why_they_are_there()
+    {
+        var (client, creator) = await site.NewUserAsync("wordy");
+        var caption = string.Join(' ', Enumerable.Range(1, 30).Select(i => $"line{i} with words")) + " #wordy";
+        var id = await BrowserSite.UploadAsync(client, await Clips.MakeAsync("0x457b9d"), caption);
+        await BrowserSite.WaitReadyAsync(client, [id]);
+
+        var page = await site.NewPageAsync();
+        await SignUpAsync(page, "reader", "/settings");
+        await page.GotoAsync($"/video/{id}");
+        await WaitPlayingAsync(page, id);
+        var slide = page.Locator($"article[data-video-id='{id}']");
+        var more = slide.GetByRole(AriaRole.Button, new() { Name = "more", Exact = true });
+        await Assertions.Expect(more).ToBeVisibleAsync();
+        var shut = await slide.Locator(".caption").EvaluateAsync<double>("c => c.clientHeight");
+        await more.ClickAsync();
+        await Assertions.Expect(slide.GetByRole(AriaRole.Button, new() { Name = "less", Exact = true })).ToHaveAttributeAsync("aria-expanded", "true");
+        Assert.True(await slide.Locator(".caption").EvaluateAsync<double>("c => c.clientHeight") > shut * 1.5);
+
+        await slide.GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
+        await Assertions.Expect(page.Locator("dialog.why-sheet")).ToContainTextAsync("You opened a link to this video.");
+        await page.Keyboard.PressAsync("Escape");
+
+        // Followed, the video is in Following, which says why.
+        await page.GotoAsync($"/@{creator}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Following", Exact = true })).ToBeVisibleAsync();
+        await page.GotoAsync("/following");
+        var followed = page.Locator($"article[data-video-id='{id}']");
+        await followed.GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
+        await Assertions.Expect(page.Locator("dialog.why-sheet")).ToContainTextAsync($"From @{creator}, whom you follow");
+        await Assertions.Expect(page).ToHaveTitleAsync("Following · Reeltime");
+    }
+
+    [Fact]
     public async Task A_link_to_a_missing_video_says_so_and_offers_for_you()
     {
         var page = await site.NewPageAsync();

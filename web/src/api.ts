@@ -41,8 +41,13 @@ export function writeHeaders(json: boolean): Record<string, string> {
   return headers;
 }
 
+/** What a person reads when a request never reached the server (status 0). */
+export const OFFLINE = "You seem to be offline. Check the connection and try again.";
+
 export async function problemOf(response: Response): Promise<ApiError> {
-  let message = `The server answered ${response.status}.`;
+  let message = response.status >= 500
+    ? "Something went wrong on our side. Try again in a moment."
+    : `The server answered ${response.status}.`;
   let errors: Record<string, string[]> | undefined;
   try {
     const body = await response.json();
@@ -58,12 +63,18 @@ export async function problemOf(response: Response): Promise<ApiError> {
 
 export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const write = method !== "GET" && method !== "HEAD";
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: write ? writeHeaders(body !== undefined) : { Accept: "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: write ? writeHeaders(body !== undefined) : { Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    // fetch rejects only when no answer came at all: the network, not the request, is at fault.
+    throw new ApiError(0, navigator.onLine ? "Reeltime could not be reached. Check the connection and try again." : OFFLINE);
+  }
   if (!response.ok) throw await problemOf(response);
   if (response.status === 204 || response.headers.get("Content-Length") === "0") return undefined as T;
   const type = response.headers.get("Content-Type") ?? "";

@@ -57,7 +57,7 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
     }
     const item = h("li", { class: "comment", "data-comment-id": c.id },
       h("a", { class: "comment-author", href: `/@${q(c.author.username)}` }, `@${c.author.username}`),
-      h("p", { class: "comment-text" }, c.text),
+      h("p", { class: "comment-text", dir: "auto" }, c.text),
       actions, replies);
     if (me && (me.id === c.author.id || me.id === video.author.id)) {
       actions.append(h("button", {

@@ -28,6 +28,8 @@ class Slide {
   private readonly followButton: HTMLButtonElement | null;
   private readonly counts: Record<"likes" | "comments" | "bookmarks" | "shares", HTMLElement> = {} as never;
   private loaded = false;
+  private caption!: HTMLElement;
+  private captionMore!: HTMLButtonElement;
 
   constructor(readonly item: FeedItem, private readonly feed: Feed) {
     const v = item.video;
@@ -73,9 +75,18 @@ class Slide {
     more.addEventListener("click", () => this.notInterested());
 
     const title = v.author.displayName ? `${v.author.displayName}` : `@${v.author.username}`;
+    const caption = h("p", { class: "caption", dir: "auto" }, ...captionNodes(v.caption));
+    const moreText = h("button", { type: "button", class: "caption-more", hidden: true, "aria-expanded": "false" }, "more");
+    moreText.addEventListener("click", () => {
+      const open = caption.classList.toggle("expanded");
+      moreText.textContent = open ? "less" : "more";
+      moreText.setAttribute("aria-expanded", String(open));
+    });
+    this.caption = caption;
+    this.captionMore = moreText;
     const info = h("div", { class: "info" },
-      h("a", { class: "creator", href: `/@${q(v.author.username)}` }, title),
-      h("p", { class: "caption" }, ...captionNodes(v.caption)));
+      h("a", { class: "creator", href: `/@${q(v.author.username)}`, dir: "auto", title }, title),
+      caption, moreText);
 
     const overlay = h("div", { class: "overlay" }, info);
     stage.append(overlay, this.muteButton);
@@ -139,6 +150,7 @@ class Slide {
     } catch (e) {
       v.viewer.liked = !liked;
       button.setAttribute("aria-pressed", String(!liked));
+      button.setAttribute("aria-label", !liked ? "Unlike" : "Like");
       toast((e as Error).message);
     }
   }
@@ -178,12 +190,16 @@ class Slide {
     if (!reasons.length) body.append(h("p", {}, "This video is here because it is recent."));
     const list = h("ul", { class: "reasons" });
     for (const r of reasons) {
-      const signals = r.signals?.length
-        ? h("dl", { class: "signals" }, ...r.signals.flatMap((s) => [h("dt", {}, s.name), h("dd", {}, s.value.toFixed(2))]))
-        : null;
-      list.append(h("li", {}, h("p", {}, r.text), r.source ? h("p", { class: "muted" }, `Source: ${r.source}`) : null, signals));
+      // The engine's signals, in words: what counted for this video, then how it expects you to take it.
+      const counted = (r.signals ?? []).filter((s) => !(s.name in EXPECTED) && SIGNAL_WORDS[s.name]);
+      const expected = (r.signals ?? []).filter((s) => s.name in EXPECTED);
+      list.append(h("li", {}, h("p", {}, r.text),
+        counted.length ? h("p", { class: "muted" }, "What counted most: ", counted.map((s) => SIGNAL_WORDS[s.name]).join("; "), ".") : null,
+        expected.length ? h("p", { class: "muted" }, "What the feed expects: ", expected.map((s) => `${EXPECTED[s.name]} ${Math.round(Math.max(0, Math.min(1, s.value)) * 100)}%`).join(", "), ".") : null));
     }
-    body.append(list, h("p", { class: "muted" }, "Change what the feed learns in ", h("a", { href: "/settings" }, "Settings"), "."));
+    body.append(list, currentUser()
+      ? h("p", { class: "muted" }, "Change what the feed learns in ", h("a", { href: "/settings" }, "Settings"), ".")
+      : h("p", { class: "muted" }, h("a", { href: `/signin?next=${q(location.pathname)}` }, "Sign in"), " for a feed that learns what you like; you can switch that off in Settings."));
     openSheet("Why this video", body, "why-sheet");
   }
 
@@ -280,7 +296,18 @@ class Slide {
     this.video.load();
   }
 
+  /** A video that failed (the network dropped while it loaded) gets a fresh start. */
+  retry(): void {
+    if (!this.el.classList.contains("failed")) return;
+    this.el.classList.remove("failed");
+    this.release();
+    this.load();
+  }
+
   async play(): Promise<void> {
+    // A caption longer than its few lines offers "more"; measured once the slide is laid out.
+    if (this.captionMore.hidden && this.caption.scrollHeight > this.caption.clientHeight + 2) this.captionMore.hidden = false;
+    this.retry();
     this.load();
     this.video.muted = muted;
     try {
@@ -346,8 +373,19 @@ export class Feed {
   }
 
   async start(): Promise<void> {
+    // Back online: videos that failed while the connection was gone load again, and the current one plays.
+    window.addEventListener("online", this.onOnline);
     await this.more();
   }
+
+  private readonly onOnline = (): void => {
+    if (!this.el.isConnected) { window.removeEventListener("online", this.onOnline); return; }
+    this.slides.forEach((s, i) => { if (i >= this.active - 1 && i <= this.active + PRELOAD_AHEAD) s.retry(); });
+    const current = this.slides[this.active];
+    if (current && !this.atEnd) void current.play();
+    const failed = this.el.querySelector(".load-failed");
+    if (failed && this.slides.length === 0) { failed.remove(); void this.more(); }
+  };
 
   private more(): Promise<void> {
     if (this.done) return Promise.resolve();
@@ -385,6 +423,13 @@ export class Feed {
         }
       } catch (e) {
         toast((e as Error).message);
+        if (this.slides.length === 0) {
+          // Nothing to watch and nothing loaded: say why and offer to try again, not a black screen.
+          const again = h("button", { type: "button", class: "button primary" }, "Try again");
+          const card = h("div", { class: "empty-feed load-failed", role: "alert" }, h("div", {}, h("p", {}, (e as Error).message), again));
+          again.addEventListener("click", () => { card.remove(); void this.more(); });
+          this.el.append(card);
+        }
       } finally {
         this.el.setAttribute("aria-busy", "false");
         this.loading = null;
@@ -595,6 +640,34 @@ export class Feed {
     for (const s of this.slides) s.release();
   }
 }
+
+// The ranker's features as a person would say them (Ranker.Names on the server); those not listed are not shown.
+const SIGNAL_WORDS: Record<string, string> = {
+  "similarity": "it is close to what you watch",
+  "hashtag-interest": "you like its hashtags",
+  "creator-interest": "you like this creator",
+  "follows-creator": "you follow this creator",
+  "co-watched": "people who watched what you watched also watched it",
+  "video-long-watch-rate": "people tend to watch it to the end",
+  "video-like-rate": "people like it",
+  "video-share-rate": "people share it",
+  "video-follow-rate": "people follow its creator after watching",
+  "video-watch-ratio": "people watch most of it",
+  "trending": "it is popular right now",
+  "freshness": "it is new",
+  "creator-long-watch-rate": "this creator's videos are watched to the end",
+  "affinity": "it fits your taste",
+  "session-affinity": "it fits what you watched just now",
+  "popularity": "many people watch it",
+  "video-quality": "it holds people's attention",
+  "related": "people with your taste enjoyed it",
+};
+
+const EXPECTED: Record<string, string> = {
+  "p-long-watch": "that you watch most of it",
+  "p-like": "that you like it",
+  "expected-watch-ratio": "share of it you watch",
+};
 
 /** Asks, then deletes the author's video; true when it is gone. */
 export async function deleteVideo(v: Video): Promise<boolean> {

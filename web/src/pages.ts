@@ -42,13 +42,17 @@ function forgetKeptFeed(): void {
   kept = null;
 }
 
-function keptFeedPage(path: string, feed: Feed, header: HTMLElement | null): HTMLElement {
-  const el = feedPage(feed, header);
+function keptFeedPage(path: string, feed: Feed, header: HTMLElement | null, title: string): HTMLElement {
+  const el = feedPage(feed, header, title);
   kept = { path, feed, el, userId: currentUser()?.id ?? null, leftAt: Date.now() };
   return el;
 }
 
-const asItems = (page: Page<Video>): Page<FeedItem> => ({ items: page.items.map((video) => ({ video, reasons: [] })), nextCursor: page.nextCursor });
+// The Following feed is in time order, not ranked: each video is there because its creator is followed.
+const followedItems = (page: Page<Video>): Page<FeedItem> => ({
+  items: page.items.map((video) => ({ video, reasons: [{ code: "following", text: `From @${video.author.username}, whom you follow`, source: "following", signals: [] }] })),
+  nextCursor: page.nextCursor,
+});
 const cursorPart = (cursor: string | null) => (cursor ? `&cursor=${q(cursor)}` : "");
 
 function tabs(current: "for-you" | "following"): HTMLElement {
@@ -56,10 +60,11 @@ function tabs(current: "for-you" | "following"): HTMLElement {
   return h("nav", { class: "feed-tabs", "aria-label": "Feeds" }, tab("/following", "Following", current === "following"), tab("/", "For You", current === "for-you"));
 }
 
-function feedPage(feed: Feed, header: HTMLElement | null): HTMLElement {
+function feedPage(feed: Feed, header: HTMLElement | null, title: string): HTMLElement {
   activeFeed = feed;
   void feed.start();
-  return h("section", { class: "feed-page" }, header, feed.el);
+  // The heading names the page for screen readers and the tab's title; the video fills the screen.
+  return h("section", { class: "feed-page" }, h("h1", { class: "visually-hidden" }, title), header, feed.el);
 }
 
 // The engine does not repeat what a viewer has seen lately, so a small server's For You comes to an end;
@@ -73,7 +78,7 @@ export function forYouPage(): HTMLElement {
   const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8${cursorPart(c)}`), "for-you",
     currentUser() ? "You're all caught up: there is nothing here you have not seen lately. New uploads will appear here." : "Nothing new to show yet. New uploads will appear here, or upload one yourself.",
     CAUGHT_UP, WATCH_AGAIN, currentUser() ? WATCH_AGAIN : undefined);
-  return keptFeedPage("/", feed, tabs("for-you"));
+  return keptFeedPage("/", feed, tabs("for-you"), "For You");
 }
 
 /** For You once more, over what the viewer has seen: everything but what they skipped comes back, once each. */
@@ -83,15 +88,15 @@ export function watchAgainPage(): HTMLElement {
   const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8&again=true${cursorPart(c)}`), "for-you",
     "Nothing to watch again yet: the videos you have seen will be here.",
     "That is every video here again, but the ones you skipped. New uploads will appear in For You.", { label: "Back to For You", href: "/" });
-  return keptFeedPage("/again", feed, tabs("for-you"));
+  return keptFeedPage("/again", feed, tabs("for-you"), "Watch again");
 }
 
 export function followingPage(): HTMLElement {
   if (!currentUser()) return signInPrompt("Sign in to see videos from accounts you follow.");
-  const feed = new Feed(async (c) => asItems(await get<Page<Video>>(`/api/feed/following?count=8${cursorPart(c)}`)), "following",
+  const feed = new Feed(async (c) => followedItems(await get<Page<Video>>(`/api/feed/following?count=8${cursorPart(c)}`)), "following",
     "Follow creators to see their videos here.", "That is every video from the accounts you follow.",
     { label: "Find creators in For You", href: "/" }, { label: "Find creators in For You", href: "/" });
-  return feedPage(feed, tabs("following"));
+  return feedPage(feed, tabs("following"), "Following");
 }
 
 /** One video (a shared link or a grid tile), then the For You feed after it. */
@@ -103,7 +108,7 @@ export function videoPage(params: Record<string, string>): HTMLElement {
       first = false;
       try {
         const video = await get<Video>(`/api/videos/${id}`);
-        return { items: [{ video, reasons: [] }], nextCursor: "start" };
+        return { items: [{ video, reasons: [{ code: "link", text: "You opened a link to this video. The videos after it are your For You.", source: null, signals: [] }] }], nextCursor: "start" };
       } catch (e) {
         // A link to a video that is gone (deleted, private, never was): say so and offer For You.
         if (e instanceof ApiError && e.status === 404) return { items: [], nextCursor: null };
@@ -115,7 +120,7 @@ export function videoPage(params: Record<string, string>): HTMLElement {
     return get<Page<FeedItem>>(`/api/feed/for-you?count=8${c && c !== "start" ? `&cursor=${q(c)}` : ""}`);
   }, "for-you", "This video is not available: it may have been deleted or made private.", CAUGHT_UP, WATCH_AGAIN,
   { label: "Watch For You", href: "/" });
-  return feedPage(feed, null);
+  return feedPage(feed, null, "Video");
 }
 
 function signInPrompt(text: string): HTMLElement {
@@ -181,19 +186,21 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
   try {
     profile = await get<Profile>(`/api/users/${q(username)}`);
   } catch (e) {
-    return notFound((e as Error).message);
+    // Only a 404 means there is no such person; anything else is a failure to load, worth a retry.
+    if (e instanceof ApiError && e.status === 404) return notFound((e as Error).message);
+    return loadFailed((e as Error).message);
   }
   const me = currentUser();
   const followers = h("strong", {}, formatCount(profile.followerCount));
   const head = h("header", { class: "profile-head" },
     h("div", { class: "avatar big", "aria-hidden": "true" }, profile.username.slice(0, 1).toUpperCase()),
-    h("h1", {}, profile.displayName ?? `@${profile.username}`),
+    h("h1", { dir: "auto" }, profile.displayName ?? `@${profile.username}`),
     profile.displayName ? h("p", { class: "muted" }, `@${profile.username}`) : null,
     h("ul", { class: "stats" },
       h("li", {}, h("strong", {}, formatCount(profile.followingCount)), " Following"),
       h("li", {}, followers, " Followers"),
       h("li", {}, h("strong", {}, formatCount(profile.videoCount)), profile.videoCount === 1 ? " Video" : " Videos")),
-    profile.bio ? h("p", { class: "bio" }, ...captionNodes(profile.bio)) : null);
+    profile.bio ? h("p", { class: "bio", dir: "auto" }, ...captionNodes(profile.bio)) : null);
   if (me && me.id !== profile.id) {
     // "requested": a private account has not answered yet; the follower count moves only once it does.
     let state = profile.relationship === "following" || profile.relationship === "requested" ? profile.relationship : "none";
@@ -306,12 +313,19 @@ function authPage(kind: "signin" | "signup", query: URLSearchParams): HTMLElemen
   const submit = h("button", { type: "submit", class: "button primary wide" }, kind === "signup" ? "Sign up" : "Sign in");
   const form = h("form", { class: "auth-form", novalidate: true },
     field("Username", username),
-    field("Password", password, kind === "signup" ? "At least 10 characters." : undefined),
+    field("Password", password, kind === "signup" ? "At least 10 characters, not containing your username, and not a common password." : undefined),
     kind === "signup" ? field("Email (optional)", email) : null,
     error, submit);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     error.textContent = "";
+    // Empty fields are named here rather than sent: the server would only say the pair is wrong.
+    const missing = [!username.value.trim() ? "your username" : null, !password.value ? "your password" : null].filter(Boolean);
+    if (missing.length) {
+      error.textContent = `Enter ${missing.join(" and ")}.`;
+      (!username.value.trim() ? username : password).focus();
+      return;
+    }
     submit.disabled = true;
     try {
       if (kind === "signup") await signUp(username.value.trim(), password.value, email.value.trim() || null);
@@ -327,7 +341,7 @@ function authPage(kind: "signin" | "signup", query: URLSearchParams): HTMLElemen
     ? h("p", {}, "Have an account? ", h("a", { href: `/signin?next=${q(safeNext)}` }, "Sign in"))
     : h("p", {}, "New here? ", h("a", { href: `/signup?next=${q(safeNext)}` }, "Sign up"));
   username.dataset.autofocus = "";
-  return h("section", { class: "page narrow" }, h("h1", {}, kind === "signup" ? "Sign up for Reeltime" : "Sign in to Reeltime"), form, other);
+  return h("section", { class: "page narrow" }, h("h1", {}, kind === "signup" ? "Sign up" : "Sign in"), form, other);
 }
 
 export const signInPage = (_: Record<string, string>, query: URLSearchParams) => authPage("signin", query);
@@ -491,7 +505,7 @@ export async function settingsPage(): Promise<HTMLElement> {
         ...i.notInterestedHashtags.map((x) => ({ label: `#${x.name}`, remove: `/api/me/not-interested/hashtags/${q(x.name)}`, action: "Show again" })),
         ...i.notInterestedCreators.map((x) => ({ label: `@${x.name}`, remove: `/api/me/not-interested/creators/${q(x.name)}`, action: "Show again" })),
       ]),
-      h("p", { class: "muted" }, `Learned from ${i.recentWatches} recent views.`));
+      h("p", { class: "muted" }, `Learned from ${i.recentWatches} recent ${i.recentWatches === 1 ? "view" : "views"}.`));
   };
   void renderInterests().catch((e) => toast((e as Error).message));
   const reset = h("button", { type: "button", class: "button danger" }, "Reset interests");
@@ -573,7 +587,7 @@ function profileCard(me: Me): HTMLElement {
   const bio = h("textarea", { name: "bio", maxlength: 300, rows: 3 });
   bio.value = me.bio ?? "";
   const left = h("span", { class: "muted counter", "aria-live": "polite" });
-  const count = () => { left.textContent = `${300 - bio.value.length} characters left`; };
+  const count = () => { const n = 300 - bio.value.length; left.textContent = `${n} ${n === 1 ? "character" : "characters"} left`; };
   bio.addEventListener("input", count);
   count();
   const save = h("button", { type: "submit", class: "button primary" }, "Save profile");
@@ -592,6 +606,13 @@ function profileCard(me: Me): HTMLElement {
   });
   return h("section", { class: "card", id: "profile" }, h("h2", {}, "Profile"), form,
     h("p", {}, h("a", { href: `/@${q(me.username)}` }, "See your profile")));
+}
+
+/** A page that could not be loaded (offline, a server error): says why and offers to try again. */
+export function loadFailed(message: string): HTMLElement {
+  const again = h("button", { type: "button", class: "button primary" }, "Try again");
+  again.addEventListener("click", () => navigate(location.pathname + location.search, true));
+  return h("section", { class: "page narrow" }, h("h1", {}, "Could not load this page"), h("p", {}, message), again);
 }
 
 export function notFound(message = "There is nothing here."): HTMLElement {
