@@ -64,7 +64,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     public async Task A_caption_with_markup_is_shown_as_text_and_runs_nothing()
     {
         var (client, _) = await site.NewUserAsync("xss");
-        const string caption = "<img src=x onerror=alert(1)> #xss";
+        const string caption = "<img src=x onerror=alert(1)> #xss for @nobody_by_this_name";
         var id = await BrowserSite.UploadAsync(client, await Clips.MakeAsync("0xe76f51"), caption);
         await BrowserSite.WaitReadyAsync(client, [id]);
 
@@ -80,6 +80,9 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(shown).ToContainTextAsync("<img src=x onerror=alert(1)>");
         Assert.Equal(0, await shown.Locator("img").CountAsync());
         Assert.Equal(1, await shown.Locator("a.tag[href='/tag/xss']").CountAsync());
+        // A mention of no account stays text, rather than a link to "not found".
+        await Assertions.Expect(shown).ToContainTextAsync("@nobody_by_this_name");
+        Assert.Equal(0, await shown.Locator("a.mention").CountAsync());
         await page.WaitForTimeoutAsync(500);
         Assert.Equal(0, dialogs);
     }
@@ -243,6 +246,9 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(undo).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await undo.ClickAsync();
         await Assertions.Expect(undo).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#toast")).ToHaveTextAsync($"@{catalogue.CreatorName} may appear again");
+        // The last chip went: focus rests on its list's heading, not on the page's start.
+        await Assertions.Expect(page.Locator(".interests h3", new() { HasText = "Not interested" })).ToBeFocusedAsync();
 
         // Taken back on the server, not only on the page: it stays gone after a reload.
         await page.ReloadAsync();
@@ -630,6 +636,25 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await followed.GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();
         await Assertions.Expect(page.Locator("dialog.why-sheet")).ToContainTextAsync($"From @{creator}, whom you follow");
         await Assertions.Expect(page).ToHaveTitleAsync("Following · Reeltime");
+    }
+
+    [Fact]
+    public async Task Signing_out_in_another_tab_shows_this_one_signed_out_at_its_next_request()
+    {
+        var catalogue = await site.CatalogueAsync();
+        var page = await site.NewPageAsync();
+        await SignUpAsync(page, "twotabs", $"/video/{catalogue.Videos[3]}");
+        await WaitPlayingAsync(page, catalogue.Videos[3]);
+
+        var other = await page.Context.NewPageAsync();
+        await other.GotoAsync("/settings");
+        await other.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(other.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
+
+        // The first tab learns it at its next request: it now offers to sign in, not a Profile that fails.
+        await page.Locator($"article[data-video-id='{catalogue.Videos[3]}']").GetByRole(AriaRole.Button, new() { Name = "Bookmark" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
+        Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = "Profile", Exact = true }).CountAsync());
     }
 
     [Fact]

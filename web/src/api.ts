@@ -61,6 +61,10 @@ export async function problemOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, message, errors);
 }
 
+// Told when the server no longer knows the session (signed out in another tab, or expired).
+let sessionLost: (() => void) | null = null;
+export function onSessionLost(listener: () => void): void { sessionLost = listener; }
+
 export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const write = method !== "GET" && method !== "HEAD";
   let response: Response;
@@ -75,7 +79,10 @@ export async function request<T>(method: string, url: string, body?: unknown): P
     // fetch rejects only when no answer came at all: the network, not the request, is at fault.
     throw new ApiError(0, navigator.onLine ? "Reeltime could not be reached. Check the connection and try again." : OFFLINE);
   }
-  if (!response.ok) throw await problemOf(response);
+  if (!response.ok) {
+    if (response.status === 401) sessionLost?.();
+    throw await problemOf(response);
+  }
   if (response.status === 204 || response.headers.get("Content-Length") === "0") return undefined as T;
   const type = response.headers.get("Content-Type") ?? "";
   return (type.includes("json") ? await response.json() : undefined) as T;

@@ -75,7 +75,7 @@ class Slide {
     more.addEventListener("click", () => this.notInterested());
 
     const title = v.author.displayName ? `${v.author.displayName}` : `@${v.author.username}`;
-    const caption = h("p", { class: "caption", dir: "auto" }, ...captionNodes(v.caption));
+    const caption = h("p", { class: "caption", dir: "auto" }, ...captionNodes(v.caption, v.mentions));
     const moreText = h("button", { type: "button", class: "caption-more", hidden: true, "aria-expanded": "false" }, "more");
     moreText.addEventListener("click", () => {
       const open = caption.classList.toggle("expanded");

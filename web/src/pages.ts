@@ -482,21 +482,27 @@ export async function settingsPage(): Promise<HTMLElement> {
     // Each chip carries the path that deletes it: a learned interest, or a "not interested" taken back.
     const list = (title: string, items: { label: string; remove: string; action: string }[]) => {
       const ul = h("ul", { class: "chips" });
+      const heading = h("h3", {}, title);
       for (const it of items) {
         const li = h("li", { class: "chip" }, it.label);
         const b = h("button", { type: "button", class: "chip-remove", "aria-label": `${it.action} ${it.label}` }, "×");
         b.addEventListener("click", async () => {
           try {
             await del(it.remove);
+            // Focus moves to the neighbouring chip (or the list's heading), not back to the page's start.
+            const neighbour = (li.nextElementSibling ?? li.previousElementSibling)?.querySelector<HTMLElement>("button");
             li.remove();
             forgetKeptFeed();
+            toast(it.action === "Remove" ? `Removed ${it.label}` : `${it.label} may appear again`);
             if (!ul.children.length) ul.replaceWith(h("p", { class: "muted" }, "Nothing yet."));
+            if (neighbour) neighbour.focus();
+            else { heading.tabIndex = -1; heading.focus(); }
           } catch (e) { toast((e as Error).message); }
         });
         li.append(b);
         ul.append(li);
       }
-      return h("div", {}, h("h3", {}, title), items.length ? ul : h("p", { class: "muted" }, "Nothing yet."));
+      return h("div", {}, heading, items.length ? ul : h("p", { class: "muted" }, "Nothing yet."));
     };
     interestsBox.append(
       list("Hashtags", i.hashtags.map((x) => ({ label: `#${x.name}`, remove: `/api/me/interests/hashtags/${q(x.name)}`, action: "Remove" }))),

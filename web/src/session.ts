@@ -1,4 +1,4 @@
-import { ApiError, csrfToken, get, post, type Me } from "./api";
+import { ApiError, csrfToken, get, onSessionLost, post, type Me } from "./api";
 
 // Who is signed in. The rt_csrf cookie is readable by script and set together with the session cookie,
 // so a visitor without it skips the /api/me round trip (and its 401) on every load.
@@ -41,3 +41,7 @@ export async function signOut(): Promise<void> {
 }
 
 export function refresh(value: Me): void { set(value); }
+
+// A 401 while signed in: the session ended elsewhere. The page shows the signed-out state at once rather
+// than a Profile link and actions that all fail.
+onSessionLost(() => { if (me) set(null); });
