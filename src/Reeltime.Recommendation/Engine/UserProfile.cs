@@ -133,10 +133,15 @@ internal sealed class UserProfile(long userId, int dim)
     /// those back for the whole seen window would spend the viewer's best videos unseen. They are held only
     /// briefly, and move to <see cref="_seen"/> the moment they are shown.
     /// </summary>
-    private readonly Dictionary<int, int> _servedOnly = [];
+    /// <remarks>Made on first use: most viewers' clients report what they show, and the set stays empty.</remarks>
+    private Dictionary<int, int>? _servedOnly;
 
-    /// <summary>Served-only entries kept at most; past it the oldest go first.</summary>
-    private const int MaxServedOnly = 1_024;
+    /// <summary>
+    /// Served-only entries kept at most. Past it, the expired go, then the oldest move to the seen filter
+    /// proper, as if shown: a client that never reports impressions (a script on the API) meets no repeats,
+    /// and the set's memory stays bounded by the seen filter's own.
+    /// </summary>
+    private const int MaxServedOnly = 512;
 
     /// <summary>Videos that left <see cref="_seen"/> when it passed <see cref="ExactSeen"/>; made on first use.</summary>
     private SeenArchive? _archive;
@@ -277,22 +282,26 @@ internal sealed class UserProfile(long userId, int dim)
         }
 
         var at = ToSeenSeconds(atMs);
-        _servedOnly[video] = _servedOnly.TryGetValue(video, out var before) ? Math.Max(before, at) : at;
-        if (_servedOnly.Count > MaxServedOnly)
+        var servedOnly = _servedOnly ??= [];
+        servedOnly[video] = servedOnly.TryGetValue(video, out var before) ? Math.Max(before, at) : at;
+        if (servedOnly.Count > MaxServedOnly)
         {
-            // Past the hold an entry says nothing; then, if still over half the cap, the oldest go (they may
-            // be served again). Sorting once per half cap keeps the cost per serve constant.
+            // Sorting once per half cap keeps the cost per serve constant.
             var since = ToSeenSeconds(atMs - holdMs);
-            var byTime = new List<KeyValuePair<int, int>>(_servedOnly);
+            var byTime = new List<KeyValuePair<int, int>>(servedOnly);
             byTime.Sort(static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : a.Key.CompareTo(b.Key));
             foreach (var (old, when) in byTime)
             {
-                if (when >= since && _servedOnly.Count <= MaxServedOnly / 2)
+                if (when >= since && servedOnly.Count <= MaxServedOnly / 2)
                 {
                     break;
                 }
 
-                _servedOnly.Remove(old);
+                servedOnly.Remove(old);
+                if (when >= since)
+                {
+                    MarkSeen(old, FromSeenSeconds(when), windowMs, max);
+                }
             }
         }
     }
@@ -300,7 +309,7 @@ internal sealed class UserProfile(long userId, int dim)
     /// <summary>The video was shown to (or watched by) the viewer: held back for the seen window.</summary>
     public void MarkSeen(int video, long atMs, long windowMs, int max)
     {
-        _servedOnly.Remove(video);
+        _servedOnly?.Remove(video);
         _seen[video] = ToSeenSeconds(atMs);
         if (_seen.Count > max)
         {
@@ -322,7 +331,7 @@ internal sealed class UserProfile(long userId, int dim)
     /// </summary>
     public bool HasSeen(int video, long sinceMs, long servedSinceMs)
     {
-        if (_servedOnly.TryGetValue(video, out var served) && served >= ToSeenSeconds(Math.Max(sinceMs, servedSinceMs)))
+        if (_servedOnly is not null && _servedOnly.TryGetValue(video, out var served) && served >= ToSeenSeconds(Math.Max(sinceMs, servedSinceMs)))
         {
             return true;
         }
@@ -509,8 +518,8 @@ internal sealed class UserProfile(long userId, int dim)
             _archive.Write(writer, FromSeenSeconds);
         }
 
-        writer.Write(_servedOnly.Count);
-        foreach (var (video, at) in _servedOnly.OrderBy(p => p.Key))
+        writer.Write(_servedOnly?.Count ?? 0);
+        foreach (var (video, at) in (_servedOnly ?? []).OrderBy(p => p.Key))
         {
             writer.Write(video);
             writer.Write(FromSeenSeconds(at));
@@ -558,7 +567,7 @@ internal sealed class UserProfile(long userId, int dim)
         var servedOnly = withServedOnly ? reader.ReadInt32() : 0;
         for (var i = 0; i < servedOnly; i++)
         {
-            profile._servedOnly[reader.ReadInt32()] = ToSeenSeconds(reader.ReadInt64());
+            (profile._servedOnly ??= [])[reader.ReadInt32()] = ToSeenSeconds(reader.ReadInt64());
         }
 
         profile._hiddenVideos = ReadSet(reader);
