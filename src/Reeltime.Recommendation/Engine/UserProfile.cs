@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Reeltime.Recommendation.Engine;
 
 /// <summary>One entry of a viewer's recent watch sequence.</summary>
@@ -131,7 +133,7 @@ internal sealed class UserProfile(long userId, int dim)
     /// Videos served but not (yet) shown: video index → when served (seconds, as <see cref="_seen"/>). A client
     /// fetches ahead and may never show what it fetched (a shared link's page, a feed left early); holding
     /// those back for the whole seen window would spend the viewer's best videos unseen. They are held only
-    /// briefly, and move to <see cref="_seen"/> the moment they are shown.
+    /// briefly; once shown, the seen filter answers for them.
     /// </summary>
     /// <remarks>Made on first use: most viewers' clients report what they show, and the set stays empty.</remarks>
     private Dictionary<int, int>? _servedOnly;
@@ -283,7 +285,8 @@ internal sealed class UserProfile(long userId, int dim)
 
         var at = ToSeenSeconds(atMs);
         var servedOnly = _servedOnly ??= [];
-        servedOnly[video] = servedOnly.TryGetValue(video, out var before) ? Math.Max(before, at) : at;
+        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(servedOnly, video, out var existed);
+        entry = existed ? Math.Max(entry, at) : at;
         if (servedOnly.Count > MaxServedOnly)
         {
             // Sorting once per half cap keeps the cost per serve constant.
@@ -298,7 +301,7 @@ internal sealed class UserProfile(long userId, int dim)
                 }
 
                 servedOnly.Remove(old);
-                if (when >= since)
+                if (when >= since && !_seen.ContainsKey(old))
                 {
                     MarkSeen(old, FromSeenSeconds(when), windowMs, max);
                 }
@@ -307,9 +310,12 @@ internal sealed class UserProfile(long userId, int dim)
     }
 
     /// <summary>The video was shown to (or watched by) the viewer: held back for the seen window.</summary>
+    /// <remarks>
+    /// A served-only entry of the video is left where it is (one hash lookup less on every watch): the seen
+    /// filter answers for the video from now on, and the entry goes at the set's next clean-up.
+    /// </remarks>
     public void MarkSeen(int video, long atMs, long windowMs, int max)
     {
-        _servedOnly?.Remove(video);
         _seen[video] = ToSeenSeconds(atMs);
         if (_seen.Count > max)
         {
