@@ -52,6 +52,7 @@ public sealed class ListsAndAccessTests(ReeltimeServer server) : IClassFixture<R
     {
         { "POST", "/api/auth/logout" },
         { "POST", "/api/videos" },
+        { "PATCH", "/api/videos/1" },
         { "DELETE", "/api/videos/1" },
         { "POST", "/api/videos/1/like" },
         { "DELETE", "/api/videos/1/like" },
