@@ -547,9 +547,16 @@ export class Feed {
     const dy = start.y - t.clientY;
     if (Math.abs(dy) < 50 || Math.abs(dy) < 2 * Math.abs(start.x - t.clientX)) return;
     // Scrolling with snapping moves the feed under a finger on phones. Where a swipe did not scroll it at
-    // all (touch emulation in desktop browsers often does not), the feed moves itself; a real scroll has
-    // changed scrollTop by then, so this never adds a second move.
-    window.setTimeout(() => { if (Math.abs(this.el.scrollTop - start.top) < 2) this.step(dy > 0 ? 1 : -1); }, 150);
+    // all (touch emulation in desktop browsers often does not), or began to and snapped back (a slow
+    // device), the feed moves itself; a real scroll has moved the feed to another video by then, so this
+    // never adds a second move. A scroll still under way is looked at again a little later.
+    const from = this.active;
+    const check = (tries: number) => {
+      if (this.active !== from) return;
+      if (Math.abs(this.el.scrollTop - start.top) < 2) this.step(dy > 0 ? 1 : -1);
+      else if (tries > 0) window.setTimeout(() => check(tries - 1), 150);
+    };
+    window.setTimeout(() => check(4), 150);
   }
 
   /** Keyboard: ↑/↓ move, space plays or pauses, m mutes, l likes. */
