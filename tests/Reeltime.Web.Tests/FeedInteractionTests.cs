@@ -8,7 +8,7 @@ public sealed class FeedInteractionTests(BrowserSite site)
 {
     // The slide whose top sits at the top of the feed (the one on screen), and the one that plays; -1 for none.
     private const string OnScreenIndex = """
-        () => { const feed = document.querySelector('.feed'); const top = feed.getBoundingClientRect().top;
+        () => { const feed = document.querySelector('.feed'); if (!feed) return -1; const top = feed.getBoundingClientRect().top;
           return [...feed.querySelectorAll('article')].findIndex(a => Math.abs(a.getBoundingClientRect().top - top) < 2); }
         """;
 
