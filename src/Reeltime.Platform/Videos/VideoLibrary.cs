@@ -180,16 +180,9 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
             return Failure.Invalid("visibility", "Say who can watch: public, followers or private.");
         }
 
-        // As with deleting: another user's video is "not found" unless they can see it.
-        var video = await db.Videos.AsNoTracking().Where(v => v.Id == videoId).VisibleTo(db, callerId).Select(v => new { v.AuthorId }).SingleOrDefaultAsync(cancellationToken);
-        if (video is null)
+        if (await AuthorCheckAsync(callerId, videoId, "change who can watch it", cancellationToken) is { } refused)
         {
-            return Failure.NotFound("The video");
-        }
-
-        if (video.AuthorId != callerId)
-        {
-            return new Failure(FailureKind.Forbidden, "Only the video's author can change who can watch it.");
+            return refused;
         }
 
         await db.Videos.Where(v => v.Id == videoId && v.AuthorId == callerId && v.DeletedAt == null)
@@ -197,21 +190,26 @@ public sealed class VideoLibrary(PlatformDbContext db, TimeProvider clock)
         return await GetAsync(callerId, videoId, cancellationToken);
     }
 
-    /// <summary>The author deletes a video: gone from every list at once, purged after the grace period.</summary>
-    public async Task<Outcome<Done>> DeleteAsync(long callerId, long videoId, CancellationToken cancellationToken)
+    // Only the author may change a video. Another user's video is "not found", not "forbidden", unless they can see it.
+    private async Task<Failure?> AuthorCheckAsync(long callerId, long videoId, string action, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-
-        // Another user's video is "not found", not "forbidden", unless they can see it.
         var video = await db.Videos.AsNoTracking().Where(v => v.Id == videoId).VisibleTo(db, callerId).Select(v => new { v.AuthorId }).SingleOrDefaultAsync(cancellationToken);
         if (video is null)
         {
             return Failure.NotFound("The video");
         }
 
-        if (video.AuthorId != callerId)
+        return video.AuthorId == callerId ? null : new Failure(FailureKind.Forbidden, $"Only the video's author can {action}.");
+    }
+
+    /// <summary>The author deletes a video: gone from every list at once, purged after the grace period.</summary>
+    public async Task<Outcome<Done>> DeleteAsync(long callerId, long videoId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        if (await AuthorCheckAsync(callerId, videoId, "delete it", cancellationToken) is { } refused)
         {
-            return new Failure(FailureKind.Forbidden, "Only the video's author can delete it.");
+            return refused;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
