@@ -310,7 +310,6 @@ public sealed class LearningTests
         Assert.Empty(soon.Intersect(fetchedAhead));
 
         // After it, what was never on screen is the viewer's again; what was shown stays out for the window.
-        // (The page is the whole catalogue: served-only videos still count as unanswered impressions, and rank low.)
         world.Clock.Advance(world.Options.ServedHold);
         var later = world.Engine.Recommend(new RecommendationRequest(1, 60)).Select(r => r.VideoId).ToHashSet();
         Assert.Empty(later.Intersect(shown));
@@ -323,6 +322,53 @@ public sealed class LearningTests
         stream.Position = 0;
         using var restored = ForYouEngine.ReadSnapshot(stream, world.Options, world.Clock);
         Assert.Equal(later, restored.Recommend(new RecommendationRequest(1, 60)).Select(r => r.VideoId).ToHashSet());
+    }
+
+    [Fact]
+    public void A_video_fetched_ahead_and_never_shown_teaches_the_ranker_nothing_when_the_client_reports_what_it_shows()
+    {
+        // Two viewers get the same two pages. One's client reports what it puts on screen (the web client);
+        // the other's never does (a script on the API), so everything it was served counts as shown.
+        var world = new SyntheticWorld(21, videos: 120);
+        long At() => world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        WatchEvent Event(WatchEventType type, long viewer, long video, int watchedMs = 0) =>
+            new(type, viewer, video, world.CreatorOf[video], 1, watchedMs, watchedMs, At(), At(), FeedSurface.ForYou);
+        void Serve(long viewer, long[] ids)
+        {
+            world.Engine.MarkServed(viewer, ids);
+            world.Apply(ids.Select(id => Event(WatchEventType.Served, viewer, id)));
+        }
+
+        var first = world.Engine.Recommend(new RecommendationRequest(1, 10)).Select(r => r.VideoId).ToArray();
+        var second = world.Engine.Recommend(new RecommendationRequest(1, 20)).Select(r => r.VideoId).Except(first).Take(10).ToArray();
+        foreach (var viewer in new long[] { 1, 2 })
+        {
+            // Page one in full; of page two, fetched ahead, the viewer sees three and leaves.
+            var onScreen = viewer == 1 ? WatchEventType.Impression : WatchEventType.Play;
+            Serve(viewer, first);
+            world.Apply(first.Select(id => Event(onScreen, viewer, id)));
+            world.Apply(first.Select(id => Event(WatchEventType.Complete, viewer, id, 20_000)));
+            Serve(viewer, second);
+            world.Apply(second.Take(3).Select(id => Event(onScreen, viewer, id)));
+            world.Apply(second.Take(3).Select(id => Event(WatchEventType.Skip, viewer, id, 500)));
+        }
+
+        // The state survives a snapshot: what awaits the client's word still does after a restart.
+        using var stream = new MemoryStream();
+        world.Engine.WriteSnapshot(stream);
+        stream.Position = 0;
+        using var restored = ForYouEngine.ReadSnapshot(stream, world.Options, world.Clock);
+        foreach (var engine in new[] { world.Engine, restored })
+        {
+            var before = engine.Statistics();
+            Assert.Equal(0, before.RankerExamples);
+            world.Clock.Advance(world.Options.OutcomeWindow + TimeSpan.FromMinutes(1));
+            engine.Apply([new LoggedEvent(world.Log.Count, Event(WatchEventType.Impression, 3, first[0]))]);
+
+            // Viewer 1: 10 + 3 examples (the 7 never shown are dropped); viewer 2, whose client says nothing, 10 + 10.
+            Assert.Equal(13 + 20, engine.Statistics().RankerExamples);
+            Assert.Equal(1, engine.Statistics().PendingImpressions);
+        }
     }
 
     [Fact]

@@ -371,6 +371,7 @@ public sealed class StructureTests
         var hold = (long)TimeSpan.FromHours(1).TotalMilliseconds;
         profile.MarkServed(1, Start + 6_000_000, window, hold, max: 20_000);
         profile.MarkServed(2, Start + 6_001_000, window, hold, max: 20_000);
+        profile.ImpressionReportedMs = Start + 6_002_000;
 
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -380,8 +381,9 @@ public sealed class StructureTests
 
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        var restored = UserProfile.Read(reader, 4, withServedOnly: true);
+        var restored = UserProfile.Read(reader, 4, format: 5);
         Assert.Equal(stream.Length, stream.Position);
+        Assert.Equal(profile.ImpressionReportedMs, restored.ImpressionReportedMs);
         Assert.Equal(profile.SeenCount, restored.SeenCount);
         Assert.Equal(profile.SeenBuckets, restored.SeenBuckets);
         Assert.True(profile.SeenBuckets > 0);

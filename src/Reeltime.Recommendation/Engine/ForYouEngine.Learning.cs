@@ -38,6 +38,9 @@ internal static class Labels
 public sealed partial class ForYouEngine
 {
     private const long DayMs = 86_400_000;
+
+    // A viewer whose client has not reported an impression for a day is treated as one that does not.
+    private const long ImpressionReportsLapseMs = DayMs;
     private const float AffinityLimit = 8;
     private long _unknownVideoEvents;
     private long _audienceDay;
@@ -125,6 +128,10 @@ public sealed partial class ForYouEngine
                 {
                     profile.WatchOf(video, now);
                     profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
+                    if (_impressions.TryFind(profile.UserId, video, out var played))
+                    {
+                        Shown(played);
+                    }
                 }
 
                 break;
@@ -170,17 +177,25 @@ public sealed partial class ForYouEngine
             return;
         }
 
-        // Served is what the server sent; an impression is what the client put on screen.
+        // Served is what the server sent; an impression is what the client put on screen. A client that
+        // reports impressions fetches ahead: what it was served counts only once it says it showed it, so a
+        // video left unshown at the end of a session is neither a negative for the ranker nor an impression
+        // of its first audience. A client that never reports them (a script on the API) is taken at its
+        // word that what it was served, it showed.
+        bool shown;
         if (served)
         {
             profile.MarkServed(video, now, _seenWindowMs, _servedHoldMs, Options.MaxSeenPerUser);
+            shown = profile.ImpressionReportedMs == 0 || now - profile.ImpressionReportedMs > ImpressionReportsLapseMs;
         }
         else
         {
             profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
+            profile.ImpressionReportedMs = now;
+            shown = true;
         }
 
-        if (_impressions.TryOpen(profile.UserId, video, now, out var slot))
+        if (_impressions.TryOpen(profile.UserId, video, now, shown, out var slot))
         {
             Span<float> query = stackalloc float[_dim];
             var hasQuery = QueryVector(profile, query);
@@ -189,8 +204,25 @@ public sealed partial class ForYouEngine
                 TensorPrimitives.Multiply(query, 1 / TensorPrimitives.Norm(query), query);
             }
 
+            // Features as at serving, even when the client's word comes later: they are what ranked it.
             Features(profile, video, now, hasQuery ? query : default, CoWatchScore(profile, video, now), null, _impressions.Features(slot));
-            CountImpression(video);
+            if (shown)
+            {
+                CountImpression(video);
+            }
+        }
+        else if (!served)
+        {
+            Shown(slot);
+        }
+    }
+
+    /// <summary>Counts an impression opened at serving once the viewer is known to have had it on screen.</summary>
+    private void Shown(int slot)
+    {
+        if (_impressions.Show(slot))
+        {
+            CountImpression(_impressions.Video(slot));
         }
     }
 
@@ -291,6 +323,7 @@ public sealed partial class ForYouEngine
         var open = _impressions.TryFind(profile.UserId, video, out var slot);
         if (open)
         {
+            Shown(slot);
             _impressions.Record(slot, Outcome.None, ratio);
         }
 
@@ -368,6 +401,7 @@ public sealed partial class ForYouEngine
         // video liked from elsewhere does not look as if every viewer it was shown to liked it.
         if (outcome != Outcome.None && _impressions.TryFind(profile.UserId, video, out var slot))
         {
+            Shown(slot);
             _impressions.Record(slot, outcome, 0);
             if (outcome == Outcome.Like)
             {
@@ -399,6 +433,7 @@ public sealed partial class ForYouEngine
                 _stats.TotalFollows++;
                 if (_impressions.TryFind(profile.UserId, watch.Video, out var slot))
                 {
+                    Shown(slot);
                     _impressions.Record(slot, Outcome.Follow, 0);
                 }
 
@@ -647,6 +682,13 @@ public sealed partial class ForYouEngine
         Span<float> labels = stackalloc float[Ranker.Tasks];
         while (_impressions.TryTakeExpired(now - _outcomeWindowMs, Options.MaxPendingImpressions, out var slot))
         {
+            if (!_impressions.IsShown(slot))
+            {
+                // Fetched ahead and never on screen: no example, and no watch time to count.
+                _impressions.Release(slot);
+                continue;
+            }
+
             var outcome = _impressions.OutcomeOf(slot);
             var ratio = _impressions.Ratio(slot);
             labels[(int)RankerTask.LongWatch] = (outcome & Outcome.LongWatch) != 0 ? 1 : 0;

@@ -5,7 +5,7 @@ namespace Reeltime.Recommendation.Engine;
 public sealed partial class ForYouEngine
 {
     private const string Magic = "REELTIME-ENGINE";
-    private const int FormatVersion = 4; // 3: the seen filter's Bloom archive; 4: videos served but not shown
+    private const int FormatVersion = 5; // 3: the seen filter's Bloom archive; 4: videos served but not shown; 5: impressions awaiting the client's word
 
     /// <summary>
     /// Writes the whole learned state with the offset it reflects. Restoring it and applying the log from
@@ -66,9 +66,10 @@ public sealed partial class ForYouEngine
         try
         {
             using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            // Format 3 differs only in lacking the served-only entries: still read, so an upgrade keeps its state.
+            // Formats 3 and 4 lack only later additions (served-only entries, impression reports): still read,
+            // so an upgrade keeps its state.
             var version = reader.ReadString() == Magic ? reader.ReadInt32() : -1;
-            if (version is not (3 or FormatVersion))
+            if (version is not (>= 3 and <= FormatVersion))
             {
                 throw new InvalidDataException("This is not a snapshot of this version of the engine.");
             }
@@ -98,7 +99,7 @@ public sealed partial class ForYouEngine
             var profiles = reader.ReadInt32();
             for (var i = 0; i < profiles; i++)
             {
-                var profile = UserProfile.Read(reader, options.Dimensions, withServedOnly: version >= 4);
+                var profile = UserProfile.Read(reader, options.Dimensions, version);
                 engine._profiles.Add(profile.UserId, profile);
             }
 

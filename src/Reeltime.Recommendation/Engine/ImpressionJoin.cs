@@ -15,7 +15,9 @@ internal enum Outcome : byte
 /// Impressions waiting for their outcomes: each holds the ranker's features as they were when the video
 /// was shown (no leakage from what happened after), the outcomes seen so far and the watch ratio. When
 /// the outcome window has passed the impression becomes one training example; whatever did not happen
-/// by then is a negative.
+/// by then is a negative. An impression opened when a video was served to a client that reports what it
+/// shows stays unshown until the client says so (or the viewer plays or reacts to it); one still unshown
+/// when its window passes was fetched ahead and never seen, and teaches nothing.
 /// </summary>
 internal sealed class ImpressionJoin(int features)
 {
@@ -28,7 +30,12 @@ internal sealed class ImpressionJoin(int features)
     private float[] _features = new float[1024 * features];
     private float[] _ratio = new float[1024];
     private Outcome[] _outcome = new Outcome[1024];
+    private bool[] _shown = new bool[1024];
     private int _slots;
+
+    // On disk the "not yet shown" mark shares the outcome's byte, in a bit no outcome uses, so snapshots
+    // written before the mark existed read as shown, which is what they meant.
+    private const byte UnshownBit = 0x80;
 
     public int Count => _open.Count;
 
@@ -40,10 +47,24 @@ internal sealed class ImpressionJoin(int features)
 
     public float Ratio(int slot) => _ratio[slot];
 
+    public bool IsShown(int slot) => _shown[slot];
+
+    /// <summary>Marks an impression as shown; true if it was not before.</summary>
+    public bool Show(int slot)
+    {
+        if (_shown[slot])
+        {
+            return false;
+        }
+
+        _shown[slot] = true;
+        return true;
+    }
+
     public bool TryFind(long user, int video, out int slot) => _open.TryGetValue((user, video), out slot);
 
     /// <summary>Opens an impression; false (and the open slot) if one is already open for the pair.</summary>
-    public bool TryOpen(long user, int video, long atMs, out int slot)
+    public bool TryOpen(long user, int video, long atMs, bool shown, out int slot)
     {
         if (_open.TryGetValue((user, video), out slot))
         {
@@ -62,6 +83,7 @@ internal sealed class ImpressionJoin(int features)
                 Array.Resize(ref _features, size * features);
                 Array.Resize(ref _ratio, size);
                 Array.Resize(ref _outcome, size);
+                Array.Resize(ref _shown, size);
             }
         }
 
@@ -70,6 +92,7 @@ internal sealed class ImpressionJoin(int features)
         _atMs[slot] = atMs;
         _ratio[slot] = 0;
         _outcome[slot] = Outcome.None;
+        _shown[slot] = shown;
         _open.Add((user, video), slot);
         _order.Enqueue(slot);
         return true;
@@ -110,7 +133,7 @@ internal sealed class ImpressionJoin(int features)
             writer.Write(_video[slot]);
             writer.Write(_atMs[slot]);
             writer.Write(_ratio[slot]);
-            writer.Write((byte)_outcome[slot]);
+            writer.Write((byte)((byte)_outcome[slot] | (_shown[slot] ? 0 : UnshownBit)));
             foreach (var x in Features(slot))
             {
                 writer.Write(x);
@@ -126,9 +149,11 @@ internal sealed class ImpressionJoin(int features)
             var user = reader.ReadInt64();
             var video = reader.ReadInt32();
             var at = reader.ReadInt64();
-            TryOpen(user, video, at, out var slot);
+            TryOpen(user, video, at, shown: true, out var slot);
             _ratio[slot] = reader.ReadSingle();
-            _outcome[slot] = (Outcome)reader.ReadByte();
+            var outcome = reader.ReadByte();
+            _outcome[slot] = (Outcome)(outcome & ~UnshownBit);
+            _shown[slot] = (outcome & UnshownBit) == 0;
             var x = Features(slot);
             for (var f = 0; f < features; f++)
             {

@@ -207,6 +207,12 @@ internal sealed class UserProfile(long userId, int dim)
 
     public long LastEventMs { get; set; }
 
+    /// <summary>
+    /// Event time of the viewer's latest <c>Impression</c> event (0: none yet). A client that reports what it
+    /// puts on screen lets the engine tell a video served and shown from one fetched ahead and never shown.
+    /// </summary>
+    public long ImpressionReportedMs { get; set; }
+
     /// <summary>The i-th most recent watch (0 = newest).</summary>
     public ref RecentWatch RecentAt(int i) => ref Recent[(RecentStart + RecentCount - 1 - i) % RecentCapacity];
 
@@ -542,12 +548,13 @@ internal sealed class UserProfile(long userId, int dim)
 
         writer.Write(Watches);
         writer.Write(LastEventMs);
+        writer.Write(ImpressionReportedMs);
     }
 
     /// <param name="reader">The snapshot.</param>
     /// <param name="dim">Vector dimensions.</param>
-    /// <param name="withServedOnly">Whether the snapshot holds served-only entries (format 4 on).</param>
-    public static UserProfile Read(BinaryReader reader, int dim, bool withServedOnly)
+    /// <param name="format">The snapshot's format: 4 added served-only entries, 5 the time of the latest impression report.</param>
+    public static UserProfile Read(BinaryReader reader, int dim, int format)
     {
         var profile = new UserProfile(reader.ReadInt64(), dim);
         var recent = reader.ReadInt32();
@@ -570,7 +577,7 @@ internal sealed class UserProfile(long userId, int dim)
         }
 
         profile._archive = SeenArchive.Read(reader, ToSeenSeconds);
-        var servedOnly = withServedOnly ? reader.ReadInt32() : 0;
+        var servedOnly = format >= 4 ? reader.ReadInt32() : 0;
         for (var i = 0; i < servedOnly; i++)
         {
             (profile._servedOnly ??= [])[reader.ReadInt32()] = ToSeenSeconds(reader.ReadInt64());
@@ -587,6 +594,7 @@ internal sealed class UserProfile(long userId, int dim)
 
         profile.Watches = reader.ReadInt32();
         profile.LastEventMs = reader.ReadInt64();
+        profile.ImpressionReportedMs = format >= 5 ? reader.ReadInt64() : 0;
         return profile;
     }
 
