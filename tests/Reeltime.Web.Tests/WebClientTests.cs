@@ -558,6 +558,26 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await page.GetByRole(AriaRole.Button, new() { Name = "Try again" }).ClickAsync();
         await Assertions.Expect(page.Locator(".profile-head h1")).ToHaveTextAsync("@" + catalogue.CreatorName);
 
+        // A grid that fails to load says so where its videos would be, and Try again fills it.
+        await page.RouteAsync("**/api/hashtags/**", route => route.AbortAsync());
+        await page.GotoAsync($"/tag/{Catalogue.Hashtag}");
+        var gridFailed = page.Locator(".grid-failed");
+        await Assertions.Expect(gridFailed).ToContainTextAsync("could not be reached");
+        await page.UnrouteAsync("**/api/hashtags/**");
+        await gridFailed.GetByRole(AriaRole.Button, new() { Name = "Try again" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".grid a.tile").First).ToBeVisibleAsync();
+        await Assertions.Expect(gridFailed).ToBeHiddenAsync();
+
+        // A page slow to arrive says it is loading instead of leaving the last page up as if it were the new one.
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/api/users/**", async route => { await release.Task; await route.ContinueAsync(); });
+        await page.EvaluateAsync("path => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }", "/@" + catalogue.CreatorName);
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Loading…" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("h1", new() { HasText = "#" + Catalogue.Hashtag })).ToHaveCountAsync(0);
+        release.SetResult();
+        await Assertions.Expect(page.Locator(".profile-head h1")).ToHaveTextAsync("@" + catalogue.CreatorName);
+        await page.UnrouteAsync("**/api/users/**");
+
         // A For You that fails to load says so instead of staying black, and Try again fills it.
         await page.RouteAsync("**/api/feed/for-you**", route => route.FulfillAsync(new() { Status = 503, ContentType = "application/problem+json", Body = "{\"title\":\"The feed is resting. Try again in a moment.\",\"status\":503}" }));
         await page.GotoAsync("/");

@@ -31,7 +31,15 @@ async function show(page: Page, params: Record<string, string>, query: URLSearch
   pages.leavePage();
   document.querySelectorAll("dialog[open]").forEach((d) => (d as HTMLDialogElement).close());
   renderNav();
-  const el = await page(params, query);
+  const result = page(params, query);
+  let el: HTMLElement;
+  if (result instanceof Promise) {
+    // A page that waits on the network: past a moment, say it is loading rather than leave the last page up.
+    const slow = window.setTimeout(() => { if (mine === generation) { clear(main); main.append(pages.loadingPage()); } }, 300);
+    try { el = await result; } finally { window.clearTimeout(slow); }
+  } else {
+    el = result;
+  }
   if (mine !== generation) return;
   clear(main);
   main.append(el);

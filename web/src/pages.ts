@@ -166,9 +166,29 @@ function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: stri
     more.hidden = !cursor;
     if (!list.children.length) list.replaceWith(h("p", { class: "muted" }, empty));
   };
-  more.addEventListener("click", () => void fill());
-  void fill().catch((e) => toast((e as Error).message));
-  return h("div", {}, list, more);
+  // A load that fails (offline, a server error) says so where the videos would be, with a way to try
+  // again from where it stopped, instead of a toast over an empty page.
+  const failure = h("div", { class: "grid-failed", role: "alert", hidden: true });
+  const attempt = async () => {
+    failure.hidden = true;
+    more.disabled = true;
+    list.setAttribute("aria-busy", "true");
+    try {
+      await fill();
+    } catch (e) {
+      const again = h("button", { type: "button", class: "button primary" }, "Try again");
+      again.addEventListener("click", () => void attempt());
+      failure.replaceChildren(h("p", {}, (e as Error).message), again);
+      failure.hidden = false;
+      more.hidden = true;
+    } finally {
+      more.disabled = false;
+      list.setAttribute("aria-busy", "false");
+    }
+  };
+  more.addEventListener("click", () => void attempt());
+  void attempt();
+  return h("div", {}, list, failure, more);
 }
 
 function deleteButton(v: Video, deleted: () => void): HTMLElement {
@@ -612,6 +632,11 @@ function profileCard(me: Me): HTMLElement {
   });
   return h("section", { class: "card", id: "profile" }, h("h2", {}, "Profile"), form,
     h("p", {}, h("a", { href: `/@${q(me.username)}` }, "See your profile")));
+}
+
+/** Shown in place of the last page while a slow network loads the next, so the old one does not pose as it. */
+export function loadingPage(): HTMLElement {
+  return h("section", { class: "page narrow", "aria-busy": "true" }, h("p", { class: "muted", role: "status" }, "Loading…"));
 }
 
 /** A page that could not be loaded (offline, a server error): says why and offers to try again. */
