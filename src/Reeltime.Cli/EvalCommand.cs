@@ -112,6 +112,15 @@ internal static class EvalCommand
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
             $"[bold]{protocolName}[/] on {dataset}: {set.UserIds.Length} users, {set.ItemCount} items, {split.Train.Count}/{split.Valid.Count}/{split.Test.Count} train/valid/test; {Environment.ProcessorCount} cores");
 
+        if (split.Valid.Count == 0 || split.Test.Count == 0)
+        {
+            // Selecting on an empty valid set or reporting on an empty test set would print a table of zeros that
+            // looks like a measurement.
+            throw new InvalidDataException(protocol == Protocol.General
+                ? "Nothing to measure: no user has the 10 or more interactions protocol A needs to hold one in ten back for valid and one in ten for test."
+                : "Nothing to measure: no user has the 3 or more interactions protocol B needs (one for train, the one before the last for valid, the last for test).");
+        }
+
         // The item × item models hold dense matrices; refuse a catalogue they cannot fit before an hour of work, not
         // after. The engine and the re-ranker blend whichever of their sources fit (below).
         var denseModels = models.Where(m => ModelSelection.ItemByItem.Contains(m) && m is not ("engine" or "rerank")).ToArray();
