@@ -325,6 +325,50 @@ public sealed class LearningTests
     }
 
     [Fact]
+    public void What_an_earlier_run_of_the_feed_fetched_ahead_and_never_showed_is_free_for_the_next_run()
+    {
+        // A viewer opens the app, sees three videos of a page of ten, and opens the app again a minute later.
+        var world = new SyntheticWorld(23, videos: 80);
+        long At() => world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        HashSet<long> Run(long viewer, DateTimeOffset started, WatchEventType onScreen, int shown)
+        {
+            var ids = world.Engine.Recommend(new RecommendationRequest(viewer, 10, RunStartedAt: started)).Select(r => r.VideoId).ToArray();
+            world.Engine.MarkServed(viewer, ids);
+            world.Apply(ids.Select(id => new WatchEvent(WatchEventType.Served, viewer, id, 0, 1, 0, 0, At(), At(), FeedSurface.ForYou)));
+            world.Apply(ids.Take(shown).Select(id => new WatchEvent(onScreen, viewer, id, 0, 1, 0, 0, At(), At(), FeedSurface.ForYou)));
+            return [.. ids];
+        }
+
+        foreach (var (viewer, onScreen) in new[] { (1L, WatchEventType.Impression), (2L, WatchEventType.Play) })
+        {
+            var firstStart = world.Clock.GetUtcNow();
+            var first = Run(viewer, firstStart, onScreen, 10); // the client's first report comes with this page
+            world.Clock.Advance(TimeSpan.FromSeconds(30));
+            var second = Run(viewer, firstStart, onScreen, 3);
+            var unshown = second.Skip(3).ToHashSet();
+            world.Clock.Advance(TimeSpan.FromMinutes(1));
+
+            // The same run (its cursor carries its start) does not repeat what it fetched.
+            var sameRun = world.Engine.Recommend(new RecommendationRequest(viewer, 70, RunStartedAt: firstStart)).Select(r => r.VideoId).ToHashSet();
+            Assert.Empty(sameRun.Intersect(second));
+
+            // A new run may bring back what the gone run never showed, if the client reports what it shows;
+            // what was shown stays out either way.
+            var newRun = world.Engine.Recommend(new RecommendationRequest(viewer, 70, RunStartedAt: world.Clock.GetUtcNow())).Select(r => r.VideoId).ToHashSet();
+            Assert.Empty(newRun.Intersect(first));
+            Assert.Empty(newRun.Intersect(second.Take(3)));
+            if (onScreen == WatchEventType.Impression)
+            {
+                Assert.Subset(newRun, unshown.ToHashSet());
+            }
+            else
+            {
+                Assert.Empty(newRun.Intersect(unshown)); // a client that never says what it showed: served is shown
+            }
+        }
+    }
+
+    [Fact]
     public void A_video_fetched_ahead_and_never_shown_teaches_the_ranker_nothing_when_the_client_reports_what_it_shows()
     {
         // Two viewers get the same two pages. One's client reports what it puts on screen (the web client);

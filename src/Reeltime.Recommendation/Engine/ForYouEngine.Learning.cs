@@ -186,7 +186,7 @@ public sealed partial class ForYouEngine
         if (served)
         {
             profile.MarkServed(video, now, _seenWindowMs, _servedHoldMs, Options.MaxSeenPerUser);
-            shown = profile.ImpressionReportedMs == 0 || now - profile.ImpressionReportedMs > ImpressionReportsLapseMs;
+            shown = !ReportsImpressions(profile, now);
         }
         else
         {
@@ -216,6 +216,10 @@ public sealed partial class ForYouEngine
             Shown(slot);
         }
     }
+
+    /// <summary>Whether the viewer's client reports what it puts on screen (an impression within the last day).</summary>
+    private static bool ReportsImpressions(UserProfile profile, long now) =>
+        profile.ImpressionReportedMs != 0 && now - profile.ImpressionReportedMs <= ImpressionReportsLapseMs;
 
     /// <summary>Counts an impression opened at serving once the viewer is known to have had it on screen.</summary>
     private void Shown(int slot)

@@ -69,6 +69,11 @@ public sealed partial class ForYouEngine
             scratch.WatchAgain = watchAgain;
             scratch.SeenSinceMs = watchAgain ? Math.Min(now, request.WatchAgainSince!.Value.ToUnixTimeMilliseconds()) : now - _seenWindowMs;
             scratch.ServedSinceMs = Math.Max(scratch.SeenSinceMs, now - _servedHoldMs);
+            if (request.RunStartedAt is { } runStarted && profile is not null && ReportsImpressions(profile, now))
+            {
+                // A start in the future (a forged cursor) would only free what this run fetched: held to now.
+                scratch.ServedSinceMs = Math.Max(scratch.ServedSinceMs, Math.Min(now, runStarted.ToUnixTimeMilliseconds()));
+            }
             scratch.SkippedBefore.Clear();
             scratch.WatchedBefore.Clear();
             if (watchAgain)

@@ -39,7 +39,13 @@ public enum CandidateSource
 /// pages move on. The ones the viewer watched say so in their reason ("watch-again").
 /// Null: the seen filter's window holds (see <see cref="EngineOptions.SeenWindow"/>).
 /// </param>
-public sealed record RecommendationRequest(long ViewerId, int Count, bool Personalized = true, IReadOnlyCollection<long>? FollowedCreatorIds = null, int Skip = 0, long Seed = 0, DateTimeOffset? WatchAgainSince = null);
+/// <param name="RunStartedAt">
+/// When this run of the feed began (its first page; later pages carry it in their cursor). For a viewer whose
+/// client reports what it shows, videos served before it and never shown are not held back: the run that
+/// fetched them ahead (a page since reloaded, an earlier visit) is gone. Null: they are held for
+/// <see cref="EngineOptions.ServedHold"/> whatever run served them.
+/// </param>
+public sealed record RecommendationRequest(long ViewerId, int Count, bool Personalized = true, IReadOnlyCollection<long>? FollowedCreatorIds = null, int Skip = 0, long Seed = 0, DateTimeOffset? WatchAgainSince = null, DateTimeOffset? RunStartedAt = null);
 
 /// <summary>A signal that contributed to a video's score.</summary>
 /// <param name="Name">The feature's name, e.g. "hashtag-interest".</param>

@@ -44,7 +44,9 @@ public sealed class EngineForYouFeed(
         // Watching again, the run's first page fixes the moment before which seen videos may return; the seen
         // filter moves the viewer on from what this run has served since (the cursor carries that moment).
         DateTimeOffset? watchAgainSince = watchAgain && viewerId != 0 ? new DateTimeOffset(DateTime.SpecifyKind(seedTime, DateTimeKind.Utc)) : null;
-        var ranked = engine.Recommend(new RecommendationRequest(viewerId, asked, personalized, follows, skip, seedTime.Ticks, watchAgainSince));
+        // The run's first page fixes its start too: what an earlier run fetched ahead and never showed is free again.
+        var runStarted = new DateTimeOffset(DateTime.SpecifyKind(seedTime, DateTimeKind.Utc));
+        var ranked = engine.Recommend(new RecommendationRequest(viewerId, asked, personalized, follows, skip, seedTime.Ticks, watchAgainSince, runStarted));
         var visible = await videos.GetVisibleAsync(viewerId, [.. ranked.Select(r => r.VideoId)], cancellationToken);
         var byId = ranked.ToDictionary(r => r.VideoId);
         var items = new List<FeedItem>(count);
