@@ -247,14 +247,14 @@ internal static class EngineBenchmark
                 continue;
             }
 
-            var creator = 1 + (page[0].VideoId % CatalogueAtScale.Creators);
+            var creator = CatalogueAtScale.CreatorOf(page[0].VideoId);
             var t = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var (paused, full, fitting) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2), engine.NearlineFitting);
             var start = Stopwatch.GetTimestamp();
             engine.Apply([new LoggedEvent(offset++, new WatchEvent(WatchEventType.NotInterestedInSubject, user, page[0].VideoId, creator, 0, 0, 0, t, t, FeedSurface.ForYou))]);
             var after = engine.Recommend(new RecommendationRequest(user, 35, Seed: i));
             var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (after.Any(r => 1 + (r.VideoId % CatalogueAtScale.Creators) == creator))
+            if (after.Any(r => CatalogueAtScale.CreatorOf(r.VideoId) == creator))
             {
                 Print($"  the creator of video {page[0].VideoId} was still in the next page of viewer {user}");
                 continue;

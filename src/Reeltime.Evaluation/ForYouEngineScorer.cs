@@ -88,6 +88,10 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
 
     private static long VideoId(int item) => item + 1L;
 
+    // Each film is its own creator. On the platform a creator is a user, and the engine ignores a user's
+    // engagement with their own videos, so creators here take ids no viewer has.
+    private static long CreatorId(int item) => (1L << 40) + item;
+
     private ForYouEngine Build(InteractionLog log, IReadOnlyList<Interaction> after)
     {
         var clock = new EventTimeClock();
@@ -97,14 +101,14 @@ public sealed class ForYouEngineScorer(EngineOptions? options = null, int served
 
         // Every item is in the catalogue from the first day: a rating log says nothing of when an item arrived.
         engine.UpsertVideos(Enumerable.Range(0, log.ItemCount).Select(i => new CatalogVideo(
-            VideoId(i), VideoId(i), $"item{i}", [.. log.ItemTags[i].Select(t => tagNames[t])], DurationMs, firstMs - 1, Recommendable: true)));
+            VideoId(i), CreatorId(i), $"item{i}", [.. log.ItemTags[i].Select(t => tagNames[t])], DurationMs, firstMs - 1, Recommendable: true)));
 
         var engaged = log.Histories.Select(h => h.Items.ToHashSet()).ToArray();
         var random = new Random(2020);
         var events = new List<LoggedEvent>(4_096);
         long offset = 0;
         void Add(WatchEventType type, int user, int item, long ms, int watchedMs) =>
-            events.Add(new LoggedEvent(offset++, new WatchEvent(type, UserId(user), VideoId(item), VideoId(item), UserId(user), watchedMs, watchedMs, ms, ms, FeedSurface.ForYou)));
+            events.Add(new LoggedEvent(offset++, new WatchEvent(type, UserId(user), VideoId(item), CreatorId(item), UserId(user), watchedMs, watchedMs, ms, ms, FeedSurface.ForYou)));
 
         var trainCount = log.Interactions.Length;
         var index = 0;

@@ -19,6 +19,13 @@ public sealed record CatalogueAtScale(int Videos, int Users)
     /// <summary>Creators the videos are spread over.</summary>
     public const int Creators = 50_000;
 
+    // Creators are users on the platform, and the engine ignores a user's engagement with their own videos:
+    // ids apart from the viewers' keep every event on the ordinary path.
+    private const long CreatorIdBase = 1_000_000_000;
+
+    /// <summary>The creator of video <paramref name="videoId"/>.</summary>
+    public static long CreatorOf(long videoId) => CreatorIdBase + 1 + (videoId % Creators);
+
     /// <summary>Builds the engine, printing each step's time to <paramref name="log"/>.</summary>
     public ForYouEngine Build(EngineOptions options, TimeProvider clock, Action<string> log)
     {
@@ -33,7 +40,7 @@ public sealed record CatalogueAtScale(int Videos, int Users)
             for (var v = start; v < start + Page && v <= Videos; v++)
             {
                 var topic = (v - 1) % Topics;
-                page.Add(new CatalogVideo(v, 1 + (v % Creators), "c" + (v % Creators), [new CatalogHashtag(1 + topic, "t" + topic), new CatalogHashtag(10_000 + (v % 37), "g" + (v % 37))],
+                page.Add(new CatalogVideo(v, CreatorOf(v), "c" + (v % Creators), [new CatalogHashtag(1 + topic, "t" + topic), new CatalogHashtag(10_000 + (v % 37), "g" + (v % 37))],
                     15_000 + (v % 45_000), now - ((Videos - v) * 600L), true));
             }
 

@@ -14,6 +14,10 @@ public sealed class EnginePolicy : IFeedPolicy, IDisposable
     private const long EarlierAudienceFirstId = 1_000_000_000;
     private const int EarlierAudience = 200;
 
+    // The world numbers creators and viewers from 1 each. On the platform a creator is a user, and the engine
+    // ignores a user's engagement with their own videos: creators take ids of their own in the engine.
+    private const long CreatorIdBase = 2_000_000_000;
+
     private readonly EventTimeClock _clock = new();
     private readonly ForYouEngine _engine;
     private readonly List<CatalogVideo> _pendingVideos = [];
@@ -39,13 +43,13 @@ public sealed class EnginePolicy : IFeedPolicy, IDisposable
     {
         ArgumentNullException.ThrowIfNull(video);
         var tags = video.Hashtags.Select(t => new CatalogHashtag(HashtagId(t), t)).ToList();
-        _pendingVideos.Add(new CatalogVideo(video.Id, video.CreatorId, $"creator{video.CreatorId}", tags, video.DurationMs, video.UploadedAtMs, Recommendable: true));
+        _pendingVideos.Add(new CatalogVideo(video.Id, CreatorIdBase + video.CreatorId, $"creator{video.CreatorId}", tags, video.DurationMs, video.UploadedAtMs, Recommendable: true));
 
         // Its public like count is history the platform's log holds: replay it as likes from an earlier audience.
         for (var i = 0; i < video.Likes; i++)
         {
             var earlier = EarlierAudienceFirstId + ((video.Id * 31) + i) % EarlierAudience;
-            Append(new WatchEvent(WatchEventType.Like, earlier, video.Id, video.CreatorId, 0, 0, 0, video.UploadedAtMs, video.UploadedAtMs, FeedSurface.ForYou));
+            Append(new WatchEvent(WatchEventType.Like, earlier, video.Id, CreatorIdBase + video.CreatorId, 0, 0, 0, video.UploadedAtMs, video.UploadedAtMs, FeedSurface.ForYou));
         }
 
         return ValueTask.CompletedTask;
@@ -73,7 +77,7 @@ public sealed class EnginePolicy : IFeedPolicy, IDisposable
     {
         foreach (var e in events.Span)
         {
-            Append(e);
+            Append(e.CreatorId != 0 ? e with { CreatorId = CreatorIdBase + e.CreatorId } : e);
         }
 
         if (!events.IsEmpty)

@@ -325,6 +325,38 @@ public sealed class LearningTests
     }
 
     [Fact]
+    public void A_creator_watching_and_liking_their_own_videos_teaches_nothing_and_lifts_nothing()
+    {
+        // Creator 1003 (a user like any other) binges and likes their own videos; viewer 7 does the same with them.
+        var world = new SyntheticWorld(25, videos: 120);
+        var own = world.CreatorOf.Where(p => p.Value == 1003).Select(p => p.Key).ToArray();
+        long At() => world.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        IEnumerable<WatchEvent> Binge(long viewer) => own.SelectMany(id => new[]
+        {
+            new WatchEvent(WatchEventType.Complete, viewer, id, 1003, 1, 20_000, 20_000, At(), At(), FeedSurface.ForYou),
+            new WatchEvent(WatchEventType.Replay, viewer, id, 1003, 1, 40_000, 20_000, At(), At(), FeedSurface.ForYou),
+            new WatchEvent(WatchEventType.Like, viewer, id, 1003, 1, 0, 0, At(), At(), FeedSurface.ForYou),
+        });
+
+        world.Apply(Binge(1003));
+        var self = world.Engine.Interests(1003);
+        Assert.Empty(self.Creators);
+        Assert.Empty(self.Hashtags);
+        var trendingAfterSelf = world.Engine.Recommend(new RecommendationRequest(0, 10, Personalized: false)).Select(r => r.VideoId).ToList();
+        Assert.Empty(trendingAfterSelf.Intersect(own)); // their own likes lifted none of them into visitors' trending
+
+        // The same watching by someone else is taste, and lifts the videos.
+        world.Apply(Binge(7));
+        var other = world.Engine.Interests(7);
+        Assert.Contains(other.Creators, c => c.Id == 1003);
+        Assert.NotEmpty(other.Hashtags);
+        Assert.NotEmpty(world.Engine.Recommend(new RecommendationRequest(0, 10, Personalized: false)).Select(r => r.VideoId).Intersect(own));
+
+        // What they watched of their own stays out of their feed for the seen window.
+        Assert.Empty(world.Engine.Recommend(new RecommendationRequest(1003, 120)).Select(r => r.VideoId).Intersect(own));
+    }
+
+    [Fact]
     public void What_an_earlier_run_of_the_feed_fetched_ahead_and_never_showed_is_free_for_the_next_run()
     {
         // A viewer opens the app, sees three videos of a page of ten, and opens the app again a minute later.

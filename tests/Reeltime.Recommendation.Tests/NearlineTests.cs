@@ -193,7 +193,7 @@ public sealed class NearlineTests
         var engine = new ForYouEngine(options, clock);
         var tag = new CatalogHashtag(900, "clips");
         engine.UpsertVideos(Enumerable.Range(0, Groups * PerGroup).Select(i => new CatalogVideo(
-            i + 1L, i + 1L, "creator" + (i + 1), [tag], 20_000, Start - 86_400_000, Recommendable: true)));
+            i + 1L, 1_000_000L + i, "creator" + (i + 1), [tag], 20_000, Start - 86_400_000, Recommendable: true)));
         return engine;
     }
 

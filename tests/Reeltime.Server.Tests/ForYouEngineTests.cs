@@ -361,6 +361,24 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
     }
 
     [Fact]
+    public async Task A_creators_own_videos_are_not_in_their_for_you()
+    {
+        var creator = await server.NewUserAsync("selfie");
+        var other = await server.NewUserAsync("neighbour");
+        var own = new List<long>();
+        var theirs = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            own.Add(await server.Services.PostReadyVideoAsync(creator, $"mine {i} #selfcheck"));
+            theirs.Add(await server.Services.PostReadyVideoAsync(other, $"theirs {i} #selfcheck"));
+        }
+
+        var page = (await creator.Client.GetJsonAsync("/api/feed/for-you?count=100")).Ids();
+        Assert.Empty(page.Intersect(own));
+        Assert.NotEmpty(page.Intersect(theirs));
+    }
+
+    [Fact]
     public async Task Opening_the_feed_again_brings_back_what_an_earlier_visit_fetched_and_never_showed()
     {
         var maker = await server.NewUserAsync("stocked");

@@ -116,6 +116,18 @@ public sealed partial class ForYouEngine
         {
             CountAudience(profile, now);
             profile.LastEventMs = now;
+            if (_catalog.CreatorId(_catalog.CreatorOf(video)) == e.UserId)
+            {
+                // A creator watching, liking or sharing their own video says nothing about their taste or the
+                // video's appeal: it stays out of their interests, the video's rates, trends and first audience
+                // (so no one lifts their own video by watching it), and only counts as seen.
+                if (e.Type is not (WatchEventType.Served or WatchEventType.NotInterested))
+                {
+                    profile.MarkSeen(video, now, _seenWindowMs, Options.MaxSeenPerUser);
+                }
+
+                return;
+            }
         }
 
         switch (e.Type)

@@ -58,6 +58,11 @@ public sealed class EngineForYouFeed(
                 break;
             }
 
+            if (view.Author.Id == viewerId)
+            {
+                continue; // one's own videos are on one's profile, not in one's For You
+            }
+
             var rankedVideo = byId[view.Id];
             consumed = Math.Max(consumed, IndexOf(ranked, view.Id) + 1);
             items.Add(new FeedItem(view, [new FeedReason(rankedVideo.ReasonCode, rankedVideo.ReasonText, SourceName(rankedVideo.Source), rankedVideo.Signals)]));
