@@ -201,7 +201,9 @@ internal sealed partial class DemoSeeder(IServiceScopeFactory scopes, IOptions<M
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
             var engagement = scope.ServiceProvider.GetRequiredService<EngagementService>();
-            var ready = await db.Videos.Where(v => v.Status == VideoStatus.Ready).Select(v => new { v.Id, v.AuthorId, v.Caption }).ToListAsync(cancellationToken);
+            // Only the demo's own videos: its made-up audience must never like or comment on what real people post.
+            var demoAuthors = topicOf.Keys.ToArray();
+            var ready = await db.Videos.Where(v => v.Status == VideoStatus.Ready && demoAuthors.Contains(v.AuthorId)).Select(v => new { v.Id, v.AuthorId, v.Caption }).ToListAsync(cancellationToken);
             foreach (var video in ready.Where(v => engaged.Add(v.Id)))
             {
                 foreach (var (userId, own) in topicOf)
