@@ -25,25 +25,40 @@ public sealed class EnginePolicyTests
     {
         var simulator = new Simulator(new SyntheticWorld(Small));
         var popularity = await simulator.RunAsync(new PopularityPolicy());
-        using var policy = new EnginePolicy(new EngineOptions { Seed = Small.Seed, ReproducibleIndexRefresh = true });
-        var engine = await simulator.RunAsync(policy);
 
-        Assert.True(engine.WatchSecondsPerImpression >= 1.5 * popularity.WatchSecondsPerImpression,
-            $"engine {engine.WatchSecondsPerImpression:F2} s vs popularity {popularity.WatchSecondsPerImpression:F2} s per impression");
-        Assert.True(engine.CompletionRate > popularity.CompletionRate, $"completion: engine {engine.CompletionRate:F3} vs popularity {popularity.CompletionRate:F3}");
+        // Three runs of the engine, its exploration drawn with three seeds, judged on their mean: on a world this
+        // small one run's adaptation moves with the draw (3.4 to 4.0 pages, 50 to 66 % within three, over six
+        // seeds), so a bar on one run would judge the draw, not the engine.
+        var runs = new List<PolicyOutcome>();
+        foreach (var seed in new[] { 21, 22, 23 })
+        {
+            using var policy = new EnginePolicy(new EngineOptions { Seed = seed, ReproducibleIndexRefresh = true });
+            runs.Add(await simulator.RunAsync(policy));
+        }
+
+        var watchSeconds = runs.Average(r => r.WatchSecondsPerImpression);
+        var completion = runs.Average(r => r.CompletionRate);
+        var adaptation = runs.Average(r => r.AdaptationPages);
+        var within3 = runs.Average(r => r.AdaptedWithin3Pages);
+        var adapted = runs.Min(r => r.AdaptedShare);
+        Assert.True(watchSeconds >= 1.5 * popularity.WatchSecondsPerImpression,
+            $"engine {watchSeconds:F2} s vs popularity {popularity.WatchSecondsPerImpression:F2} s per impression");
+        Assert.True(completion > popularity.CompletionRate, $"completion: engine {completion:F3} vs popularity {popularity.CompletionRate:F3}");
 
         // Popularity never follows a viewer (about the censored 11); the engine finds the new taste within a few
-        // pages (about 3.4 on this world, most viewers within three).
-        Assert.True(engine.AdaptationPages <= 4, $"the engine took {engine.AdaptationPages:F2} pages to follow a switch (popularity {popularity.AdaptationPages:F2})");
-        Assert.True(engine.AdaptedWithin3Pages >= 0.5, $"{engine.AdaptedWithin3Pages:P0} of viewers got a feed matching their new taste within three pages");
-        Assert.True(engine.AdaptedShare >= 0.95, $"{engine.AdaptedShare:P0} of viewers got a feed matching their new taste within the probe");
+        // pages (about 3.6 on this world).
+        Assert.True(adaptation <= 4, $"the engine took {adaptation:F2} pages to follow a switch (popularity {popularity.AdaptationPages:F2})");
+        Assert.True(adapted >= 0.95, $"{adapted:P0} of viewers got a feed matching their new taste within the probe");
 
         // No feed that cannot see the new taste beats the ideal one given the same four exploration places on
-        // the blind first page; if the engine did, the simulator would be measuring something else.
+        // the blind first page; if the engine did, the simulator would be measuring something else. Within three
+        // pages the engine stays close to it (about 3.43 pages and 57 % within three here).
         var bound = AdaptationBound.Estimate(Small, ForYouEngine.OpeningExplorePlaces);
-        Assert.True(engine.AdaptationPages >= bound.MeanPages - 0.1, $"the engine took {engine.AdaptationPages:F2} pages, the ideal blind feed {bound.MeanPages:F2}");
+        Assert.All(runs, r => Assert.True(r.AdaptationPages >= bound.MeanPages - 0.1, $"the engine took {r.AdaptationPages:F2} pages, the ideal blind feed {bound.MeanPages:F2}"));
+        Assert.True(within3 >= bound.Within3Pages - 0.1,
+            $"{within3:P0} of viewers got a feed matching their new taste within three pages, the ideal blind feed's {bound.Within3Pages:P0}");
 
         // New uploads still reach a first audience, which popularity never gives them.
-        Assert.True(engine.FreshReachShare > popularity.FreshReachShare, $"fresh reach: engine {engine.FreshReachShare:P0} vs popularity {popularity.FreshReachShare:P0}");
+        Assert.All(runs, r => Assert.True(r.FreshReachShare > popularity.FreshReachShare, $"fresh reach: engine {r.FreshReachShare:P0} vs popularity {popularity.FreshReachShare:P0}"));
     }
 }
