@@ -23,7 +23,7 @@ public static class IntakeRules
 
         if (probe.Video is not { } video)
         {
-            return new MediaRefusal("This file has no video stream.");
+            return new MediaRefusal(probe.Audio is null ? "This file has no picture: choose a video file." : "This file is sound only, with no picture: choose a video file.");
         }
 
         if (video.Width <= 0 || video.Height <= 0)
