@@ -26,8 +26,10 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 120_000 });
         var videoId = long.Parse(await page.Locator("form.upload-form").GetAttributeAsync("data-video-id") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(videoId > 0);
-        // The form is free for the next video.
+        // The form is free for the next video, whose caption is its own; the hidden file input is no tab stop.
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Post" })).ToBeEnabledAsync();
+        await Assertions.Expect(page.GetByLabel("Caption")).ToHaveValueAsync("");
+        await Assertions.Expect(page.Locator("input[type=file]")).ToHaveAttributeAsync("tabindex", "-1");
 
         // It plays: time advances and frames have a size.
         await page.GetByRole(AriaRole.Link, new() { Name = "Watch it" }).ClickAsync();
@@ -230,16 +232,28 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task Not_interested_in_a_creator_from_the_feed_can_be_taken_back_in_settings()
+    public async Task Not_interested_in_a_creator_from_the_feed_can_be_taken_back_at_once_or_in_settings()
     {
         var catalogue = await site.CatalogueAsync();
         var page = await site.NewPageAsync();
         await SignUpAsync(page, "relent");
-        await page.GotoAsync($"/video/{catalogue.Videos[0]}");
-        var playing = page.Locator("article.playing");
-        await playing.GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
-        await page.GetByRole(AriaRole.Menuitem, new() { Name = $"This creator (@{catalogue.CreatorName})" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("Undo in Settings");
+        async Task SayNotInterestedAsync(long video)
+        {
+            await page.GotoAsync($"/video/{video}");
+            var playing = page.Locator("article.playing");
+            await playing.GetByRole(AriaRole.Button, new() { Name = "More options" }).ClickAsync();
+            await page.GetByRole(AriaRole.Menuitem, new() { Name = $"This creator (@{catalogue.CreatorName})" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync($"No more videos from @{catalogue.CreatorName} in For You.");
+        }
+
+        // At once, from the message itself.
+        await SayNotInterestedAsync(catalogue.Videos[0]);
+        await page.Locator("#toast").GetByRole(AriaRole.Button, new() { Name = "Undo" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#toast")).ToHaveTextAsync($"@{catalogue.CreatorName} may appear again");
+        Assert.Equal(0, await page.EvaluateAsync<int>("async () => (await (await fetch('/api/me/interests')).json()).notInterestedCreators.length"));
+
+        // Or later, in Settings.
+        await SayNotInterestedAsync(catalogue.Videos[1]);
 
         await page.GotoAsync("/settings");
         var undo = page.GetByRole(AriaRole.Button, new() { Name = $"Show again @{catalogue.CreatorName}" });
@@ -390,6 +404,13 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(page.Locator($".grid li[data-video-id='{good}'] a.tile")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator($".grid li[data-video-id='{good}'] .tile-delete").CountAsync());
         await BrowserSite.ScreenshotAsync(page, "profile-with-a-failed-upload");
+
+        // Its link, opened by the owner, says the same instead of a black player.
+        await page.GotoAsync($"/video/{broken}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Could not be processed: " })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Delete this video" })).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator("article").CountAsync());
+        await page.GotoAsync($"/@{username}");
         await failedTile.GetByRole(AriaRole.Button, new() { Name = "Delete \"Broken upload #oops\"" }).ClickAsync();
         await Assertions.Expect(failedTile).ToHaveCountAsync(0);
         Assert.Single(confirms);
@@ -416,6 +437,8 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await menu.GetByRole(AriaRole.Menuitemradio, new() { Name = "Only you can watch" }).ClickAsync();
         await Assertions.Expect(menu.GetByRole(AriaRole.Menuitemradio, new() { Name = "Only you can watch" })).ToHaveAttributeAsync("aria-checked", "true");
         await Assertions.Expect(menu.GetByRole(AriaRole.Menuitemradio, new() { Name = "Everyone can watch" })).ToHaveAttributeAsync("aria-checked", "false");
+        // The message shows in the open sheet, not behind it.
+        await Assertions.Expect(menu.Locator("#toast")).ToHaveTextAsync("Only you can watch this video now");
         Assert.Equal("private", (await client.GetFromJsonAsync<JsonElement>($"/api/videos/{good}")).GetProperty("visibility").GetString());
         using (var visitor = new HttpClient { BaseAddress = site.Address })
         {
@@ -428,6 +451,18 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/videos/{good}")).StatusCode);
         await page.GotoAsync($"/@{username}");
         await Assertions.Expect(page.Locator(".page .muted")).ToHaveTextAsync("No videos yet.");
+
+        // A video still being made turns into a playable tile on the open profile, without a reload.
+        var late = await BrowserSite.UploadAsync(client, await Clips.MakeAsync("0x2a9d8f", 3), "Late one #fine");
+        await page.GotoAsync($"/@{username}");
+        await Assertions.Expect(page.Locator($".grid a.tile[href='/video/{late}']")).ToBeVisibleAsync(new() { Timeout = 90_000 });
+
+        // An address that names no video says so without asking the server about "NaN".
+        var asked = new List<string>();
+        page.Request += (_, request) => asked.Add(request.Url);
+        await page.GotoAsync("/video/abc");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Not found");
+        Assert.DoesNotContain(asked, url => url.Contains("/api/videos/", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -66,17 +66,36 @@ export function formatCount(n: number): string {
 }
 
 let toastTimer = 0;
-/** A short, polite status message (announced by screen readers). */
-export function toast(message: string): void {
+
+/** The message area, made once at start so the first message is announced (a live region must exist before it changes). */
+export function toastRegion(): HTMLElement {
   let el = document.getElementById("toast");
   if (!el) {
     el = h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite" });
     document.body.appendChild(el);
   }
-  el.textContent = message;
+  return el;
+}
+
+/**
+ * A short, polite status message (announced by screen readers), with an optional action such as Undo. While a
+ * modal sheet is open the message shows inside it: outside, it would sit behind the sheet and be inert.
+ */
+export function toast(message: string, action?: { label: string; run: () => void }): void {
+  const el = toastRegion();
+  const host = document.querySelector<HTMLDialogElement>("dialog[open]") ?? document.body;
+  if (el.parentElement !== host) host.appendChild(el);
+  el.replaceChildren(message);
+  if (action) {
+    const b = h("button", { type: "button", class: "toast-action" }, action.label);
+    b.addEventListener("click", () => { el.classList.remove("show"); action.run(); });
+    el.append(" ", b);
+  }
+  el.classList.toggle("actionable", !!action);
   el.classList.add("show");
   window.clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => el!.classList.remove("show"), 2600);
+  // A message with an action stays long enough to reach it.
+  toastTimer = window.setTimeout(() => el.classList.remove("show", "actionable"), action ? 8000 : 2600);
 }
 
 export const reducedMotion = (): boolean => window.matchMedia("(prefers-reduced-motion: reduce)").matches;

@@ -195,7 +195,8 @@ class Slide {
       const expected = (r.signals ?? []).filter((s) => s.name in EXPECTED);
       list.append(h("li", {}, h("p", {}, r.text),
         counted.length ? h("p", { class: "muted" }, "What counted most: ", counted.map((s) => SIGNAL_WORDS[s.name]).join("; "), ".") : null,
-        expected.length ? h("p", { class: "muted" }, "What the feed expects: ", expected.map((s) => `${EXPECTED[s.name]} ${Math.round(Math.max(0, Math.min(1, s.value)) * 100)}%`).join(", "), ".") : null));
+        expected.length ? h("ul", { class: "muted expected", "aria-label": "What the feed expects" },
+          ...expected.map((s) => h("li", {}, `${EXPECTED[s.name]}: ${Math.round(Math.max(0, Math.min(1, s.value)) * 100)}%`))) : null));
     }
     body.append(list, currentUser()
       ? h("p", { class: "muted" }, "Change what the feed learns in ", h("a", { href: "/settings" }, "Settings"), ".")
@@ -246,7 +247,14 @@ class Slide {
         this.feed.hide(scope === "creator" ? (s) => s.item.video.author.id === v.author.id
           : scope === "hashtag" ? (s) => s.item.video.hashtags.includes(hashtag!)
           : (s) => s.item.video.id === v.id);
-        toast(scope === "creator" ? `No more videos from @${v.author.username} in For You. Undo in Settings.` : scope === "hashtag" ? `No more #${hashtag} in For You. Undo in Settings.` : "You will see fewer videos like this");
+        // A creator or hashtag can be taken back here at once (and later in Settings); the feed learns the rest.
+        const undo = (path: string, label: string) => ({
+          label: "Undo",
+          run: () => void del(path).then(() => toast(`${label} may appear again`), (e: Error) => toast(e.message)),
+        });
+        if (scope === "creator") toast(`No more videos from @${v.author.username} in For You.`, undo(`/api/me/not-interested/creators/${q(v.author.username)}`, `@${v.author.username}`));
+        else if (scope === "hashtag") toast(`No more #${hashtag} in For You.`, undo(`/api/me/not-interested/hashtags/${q(hashtag!)}`, `#${hashtag}`));
+        else toast("You will see fewer videos like this");
       } catch (e) { toast((e as Error).message); }
     };
     const item = (label: string, onClick: () => void) => {
@@ -671,9 +679,9 @@ const SIGNAL_WORDS: Record<string, string> = {
 };
 
 const EXPECTED: Record<string, string> = {
-  "p-long-watch": "that you watch most of it",
-  "p-like": "that you like it",
-  "expected-watch-ratio": "share of it you watch",
+  "p-long-watch": "Chance you watch most of it",
+  "p-like": "Chance you like it",
+  "expected-watch-ratio": "Share of it you are expected to watch",
 };
 
 /** Asks, then deletes the author's video; true when it is gone. */

@@ -1,4 +1,4 @@
-import { clear, h, icon } from "./dom";
+import { clear, h, icon, toastRegion } from "./dom";
 import * as pages from "./pages";
 import { route, startRouter, type Page } from "./router";
 import { currentUser, loadSession, onSessionChange } from "./session";
@@ -74,5 +74,6 @@ route("/saved", pages.savedPage);
 route("/.*", () => pages.notFound());
 
 startTelemetry();
+toastRegion();
 onSessionChange(renderNav);
 loadSession().catch(() => {}).finally(() => startRouter((page, params, query) => void show(page, params, query)));

@@ -100,27 +100,57 @@ export function followingPage(): HTMLElement {
 }
 
 /** One video (a shared link or a grid tile), then the For You feed after it. */
-export function videoPage(params: Record<string, string>): HTMLElement {
+export async function videoPage(params: Record<string, string>): Promise<HTMLElement> {
+  const gone = "This video is not available: it may have been deleted or made private.";
+  // An address that names no video is not worth a request.
+  if (!/^[1-9]\d{0,15}$/.test(params.id)) return notFound(gone);
   const id = Number(params.id);
+  let video: Video | null = null;
+  try {
+    video = await get<Video>(`/api/videos/${id}`);
+  } catch (e) {
+    // A link to a video that is gone (deleted, private, never was) says so and offers For You (the feed's empty
+    // state); anything else is a failure to load, worth a retry.
+    if (!(e instanceof ApiError && e.status === 404)) return loadFailed((e as Error).message);
+  }
+  // Only its owner is shown a video that cannot play: say why rather than open a black player.
+  if (video && video.status !== "ready") return unplayablePage(video);
   let first = true;
   const feed = new Feed(async (c) => {
     if (first) {
       first = false;
-      try {
-        const video = await get<Video>(`/api/videos/${id}`);
-        return { items: [{ video, reasons: [{ code: "link", text: "You opened a link to this video. The videos after it are your For You.", source: null, signals: [] }] }], nextCursor: "start" };
-      } catch (e) {
-        // A link to a video that is gone (deleted, private, never was): say so and offer For You.
-        if (e instanceof ApiError && e.status === 404) return { items: [], nextCursor: null };
-        throw e;
-      }
+      if (!video) return { items: [], nextCursor: null };
+      return { items: [{ video, reasons: [{ code: "link", text: "You opened a link to this video. The videos after it are your For You.", source: null, signals: [] }] }], nextCursor: "start" };
     }
     // For You follows the shared video, fetched only once the viewer moves on (Feed.nextWanted).
     if (c === "start") await feed.nextWanted();
     return get<Page<FeedItem>>(`/api/feed/for-you?count=8${c && c !== "start" ? `&cursor=${q(c)}` : ""}`);
-  }, "for-you", "This video is not available: it may have been deleted or made private.", CAUGHT_UP, WATCH_AGAIN,
+  }, "for-you", gone, CAUGHT_UP, WATCH_AGAIN,
   { label: "Watch For You", href: "/" });
   return feedPage(feed, null, "Video");
+}
+
+/** The owner's own video that is still being made, or failed: what is happening, and a way to delete it. */
+function unplayablePage(v: Video): HTMLElement {
+  const section = h("section", { class: "page narrow" }, h("h1", { dir: "auto" }, v.caption || "Your video"));
+  const status = h("p", { role: "status" }, tileStatus(v));
+  const own = `/@${q(v.author.username)}`;
+  const remove = h("button", { type: "button", class: "button danger" }, "Delete this video");
+  remove.addEventListener("click", async () => { if (await deleteVideo(v)) navigate(own, true); });
+  section.append(status, h("p", {}, h("a", { class: "button", href: own }, "Your profile"), " ", remove));
+  if (v.status !== "failed" && v.status !== "rejected") {
+    // Still being made: look again until it can play, then open it.
+    const poll = window.setInterval(async () => {
+      if (!section.isConnected) { window.clearInterval(poll); return; }
+      try {
+        const now = await get<Video>(`/api/videos/${v.id}`);
+        if (now.status === "ready") { window.clearInterval(poll); navigate(`/video/${v.id}`, true); return; }
+        Object.assign(v, now);
+        status.textContent = tileStatus(v);
+      } catch { /* the next look may succeed */ }
+    }, 2000);
+  }
+  return section;
 }
 
 function signInPrompt(text: string): HTMLElement {
@@ -132,6 +162,7 @@ function signInPrompt(text: string): HTMLElement {
 /** What a tile says of a video that cannot play yet (or ever), in the owner's words. */
 function tileStatus(v: Video): string {
   if (v.status === "failed") return `Could not be processed: ${v.statusReason ?? "no reason was given"}`;
+  if (v.status === "rejected") return `Removed: ${v.statusReason ?? "no reason was given"}`;
   if (v.status === "processing") return `Processing… ${v.progress ?? 0}%`;
   return "Waiting to be processed";
 }
@@ -140,31 +171,53 @@ function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: stri
   const list = h("ul", { class: "grid", "aria-label": "Videos" });
   const more = h("button", { type: "button", class: "button", hidden: true }, "Load more");
   let cursor: string | null = null;
+  const pending = new Map<number, HTMLElement>();
+  const render = (v: Video): HTMLElement => {
+    const label = `${v.caption || "Video"} by @${v.author.username}`;
+    const item = h("li", { "data-video-id": v.id });
+    if (v.status === "ready") {
+      const tile = h("a", { href: `/video/${v.id}`, class: "tile", "aria-label": label });
+      if (v.posterUrl) tile.append(h("img", { src: v.posterUrl, alt: "", loading: "lazy", width: 180, height: 320 }));
+      tile.append(h("span", { class: "tile-likes" }, `♥ ${formatCount(v.counts.likes)}`));
+      item.append(tile);
+    } else {
+      // Nothing to play: the tile says why instead of linking to a black player.
+      item.append(h("div", { class: `tile pending ${v.status}`, role: "group", "aria-label": label },
+        h("span", { class: "tile-caption" }, v.caption || "Video"),
+        h("span", { class: "tile-status" }, tileStatus(v))));
+      if (v.status !== "failed" && v.status !== "rejected") pending.set(v.id, item);
+    }
+    if (owner && v.status !== "ready") item.append(deleteButton(v, () => {
+      pending.delete(v.id);
+      item.remove();
+      if (!list.children.length) list.replaceWith(h("p", { class: "muted" }, empty));
+    }));
+    return item;
+  };
+  // Videos still being made are looked at again until they can play or have failed, so a tile left at
+  // "Processing… 0%" does not stay so until a reload.
+  let watching = 0;
+  const watchPending = () => {
+    if (watching || !pending.size) return;
+    watching = window.setInterval(async () => {
+      if (!list.isConnected || !pending.size) { window.clearInterval(watching); watching = 0; return; }
+      for (const [id, item] of [...pending]) {
+        try {
+          const v = await get<Video>(`/api/videos/${id}`);
+          if (!item.isConnected) { pending.delete(id); continue; }
+          pending.delete(id);
+          item.replaceWith(render(v));
+        } catch { /* looked at again next time */ }
+      }
+    }, 3000);
+  };
   const fill = async () => {
     const page = await load(cursor);
-    for (const v of page.items) {
-      const label = `${v.caption || "Video"} by @${v.author.username}`;
-      const item = h("li", { "data-video-id": v.id });
-      if (v.status === "ready") {
-        const tile = h("a", { href: `/video/${v.id}`, class: "tile", "aria-label": label });
-        if (v.posterUrl) tile.append(h("img", { src: v.posterUrl, alt: "", loading: "lazy", width: 180, height: 320 }));
-        tile.append(h("span", { class: "tile-likes" }, `♥ ${formatCount(v.counts.likes)}`));
-        item.append(tile);
-      } else {
-        // Nothing to play: the tile says why instead of linking to a black player.
-        item.append(h("div", { class: `tile pending ${v.status}`, role: "group", "aria-label": label },
-          h("span", { class: "tile-caption" }, v.caption || "Video"),
-          h("span", { class: "tile-status" }, tileStatus(v))));
-      }
-      if (owner && v.status !== "ready") item.append(deleteButton(v, () => {
-        item.remove();
-        if (!list.children.length) list.replaceWith(h("p", { class: "muted" }, empty));
-      }));
-      list.append(item);
-    }
+    for (const v of page.items) list.append(render(v));
     cursor = page.nextCursor;
     more.hidden = !cursor;
     if (!list.children.length) list.replaceWith(h("p", { class: "muted" }, empty));
+    watchPending();
   };
   // A load that fails (offline, a server error) says so where the videos would be, with a way to try
   // again from where it stopped, instead of a toast over an empty page.
@@ -369,15 +422,19 @@ export const signUpPage = (_: Record<string, string>, query: URLSearchParams) =>
 
 export function uploadPage(): HTMLElement {
   if (!currentUser()) return signInPrompt("Sign in to upload videos.");
-  const file = h("input", { type: "file", name: "file", accept: "video/*", class: "visually-hidden" });
-  const drop = h("label", { class: "drop", for: "f-file", tabindex: 0 }, h("strong", {}, "Select a video"), h("span", { class: "muted" }, "or drag and drop it here (MP4, MOV or WebM)"));
+  // The drop zone is the keyboard's way in (Enter or Space opens the picker): the hidden input is no tab stop.
+  const file = h("input", { type: "file", name: "file", accept: "video/*", class: "visually-hidden", tabindex: -1 });
+  const drop = h("label", { class: "drop", for: "f-file", tabindex: 0 }, h("strong", {}, "Select a video"), h("span", { class: "muted" }, "or drag and drop it here (MP4, MOV, WebM or MKV)"));
   file.id = "f-file";
   const chosen = h("p", { class: "muted" });
   const caption = h("textarea", { name: "caption", rows: 3, maxlength: 2200, placeholder: "Describe your video. #hashtags @mentions" });
   const tagSuggestions = h("ul", { class: "chips", "aria-label": "Hashtag suggestions" });
   const visibility = h("select", { name: "visibility" }, h("option", { value: "public" }, "Everyone"), h("option", { value: "followers" }, "Followers"), h("option", { value: "private" }, "Only me"));
   const bar = h("progress", { max: 100, value: 0, "aria-label": "Upload progress" });
+  // The status line is announced when the step changes (uploading, processing, ready, failed); the percentage
+  // beside it is not, or a screen reader would read a number every second.
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  const percent = h("p", { class: "muted percent", "aria-hidden": "true" });
   const submit = h("button", { type: "submit", class: "button primary wide" }, "Post");
   let selected: File | null = null;
 
@@ -419,7 +476,7 @@ export function uploadPage(): HTMLElement {
   });
 
   const form = h("form", { class: "upload-form" }, file, drop, chosen,
-    field("Caption", caption), tagSuggestions, field("Who can watch", visibility), bar, status, submit);
+    field("Caption", caption), tagSuggestions, field("Who can watch", visibility), bar, status, percent, submit);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     if (!selected) { status.textContent = "Choose a video first."; return; }
@@ -432,10 +489,11 @@ export function uploadPage(): HTMLElement {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/videos");
     for (const [k, v] of Object.entries(writeHeaders(false))) xhr.setRequestHeader(k, v);
+    status.textContent = "Uploading…";
     xhr.upload.addEventListener("progress", (p) => {
       if (!p.lengthComputable) return;
       bar.value = Math.round((p.loaded / p.total) * 100);
-      status.textContent = `Uploading… ${bar.value}%`;
+      percent.textContent = `${bar.value}%`;
     });
     xhr.addEventListener("load", async () => {
       if (xhr.status !== 202 && xhr.status !== 201) {
@@ -446,11 +504,14 @@ export function uploadPage(): HTMLElement {
       }
       const { id } = JSON.parse(xhr.responseText) as { id: number };
       form.dataset.videoId = String(id);
-      await followProcessing(id, bar, status);
-      // Ready or failed, the form is free for the next video.
+      await followProcessing(id, bar, status, percent);
+      // Ready or failed, the form is free for the next video. A posted caption is not the next video's; one
+      // whose video failed stays, to post again with another file.
       selected = null;
       file.value = "";
       chosen.textContent = "";
+      clear(tagSuggestions);
+      if (status.dataset.state === "ready") caption.value = "";
       submit.disabled = false;
     });
     xhr.addEventListener("error", () => { status.textContent = "The upload failed. Check the connection and try again."; submit.disabled = false; });
@@ -460,25 +521,29 @@ export function uploadPage(): HTMLElement {
 }
 
 /** Polls the video until it is ready or failed; the server also offers SSE, but a poll survives proxies. */
-async function followProcessing(id: number, bar: HTMLProgressElement, status: HTMLElement): Promise<void> {
+async function followProcessing(id: number, bar: HTMLProgressElement, status: HTMLElement, percent: HTMLElement): Promise<void> {
   bar.value = 0;
+  status.textContent = "Processing…";
+  percent.textContent = "";
   for (;;) {
     let v: Video;
     try { v = await get<Video>(`/api/videos/${id}`); } catch (e) { status.textContent = (e as Error).message; return; }
     if (v.status === "ready") {
       bar.value = 100;
+      percent.textContent = "";
       clear(status);
       status.append("Your video is ready. ", h("a", { href: `/video/${id}`, class: "ready-link" }, "Watch it"));
       status.dataset.state = "ready";
       return;
     }
     if (v.status === "failed" || v.status === "rejected") {
+      percent.textContent = "";
       status.textContent = `Processing failed: ${v.statusReason ?? "unknown reason"}`;
       status.dataset.state = "failed";
       return;
     }
     bar.value = v.progress ?? 0;
-    status.textContent = `Processing… ${v.progress ?? 0}%`;
+    percent.textContent = `${v.progress ?? 0}%`;
     await new Promise((r) => setTimeout(r, 700));
   }
 }

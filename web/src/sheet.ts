@@ -19,7 +19,12 @@ export function openSheet(title: string, body: HTMLElement, className = ""): HTM
     const inside = e.clientX >= r.left && e.clientX <= r.right && e.clientY >= r.top && e.clientY <= r.bottom;
     if (!inside) dialog.close();
   });
-  dialog.addEventListener("close", () => dialog.remove());
+  dialog.addEventListener("close", () => {
+    // A message shown inside the sheet outlives it.
+    const message = dialog.querySelector("#toast");
+    if (message) document.body.appendChild(message);
+    dialog.remove();
+  });
   document.body.appendChild(dialog);
   dialog.showModal();
   return dialog;
