@@ -118,6 +118,7 @@ public sealed class FeedInteractionTests(BrowserSite site)
         await page.GetByRole(AriaRole.Switch, new() { Name = "Personalise my For You feed" }).UncheckAsync();
         await Assertions.Expect(page.Locator(".toast").Last).ToContainTextAsync("Personalised For You is off");
         await page.GetByRole(AriaRole.Link, new() { Name = "Home", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator(".feed-tabs .feed-mode")).ToHaveTextAsync("Not personalised: trending and new videos");
 
         // A new feed, made without profiling, not the personalised one kept from before: from its first video,
         // or, when the first page held the whole catalogue (the site's may be that small), nothing new.

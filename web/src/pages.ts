@@ -57,7 +57,10 @@ const cursorPart = (cursor: string | null) => (cursor ? `&cursor=${q(cursor)}` :
 
 function tabs(current: "for-you" | "following"): HTMLElement {
   const tab = (href: string, label: string, on: boolean) => h("a", { href, class: on ? "tab on" : "tab", "aria-current": on ? "page" : null }, label);
-  return h("nav", { class: "feed-tabs", "aria-label": "Feeds" }, tab("/following", "Following", current === "following"), tab("/", "For You", current === "for-you"));
+  // With personalisation off, For You says so where it is watched, not only in its "Why" sheet.
+  const plain = current === "for-you" && currentUser()?.personalization === false;
+  return h("nav", { class: "feed-tabs", "aria-label": "Feeds" }, tab("/following", "Following", current === "following"), tab("/", "For You", current === "for-you"),
+    plain ? h("a", { href: "/settings", class: "feed-mode" }, "Not personalised: trending and new videos") : null);
 }
 
 function feedPage(feed: Feed, header: HTMLElement | null, title: string): HTMLElement {
