@@ -46,6 +46,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await slide.GetByRole(AriaRole.Button, new() { Name = "Like" }).ClickAsync();
         await Assertions.Expect(slide.Locator(".action.heart .count")).ToHaveTextAsync("1");
         await Assertions.Expect(slide.Locator(".action.heart")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Assertions.Expect(slide.Locator(".action.heart")).ToHaveAccessibleDescriptionAsync("1"); // a screen reader hears the count
         await slide.GetByRole(AriaRole.Button, new() { Name = "Comments" }).ClickAsync();
         var sheet = other.Locator("dialog.comments-sheet");
         await sheet.GetByLabel("Comment").FillAsync("Lovely colours");

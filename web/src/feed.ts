@@ -120,9 +120,10 @@ class Slide {
   }
 
   private action(name: string, count: keyof Slide["counts"], label: string, pressed: boolean, onClick: () => void): HTMLButtonElement {
-    const n = h("span", { class: "count" }, formatCount(this.item.video.counts[count]));
+    // The name stays the action ("Like"); the count is its description, so a screen reader says both.
+    const n = h("span", { class: "count", id: `count-${this.item.video.id}-${count}-${Math.random().toString(36).slice(2, 8)}` }, formatCount(this.item.video.counts[count]));
     this.counts[count] = n;
-    const b = h("button", { type: "button", class: `action ${name}`, "aria-label": label, "aria-pressed": count === "likes" || count === "bookmarks" ? String(pressed) : null }, icon(name), n);
+    const b = h("button", { type: "button", class: `action ${name}`, "aria-label": label, "aria-describedby": n.id, "aria-pressed": count === "likes" || count === "bookmarks" ? String(pressed) : null }, icon(name), n);
     b.addEventListener("click", onClick);
     return b;
   }
