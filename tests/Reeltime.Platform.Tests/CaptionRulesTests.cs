@@ -69,6 +69,19 @@ public sealed class UsernameRulesTests
     [InlineData("ana-is-my-password", "ana", false)]
     [InlineData("abababababab", "ana", false)]
     [InlineData("correct horse battery", "ana", true)]
+    [InlineData("password123", "ana", false)]
+    [InlineData("Password1!", "ana", false)]
+    [InlineData("password1234", "ana", false)]
+    [InlineData("P@ssw0rd2024", "ana", false)]
+    [InlineData("qwertyuiop", "ana", false)]
+    [InlineData("1234567890", "ana", false)]
+    [InlineData("iloveyou123", "ana", false)]
+    [InlineData("letmein123", "ana", false)]
+    [InlineData("reeltime2026", "ana", false)]
+    [InlineData("8305916247", "ana", false)]
+    [InlineData("830591624713", "ana", true)]
+    [InlineData("violet kayak 42", "ana", true)]
+    [InlineData("Tr0mb0ne-Sunset", "ana", true)]
     public void Passwords(string password, string username, bool valid) => Assert.Equal(valid, Accounts.UsernameRules.CheckPassword(password, username) is null);
 }
 

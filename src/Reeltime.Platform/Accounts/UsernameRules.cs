@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 
 namespace Reeltime.Platform.Accounts;
@@ -77,7 +78,61 @@ public static class UsernameRules
             return "This password is too easy to guess: use more different characters.";
         }
 
+        if (IsCommon(password))
+        {
+            return "This password is among the first that attackers try: choose a less common one, such as a few unrelated words.";
+        }
+
         return null;
+    }
+
+    // The words at the root of the passwords most often found in leaked lists, and the runs of keys people type.
+    // Written here rather than taken from a package: no maintained .NET package carries such a list, and the
+    // usual forms ("Password1!", "iloveyou123", "qwertyuiop") come from a few dozen roots with digits and
+    // symbols around them, which the check strips before it looks.
+    private static readonly FrozenSet<string> CommonRoots = new[]
+    {
+        "password", "passw0rd", "passwort", "motdepasse", "contrasena", "iloveyou", "loveyou", "letmein", "welcome",
+        "admin", "administrator", "qwerty", "monkey", "dragon", "football", "baseball", "basketball", "soccer",
+        "hockey", "sunshine", "princess", "trustno", "master", "superman", "batman", "starwars", "whatever",
+        "shadow", "freedom", "computer", "internet", "changeme", "secret", "login", "hello", "helloworld",
+        "charlie", "michael", "jennifer", "jordan", "hunter", "ranger", "killer", "pokemon", "naruto",
+        "minecraft", "google", "reeltime", "tiktok", "instagram", "facebook", "summer", "winter", "spring",
+        "autumn", "letmeinnow", "blink", "abcdef", "abcdefg", "abcdefgh", "abcdefghij", "abcd", "abc",
+        "asdf", "qazwsx", "zaq", "pass", "test", "guest", "default", "user", "love", "lovely", "angel",
+        "babygirl", "iloveu", "myspace", "mustang", "access", "flower", "cookie", "cheese", "ninja",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    private static readonly string[] KeyRuns = ["qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", "qwertzuiop", "azertyuiop", "1qaz2wsx3edc", "0987654321", "abcdefghijklmnopqrstuvwxyz"];
+
+    /// <summary>Whether the password is a common root with digits or symbols around it, or a run of keys.</summary>
+    private static bool IsCommon(string password)
+    {
+        var lower = password.ToLowerInvariant();
+        var core = lower.Trim("0123456789!@#$%^&*()-_=+.,?~ ".ToCharArray());
+        var plain = core.Replace('0', 'o').Replace('1', 'i').Replace('3', 'e').Replace('4', 'a').Replace('5', 's').Replace('@', 'a').Replace('$', 's');
+        if (core.Length == 0 || CommonRoots.Contains(core) || CommonRoots.Contains(plain))
+        {
+            // Digits and symbols alone are tried first too, unless long and not a run (checked below).
+            if (core.Length > 0 || IsRun(lower.Where(char.IsDigit).ToArray()) || lower.Length < 12)
+            {
+                return true;
+            }
+        }
+
+        return KeyRuns.Any(run => run.Contains(lower, StringComparison.Ordinal) || (lower.Contains(run, StringComparison.Ordinal) && lower.Length - run.Length < 4));
+    }
+
+    // 1234567890, 9876543210, 1122334455 and the like.
+    private static bool IsRun(char[] digits)
+    {
+        if (digits.Length < 2)
+        {
+            return true;
+        }
+
+        var steps = digits.Zip(digits.Skip(1), (a, b) => b - a).Distinct().ToArray();
+        return steps.Length == 1 || (steps.Length <= 2 && steps.All(d => Math.Abs(d) <= 1));
     }
 
     /// <summary>Checks a region code: lower-case letters, digits and '-', e.g. "eu" or "us-east".</summary>
