@@ -580,6 +580,33 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Tabs_of_one_browser_agree_on_who_is_signed_in_and_signing_out_offline_says_it_did_not()
+    {
+        var (_, other) = await site.NewUserAsync("second");
+        var page = await site.NewPageAsync(1280, 800);
+        var first = await SignUpAsync(page, "first", "/settings");
+        var tab = await page.Context.NewPageAsync();
+        await tab.GotoAsync("/");
+        await Assertions.Expect(tab.GetByRole(AriaRole.Link, new() { Name = "Profile", Exact = true })).ToHaveAttributeAsync("href", $"/@{first}");
+
+        // Offline, signing out cannot end the session on the server: the page says so and stays signed in.
+        await page.GotoAsync("/settings");
+        await page.Context.SetOfflineAsync(true);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("You are still signed in");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Profile", Exact = true })).ToBeVisibleAsync();
+        await page.Context.SetOfflineAsync(false);
+
+        // Signing out and in as someone else in one tab: the other tab follows at once, and says so.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(tab.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(tab.Locator("#toast")).ToContainTextAsync("You signed out in another tab.");
+        await SignInAsync(page, other);
+        await Assertions.Expect(tab.GetByRole(AriaRole.Link, new() { Name = "Profile", Exact = true })).ToHaveAttributeAsync("href", $"/@{other}");
+        await Assertions.Expect(tab.Locator("#toast")).ToContainTextAsync($"You are signed in as @{other}");
+    }
+
+    [Fact]
     public async Task Network_failures_say_so_in_words_and_offer_to_try_again()
     {
         var catalogue = await site.CatalogueAsync();

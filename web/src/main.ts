@@ -1,7 +1,7 @@
-import { clear, h, icon, toastRegion } from "./dom";
+import { clear, h, icon, toast, toastRegion } from "./dom";
 import * as pages from "./pages";
-import { route, startRouter, type Page } from "./router";
-import { currentUser, loadSession, onSessionChange } from "./session";
+import { resolve, route, startRouter, type Page } from "./router";
+import { currentUser, loadSession, onSessionChange, onSessionChangedElsewhere } from "./session";
 import { startTelemetry } from "./telemetry";
 import "./styles.css";
 
@@ -76,4 +76,11 @@ route("/.*", () => pages.notFound());
 startTelemetry();
 toastRegion();
 onSessionChange(renderNav);
+// Another tab signed in, out or as someone else: this one shows the page afresh as the person now signed in
+// (open sheets and drafts of the one before close with it), and says why.
+onSessionChangedElsewhere(() => {
+  resolve();
+  const now = currentUser();
+  toast(now ? `You are signed in as @${now.username} (changed in another tab).` : "You signed out in another tab.");
+});
 loadSession().catch(() => {}).finally(() => startRouter((page, params, query) => void show(page, params, query)));

@@ -640,7 +640,14 @@ export async function settingsPage(): Promise<HTMLElement> {
   };
   void renderRequests().catch((e) => toast((e as Error).message));
   const out = h("button", { type: "button", class: "button" }, "Sign out");
-  out.addEventListener("click", async () => { await signOut(); navigate("/"); });
+  out.addEventListener("click", async () => {
+    try {
+      await signOut();
+      navigate("/");
+    } catch (e) {
+      toast(`You are still signed in: ${(e as Error).message} Sign out again once you are back online.`);
+    }
+  });
   return h("section", { class: "page narrow" },
     h("h1", {}, "Settings"),
     profileCard(me),

@@ -11,10 +11,27 @@ export function onSessionChange(listener: (me: Me | null) => void): void {
   listeners.add(listener);
 }
 
+// Tabs of one browser share the session cookie: when one signs in, out or as someone else, the others must
+// know, or a tab still showing one person would act as another. Each change is written where other tabs hear it.
+const SESSION_KEY = "reeltime-session";
+const elsewhere = new Set<() => void>();
+
+/** Called when another tab of this browser signed in, out, or as someone else, after this tab caught up. */
+export function onSessionChangedElsewhere(listener: () => void): void {
+  elsewhere.add(listener);
+}
+
 function set(value: Me | null): void {
   me = value;
+  try { localStorage.setItem(SESSION_KEY, String(value?.id ?? 0)); } catch { /* storage may be off: tabs then learn at their next 401 */ }
   for (const l of listeners) l(me);
 }
+
+window.addEventListener("storage", (e) => {
+  if (e.key !== SESSION_KEY || e.newValue === String(me?.id ?? 0)) return;
+  // If this tab cannot ask (offline), it keeps what it knows: its next request answers 401 if that is over.
+  void loadSession().catch(() => {}).finally(() => { for (const l of elsewhere) l(); });
+});
 
 export async function loadSession(): Promise<void> {
   if (!csrfToken()) return set(null);
@@ -36,8 +53,15 @@ export async function signUp(username: string, password: string, email: string |
   await signIn(username, password);
 }
 
+/** Ends the session on the server; if the server cannot be reached the person is still signed in, and is told so. */
 export async function signOut(): Promise<void> {
-  try { await post("/api/auth/logout"); } finally { set(null); }
+  try {
+    await post("/api/auth/logout");
+  } catch (e) {
+    // 401: the session had already ended. Anything else (offline, a server error): it has not.
+    if (!(e instanceof ApiError && e.status === 401)) throw e;
+  }
+  set(null);
 }
 
 export function refresh(value: Me): void { set(value); }
