@@ -24,7 +24,7 @@ public static class PlatformServiceCollectionExtensions
         services.AddSingleton(database);
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection("Accounts"))
             .Validate(o => o.Regions.Count > 0 && o.Regions.All(r => r.Length is > 0 and <= 32), "Accounts:Regions needs at least one region code of 1–32 characters.")
-            .Validate(o => o.MaxFailedSignIns > 0 && o.LockoutDuration > TimeSpan.Zero, "Accounts:MaxFailedSignIns and LockoutDuration must be positive.")
+            .Validate(o => o.MaxFailedSignIns > 0 && o.MaxFailedSignInsPerAccount > 0 && o.LockoutDuration > TimeSpan.Zero, "Accounts:MaxFailedSignIns, MaxFailedSignInsPerAccount and LockoutDuration must be positive.")
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
 
@@ -40,6 +40,7 @@ public static class PlatformServiceCollectionExtensions
         }
 
         services.AddScoped<AccountService>();
+        services.AddSingleton<SignInFailures>();
         services.AddScoped<SocialGraph>();
         services.AddScoped<VideoLibrary>();
         services.AddScoped<EngagementService>();

@@ -167,6 +167,24 @@ public sealed class AccountsTests(ReeltimeServer server) : IClassFixture<Reeltim
     }
 
     [Fact]
+    public async Task Someone_guessing_at_an_account_is_stopped_without_locking_out_its_owner()
+    {
+        var user = await server.NewUserAsync("target");
+        var guesser = server.Visitor();
+        guesser.DefaultRequestHeaders.Add("X-Test-Client-Address", "203.0.113.9");
+        for (var i = 0; i < 5; i++)
+        {
+            await (await guesser.PostAsJsonAsync("/api/auth/login", new { username = user.Username, password = $"guess number {i}" })).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        // The guesser's address is refused even the right password; the owner, elsewhere, signs in.
+        await (await guesser.PostAsJsonAsync("/api/auth/login", new { username = user.Username, password = user.Password })).AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        var owner = server.Visitor();
+        owner.DefaultRequestHeaders.Add("X-Test-Client-Address", "198.51.100.7");
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsJsonAsync("/api/auth/login", new { username = user.Username, password = user.Password })).StatusCode);
+    }
+
+    [Fact]
     public async Task Unknown_users_get_the_same_answer_as_wrong_passwords()
     {
         var response = await server.Visitor().PostAsJsonAsync("/api/auth/login", new { username = "nobody_here_at_all", password = "whatever it is" });

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -71,6 +72,7 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
         builder.UseEnvironment("Production");
         builder.UseSetting("Data", data);
         builder.UseSetting("SignInPermitsPerMinute", "100000");
+        builder.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientAddress>());
 
         // A small ladder and a fast preset: these tests are about the platform, not picture quality.
         builder.UseSetting("Media:Ladder:0:ShortSide", "144");
@@ -86,6 +88,27 @@ public sealed class ReeltimeServer : WebApplicationFactory<Program>, IAsyncLifet
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    /// <summary>
+    /// Lets a test say which client address a request comes from (header <c>X-Test-Client-Address</c>): the
+    /// in-process test server has none, and rules such as sign-in throttling are per address.
+    /// </summary>
+    private sealed class TestClientAddress : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                if (context.Request.Headers.TryGetValue("X-Test-Client-Address", out var value) && System.Net.IPAddress.TryParse(value.ToString(), out var address))
+                {
+                    context.Connection.RemoteIpAddress = address;
+                }
+
+                return following(context);
+            });
+            next(app);
+        };
+    }
 
     /// <summary>Stops the server, then drops its database and data directory.</summary>
     public override async ValueTask DisposeAsync()

@@ -15,10 +15,19 @@ public sealed class AccountOptions
     /// <summary>How long a session (cookie or bearer token) lasts.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Failed sign-ins in a row before the account is locked for <see cref="LockoutDuration"/>.</summary>
+    /// <summary>
+    /// Failed sign-ins in a row, from one client address, before that address may not try the account for
+    /// <see cref="LockoutDuration"/>. The owner at another address is not locked out by someone else's guesses.
+    /// </summary>
     public int MaxFailedSignIns { get; set; } = 5;
 
-    /// <summary>How long an account stays locked after too many failed sign-ins.</summary>
+    /// <summary>
+    /// Failed sign-ins in a row from any addresses before the account itself is locked for <see cref="LockoutDuration"/>:
+    /// guessing spread over many addresses is still stopped, at a count no one reaches by mistyping.
+    /// </summary>
+    public int MaxFailedSignInsPerAccount { get; set; } = 100;
+
+    /// <summary>How long an address, or the account, stays refused after too many failed sign-ins.</summary>
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 }
 
@@ -42,7 +51,7 @@ public sealed record Me(long Id, string Username, string? DisplayName, string? B
 public sealed record SettingsChange(bool? Personalization, bool? IsPrivate, string? DisplayName, string? Bio);
 
 /// <summary>Registration, sign-in and sessions.</summary>
-public sealed class AccountService(PlatformDbContext db, TimeProvider clock, IOptions<AccountOptions> options)
+public sealed class AccountService(PlatformDbContext db, TimeProvider clock, IOptions<AccountOptions> options, SignInFailures failures)
 {
     // The platform's own hasher (PBKDF2-SHA512, 100k iterations, versioned format so it can be raised later).
     private static readonly PasswordHasher<UserRecord> Hasher = new();
@@ -115,7 +124,11 @@ public sealed class AccountService(PlatformDbContext db, TimeProvider clock, IOp
         return user;
     }
 
-    public async Task<Outcome<SessionTokens>> SignInAsync(string? username, string? password, CancellationToken cancellationToken)
+    /// <param name="username">The username as typed.</param>
+    /// <param name="password">The password as typed.</param>
+    /// <param name="clientAddress">Where the attempt comes from (failures are counted per account and address).</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    public async Task<Outcome<SessionTokens>> SignInAsync(string? username, string? password, string clientAddress, CancellationToken cancellationToken)
     {
         var wrong = new Failure(FailureKind.Unauthorized, "The username or password is wrong.");
         if (string.IsNullOrEmpty(username) || string.IsNullOrEmpty(password) || username.Length > UsernameRules.MaxLength || password.Length > UsernameRules.MaxPasswordLength)
@@ -132,17 +145,19 @@ public sealed class AccountService(PlatformDbContext db, TimeProvider clock, IOp
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        if (user.LockoutEnd is { } until && until > now)
+        var locked = user.LockoutEnd is { } until && until > now ? until - now : failures.LockedFor(user.Id, clientAddress, now);
+        if (locked is { } wait)
         {
-            var minutes = (int)Math.Ceiling((until - now).TotalMinutes);
+            var minutes = (int)Math.Ceiling(wait.TotalMinutes);
             return new Failure(FailureKind.LockedOut, $"Too many failed sign-ins. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}.");
         }
 
         var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
         if (verdict == PasswordVerificationResult.Failed)
         {
+            failures.Failed(user.Id, clientAddress, now, options.MaxFailedSignIns, options.LockoutDuration);
             user.AccessFailedCount++;
-            if (user.AccessFailedCount >= options.MaxFailedSignIns)
+            if (user.AccessFailedCount >= options.MaxFailedSignInsPerAccount)
             {
                 user.LockoutEnd = now + options.LockoutDuration;
                 user.AccessFailedCount = 0;
@@ -151,6 +166,8 @@ public sealed class AccountService(PlatformDbContext db, TimeProvider clock, IOp
             await db.SaveChangesAsync(cancellationToken);
             return wrong;
         }
+
+        failures.Succeeded(user.Id, clientAddress);
 
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {

@@ -39,7 +39,9 @@ internal static class AuthApi
 
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(LoginRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken)
     {
-        var outcome = await accounts.SignInAsync(request.Username, request.Password, cancellationToken);
+        // The address Kestrel saw (behind a proxy, the forwarded-headers middleware sets it from the proxy's word).
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var outcome = await accounts.SignInAsync(request.Username, request.Password, address, cancellationToken);
         if (!outcome.Succeeded)
         {
             return Problems.From(outcome.Failure!);
