@@ -91,7 +91,22 @@ public sealed class CommentsDrawerTests(BrowserSite site)
         // Once posted, the draft is gone.
         await page.Keyboard.PressAsync("Escape");
         sheet = await OpenDrawerAsync(page, slide);
-        await Assertions.Expect(sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).ToHaveValueAsync("");
+        box = sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" });
+        await Assertions.Expect(box).ToHaveValueAsync("");
+
+        // On a slow network, Enter pressed again while the comment is on its way does not post it twice.
+        var before = (await api.GetFromJsonAsync<JsonElement>($"/api/videos/{id}")).GetProperty("counts").GetProperty("comments").GetInt32();
+        await page.RouteAsync($"**/api/videos/{id}/comments", async route =>
+        {
+            await Task.Delay(1500);
+            await route.ContinueAsync();
+        });
+        await box.FillAsync("Said once");
+        await box.PressAsync("Enter");
+        await box.PressAsync("Enter");
+        await Assertions.Expect(box).ToHaveValueAsync("", new() { Timeout = 15_000 });
+        await page.UnrouteAsync($"**/api/videos/{id}/comments");
+        Assert.Equal(before + 1, (await api.GetFromJsonAsync<JsonElement>($"/api/videos/{id}")).GetProperty("counts").GetProperty("comments").GetInt32());
     }
 
     private static async Task<ILocator> OpenDrawerAsync(IPage page, ILocator slide)

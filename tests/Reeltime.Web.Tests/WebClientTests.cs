@@ -464,6 +464,21 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await page.GotoAsync("/video/abc");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Not found");
         Assert.DoesNotContain(asked, url => url.Contains("/api/videos/", StringComparison.Ordinal));
+
+        // A cut-off link (a broken %-escape) is not found either, rather than a blank page.
+        await page.GotoAsync("/@%E0%A4%A");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Not found");
+
+        // After signing in, a "next" that points off the site ("/\\host" is read as another host) goes home.
+        await page.GotoAsync("/settings");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
+        await page.GotoAsync("/signin?next=/%5Cexample.com");
+        await page.GetByLabel("Username").FillAsync(username);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Uri(site.Address, "/").ToString());
+        await Assertions.Expect(page.Locator(".auth-form .error")).ToHaveCountAsync(0);
     }
 
     [Fact]

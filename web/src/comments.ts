@@ -19,7 +19,8 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
   const threadReplies = new Map<number, number>();
 
   const replyLabel = h("div", { class: "reply-label", hidden: true });
-  const input = h("textarea", { name: "text", rows: 1, maxlength: 500, placeholder: "Add a comment…", "aria-label": "Comment" });
+  // The server's limit (CommentRules.MaxLength): a longer paste is cut here, and the counter says so.
+  const input = h("textarea", { name: "text", rows: 1, maxlength: 1000, placeholder: "Add a comment…", "aria-label": "Comment" });
   const send = h("button", { type: "submit", class: "primary" }, "Post");
   const form = h("form", { class: "comment-form" }, replyLabel, h("div", { class: "row" }, input, send));
 
@@ -98,10 +99,13 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
 
+  let posting = false;
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const text = input.value.trim();
-    if (!text) return;
+    // Enter pressed again while the first post is on its way (a slow network) would post it twice.
+    if (!text || posting) return;
+    posting = true;
     send.disabled = true;
     try {
       const created = await post<Comment>(`/api/videos/${video.id}/comments`, { text, parentId: replyTo?.id ?? null });
@@ -119,6 +123,7 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
     } catch (err) {
       toast((err as Error).message);
     } finally {
+      posting = false;
       send.disabled = false;
     }
   });

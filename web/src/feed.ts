@@ -28,8 +28,6 @@ class Slide {
   private readonly followButton: HTMLButtonElement | null;
   private readonly counts: Record<"likes" | "comments" | "bookmarks" | "shares", HTMLElement> = {} as never;
   private loaded = false;
-  private caption!: HTMLElement;
-  private captionMore!: HTMLButtonElement;
 
   constructor(readonly item: FeedItem, private readonly feed: Feed) {
     const v = item.video;
@@ -82,8 +80,11 @@ class Slide {
       moreText.textContent = open ? "less" : "more";
       moreText.setAttribute("aria-expanded", String(open));
     });
-    this.caption = caption;
-    this.captionMore = moreText;
+    // A caption longer than its few lines offers "more", measured whenever it is laid out: the first slide of
+    // a page may start playing before the page is in the document, when nothing has a size yet.
+    new ResizeObserver(() => {
+      if (moreText.hidden && caption.scrollHeight > caption.clientHeight + 2) moreText.hidden = false;
+    }).observe(caption);
     const info = h("div", { class: "info" },
       h("a", { class: "creator", href: `/@${q(v.author.username)}`, dir: "auto", title }, title),
       caption, moreText);
@@ -314,8 +315,6 @@ class Slide {
   }
 
   async play(): Promise<void> {
-    // A caption longer than its few lines offers "more"; measured once the slide is laid out.
-    if (this.captionMore.hidden && this.caption.scrollHeight > this.caption.clientHeight + 2) this.captionMore.hidden = false;
     this.retry();
     this.load();
     this.video.muted = muted;

@@ -268,13 +268,14 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
   }
   const me = currentUser();
   const followers = h("strong", {}, formatCount(profile.followerCount));
+  const followersWord = h("span", {}, profile.followerCount === 1 ? " Follower" : " Followers");
   const head = h("header", { class: "profile-head" },
     h("div", { class: "avatar big", "aria-hidden": "true" }, profile.username.slice(0, 1).toUpperCase()),
     h("h1", { dir: "auto" }, profile.displayName ?? `@${profile.username}`),
     profile.displayName ? h("p", { class: "muted" }, `@${profile.username}`) : null,
     h("ul", { class: "stats" },
       h("li", {}, h("strong", {}, formatCount(profile.followingCount)), " Following"),
-      h("li", {}, followers, " Followers"),
+      h("li", {}, followers, followersWord),
       h("li", {}, h("strong", {}, formatCount(profile.videoCount)), profile.videoCount === 1 ? " Video" : " Videos")),
     profile.bio ? h("p", { class: "bio", dir: "auto" }, ...captionNodes(profile.bio)) : null);
   if (me && me.id !== profile.id) {
@@ -299,6 +300,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
         }
         render();
         followers.textContent = formatCount(profile.followerCount);
+        followersWord.textContent = profile.followerCount === 1 ? " Follower" : " Followers";
       } catch (e) { toast((e as Error).message); }
     });
     head.append(button);
@@ -337,7 +339,7 @@ export function searchPage(_: Record<string, string>, query: URLSearchParams): H
     // Focus on a suggestion about to be replaced goes back to the box, not to the page's start.
     if (suggestions.contains(document.activeElement)) input.focus();
     clear(suggestions);
-    for (const t of r.hashtags) suggestions.append(h("li", { role: "option" }, h("a", { href: `/tag/${q(t.name)}` }, `#${t.name}`, h("span", { class: "muted" }, ` ${formatCount(t.videoCount)} videos`))));
+    for (const t of r.hashtags) suggestions.append(h("li", { role: "option" }, h("a", { href: `/tag/${q(t.name)}` }, `#${t.name}`, h("span", { class: "muted" }, ` ${formatCount(t.videoCount)} ${t.videoCount === 1 ? "video" : "videos"}`))));
     for (const u of r.users) suggestions.append(h("li", { role: "option" }, h("a", { href: `/@${q(u.username)}` }, `@${u.username}`, h("span", { class: "muted" }, ` ${u.displayName ?? ""}`))));
     input.setAttribute("aria-expanded", String(suggestions.children.length > 0));
     clear(results);
@@ -381,7 +383,8 @@ function field(label: string, input: HTMLInputElement | HTMLTextAreaElement | HT
 
 function authPage(kind: "signin" | "signup", query: URLSearchParams): HTMLElement {
   const next = query.get("next") ?? "/";
-  const safeNext = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  // Only a path of this site: not "//host" nor "/\host" (which browsers read as another host).
+  const safeNext = /^\/(?![\/\\])/.test(next) ? next : "/";
   const username = h("input", { name: "username", autocomplete: "username", required: true, minlength: 3, maxlength: 30 });
   const password = h("input", { name: "password", type: "password", autocomplete: kind === "signup" ? "new-password" : "current-password", required: true });
   const email = h("input", { name: "email", type: "email", autocomplete: "email" });

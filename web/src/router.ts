@@ -27,7 +27,11 @@ export function resolve(): void {
     const match = r.pattern.exec(pathname);
     if (!match) continue;
     const params: Params = {};
-    r.keys.forEach((k, i) => { params[k] = decodeURIComponent(match[i + 1]); });
+    try {
+      r.keys.forEach((k, i) => { params[k] = decodeURIComponent(match[i + 1]); });
+    } catch {
+      break; // a malformed address (a cut-off "%E0%A4"): the not-found page, not a blank one
+    }
     render(r.page, params, new URLSearchParams(search));
     return;
   }
