@@ -646,6 +646,17 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(page.Locator(".grid a.tile").First).ToBeVisibleAsync();
         await Assertions.Expect(gridFailed).ToBeHiddenAsync();
 
+        // A grid slow to fill says it is loading, and stops saying so once its videos are there.
+        var videosComing = new TaskCompletionSource();
+        await page.RouteAsync("**/api/hashtags/**", async route => { await videosComing.Task; await route.ContinueAsync(); });
+        await page.GotoAsync($"/tag/{Catalogue.Hashtag}");
+        var gridLoading = page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Loading…" });
+        await Assertions.Expect(gridLoading).ToBeVisibleAsync();
+        videosComing.SetResult();
+        await Assertions.Expect(page.Locator(".grid a.tile").First).ToBeVisibleAsync();
+        await Assertions.Expect(gridLoading).ToBeHiddenAsync();
+        await page.UnrouteAsync("**/api/hashtags/**");
+
         // A page slow to arrive says it is loading instead of leaving the last page up as if it were the new one.
         var release = new TaskCompletionSource();
         await page.RouteAsync("**/api/users/**", async route => { await release.Task; await route.ContinueAsync(); });

@@ -47,7 +47,7 @@ async function show(page: Page, params: Record<string, string>, query: URLSearch
   el.querySelector<HTMLElement>("[data-autofocus]")?.focus();
   document.body.classList.toggle("on-feed", !!el.classList.contains("feed-page"));
   const title = el.querySelector("h1")?.textContent;
-  document.title = title ? `${title} · Reeltime` : "Reeltime";
+  document.title = title && title !== "Reeltime" ? `${title} · Reeltime` : "Reeltime";
 }
 
 document.addEventListener("keydown", (e) => {

@@ -225,10 +225,13 @@ function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: stri
   // A load that fails (offline, a server error) says so where the videos would be, with a way to try
   // again from where it stopped, instead of a toast over an empty page.
   const failure = h("div", { class: "grid-failed", role: "alert", hidden: true });
+  // Said only if the first page is slow to come, so a quick one does not flash it.
+  const loading = h("p", { class: "muted", role: "status", hidden: true }, "Loading…");
   const attempt = async () => {
     failure.hidden = true;
     more.disabled = true;
     list.setAttribute("aria-busy", "true");
+    const slow = list.children.length ? 0 : window.setTimeout(() => { loading.hidden = false; }, 300);
     try {
       await fill();
     } catch (e) {
@@ -238,13 +241,15 @@ function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: stri
       failure.hidden = false;
       more.hidden = true;
     } finally {
+      window.clearTimeout(slow);
+      loading.hidden = true;
       more.disabled = false;
       list.setAttribute("aria-busy", "false");
     }
   };
   more.addEventListener("click", () => void attempt());
   void attempt();
-  return h("div", {}, list, failure, more);
+  return h("div", {}, list, loading, failure, more);
 }
 
 function deleteButton(v: Video, deleted: () => void): HTMLElement {
@@ -312,7 +317,9 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
   // A private account's videos are for its followers: say so to everyone else rather than "no videos".
   const closed = profile.isPrivate && me?.id !== profile.id && profile.relationship !== "following";
   return h("section", { class: "page" }, head, me?.id === profile.id ? ownTabs("videos", profile.username) : null, closed
-    ? h("p", { class: "muted private-note" }, "This account is private. Follow it to see its videos once the owner accepts.")
+    ? h("p", { class: "muted private-note" }, profile.relationship === "requested"
+      ? "This account is private. You asked to follow it: its videos show here once the owner accepts."
+      : "This account is private. Follow it to see its videos once the owner accepts.")
     : grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet.", me?.id === profile.id));
 }
 
