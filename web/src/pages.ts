@@ -226,7 +226,7 @@ function grid(load: (cursor: string | null) => Promise<Page<Video>>, empty: stri
   // again from where it stopped, instead of a toast over an empty page.
   const failure = h("div", { class: "grid-failed", role: "alert", hidden: true });
   // Said only if the first page is slow to come, so a quick one does not flash it.
-  const loading = h("p", { class: "muted", role: "status", hidden: true }, "Loading…");
+  const loading = h("p", { class: "grid-loading", role: "status", hidden: true }, "Loading…");
   const attempt = async () => {
     failure.hidden = true;
     more.disabled = true;
