@@ -1,6 +1,4 @@
-using Reeltime.Platform;
 using Reeltime.Platform.Engagement;
-using Reeltime.Platform.Feeds;
 using Reeltime.Platform.Videos;
 using Reeltime.Recommendation.Engine;
 
@@ -16,29 +14,17 @@ public sealed record FeedReason(string Code, string Text, string? Source = null,
 /// <summary>One item of the For You feed.</summary>
 public sealed record FeedItem(VideoView Video, IReadOnlyList<FeedReason> Reasons);
 
-/// <summary>The For You feed. The engine of the recommendation issue implements it; until then, recent videos.</summary>
+/// <summary>The For You feed (the engine's: <see cref="Hosting.EngineForYouFeed"/>).</summary>
 public interface IForYouFeed
 {
     /// <summary>The next page for <paramref name="viewerId"/> (0 = a visitor).</summary>
     /// <param name="viewerId">The viewer; 0 for a visitor.</param>
-    /// <param name="cursor">Where the previous page ended; null for the first page.</param>
+    /// <param name="cursor">Where the run stands after the previous page; null for a run's first page.</param>
     /// <param name="count">How many videos.</param>
     /// <param name="watchAgain">
     /// The viewer has seen everything and asked to watch again: videos seen before the first page of this
     /// run may come again (not those skipped last time). Visitors see nothing different: nothing is held back from them.
     /// </param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, bool watchAgain, CancellationToken cancellationToken);
-}
-
-/// <summary>Recent public videos, newest first: the non-personalised feed and the placeholder before the engine.</summary>
-public sealed class RecentVideosFeed(FeedService feeds) : IForYouFeed
-{
-    private static readonly FeedReason[] Reasons = [new("recent", "New on Reeltime")];
-
-    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, bool watchAgain, CancellationToken cancellationToken)
-    {
-        var page = await feeds.RecentAsync(viewerId, cursor, count, cancellationToken);
-        return new Page<FeedItem>([.. page.Items.Select(v => new FeedItem(v, Reasons))], page.NextCursor);
-    }
+    Task<Page<FeedItem>> NextPageAsync(long viewerId, ForYouCursor? cursor, int count, bool watchAgain, CancellationToken cancellationToken);
 }

@@ -461,4 +461,51 @@ public sealed class StructureTests
         index.Search(direction, 100, ids, sims);
         Assert.Equal(7, ids[0]);
     }
+
+    [Fact]
+    public void What_a_visitors_run_served_travels_in_its_cursor_and_nothing_else_is_taken_for_it()
+    {
+        var served = new ServedInRun();
+        for (long id = 1; id <= 300; id++)
+        {
+            served.Add(id);
+        }
+
+        var started = new DateTime(2026, 12, 7, 21, 0, 0, DateTimeKind.Utc);
+        var text = new ForYouCursor(started, served).Encode();
+        Assert.InRange(text.Length, 600, 800); // fits any URL, however long the run
+        Assert.True(ForYouCursor.TryDecode(text, out var back));
+        Assert.Equal(started, back!.RunStartedAt);
+        for (long id = 1; id <= 300; id++)
+        {
+            Assert.True(back.Served!.Contains(id));
+        }
+
+        // Sequential ids and far-apart ones alike are rarely mistaken for served (a mistake only holds a video back).
+        var mistaken = 0;
+        for (long id = 301; id < 10_301; id++)
+        {
+            mistaken += back.Served!.Contains(id) ? 1 : 0;
+            mistaken += back.Served!.Contains(id << 40) ? 1 : 0;
+        }
+
+        Assert.InRange(mistaken, 0, 100); // under 0.5 % of 20,000
+
+        // A signed-in viewer's cursor is the platform's short one, and still reads.
+        var plain = new ForYouCursor(started, null).Encode();
+        Assert.Equal(22, plain.Length);
+        Assert.True(ForYouCursor.TryDecode(plain, out var signedIn));
+        Assert.Null(signedIn!.Served);
+        Assert.Equal(started, signedIn.RunStartedAt);
+
+        // Anything else is refused: another format, a cut or padded cursor, characters outside the alphabet.
+        var otherFormat = (text[0] == 'A' ? 'B' : 'A') + text[1..];
+        Assert.False(ForYouCursor.TryDecode(otherFormat, out _));
+        Assert.False(ForYouCursor.TryDecode(text[..^1], out _));
+        Assert.False(ForYouCursor.TryDecode(text + "A", out _));
+        Assert.False(ForYouCursor.TryDecode("!" + text[1..], out _));
+        Assert.False(ForYouCursor.TryDecode(" " + text[1..], out _));
+        Assert.True(ForYouCursor.TryDecode(null, out var none));
+        Assert.Null(none);
+    }
 }

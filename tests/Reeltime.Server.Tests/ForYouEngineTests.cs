@@ -361,6 +361,40 @@ public sealed class ForYouEngineTests(ReeltimeServer server) : IClassFixture<Ree
     }
 
     [Fact]
+    public async Task A_visitors_pages_never_repeat_a_video_while_new_uploads_move_the_list()
+    {
+        var maker = await server.NewUserAsync("visited");
+        for (var i = 0; i < 30; i++)
+        {
+            await server.Services.PostReadyVideoAsync(maker, $"for visitors {i} #visit{i % 3}");
+        }
+
+        var visitor = server.Visitor();
+        var served = new List<long>();
+        string? cursor = null;
+        for (var page = 0; page < 8; page++)
+        {
+            var body = await visitor.GetJsonAsync("/api/feed/for-you?count=10" + (cursor is null ? "" : "&cursor=" + cursor));
+            served.AddRange(body.Ids());
+            cursor = body.GetProperty("nextCursor").GetString();
+            if (cursor is null)
+            {
+                break;
+            }
+
+            // Uploads between pages join the fresh and newest lists, ahead of what the run has not reached yet.
+            for (var i = 0; i < 4; i++)
+            {
+                await server.Services.PostReadyVideoAsync(maker, $"arrived after page {page} #visit{i % 3}");
+            }
+        }
+
+        Assert.True(served.Count >= 40, $"{served.Count} served");
+        Assert.Equal(served.Count, served.Distinct().Count());
+        await (await visitor.GetAsync("/api/feed/for-you?cursor=" + new string('A', 695))).AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task A_creators_own_videos_are_not_in_their_for_you()
     {
         var creator = await server.NewUserAsync("selfie");

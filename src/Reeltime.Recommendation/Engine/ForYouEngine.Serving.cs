@@ -74,6 +74,7 @@ public sealed partial class ForYouEngine
                 // A start in the future (a forged cursor) would only free what this run fetched: held to now.
                 scratch.ServedSinceMs = Math.Max(scratch.ServedSinceMs, Math.Min(now, runStarted.ToUnixTimeMilliseconds()));
             }
+            scratch.ServedInRun = request.ServedInRun;
             scratch.SkippedBefore.Clear();
             scratch.WatchedBefore.Clear();
             if (watchAgain)
@@ -133,7 +134,7 @@ public sealed partial class ForYouEngine
 
             AddList(scratch, board.Global, CandidateSource.Trending, personal ? budgets.Trending / 2 : budgets.Trending);
             AddFresh(scratch, board, random, budgets.Fresh);
-            if (request.Personalized || scratch.Count < request.Count + request.Skip)
+            if (request.Personalized || request.ServedInRun is not null || scratch.Count < request.Count + request.Skip)
             {
                 AddRecent(scratch, budgets.Recent);
             }
@@ -476,11 +477,17 @@ public sealed partial class ForYouEngine
     private static float Normal(Random random) =>
         (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
 
-    private static void AddList(ServeScratch scratch, int[] videos, CandidateSource source, int budget)
+    private void AddList(ServeScratch scratch, int[] videos, CandidateSource source, int budget)
     {
-        for (var i = 0; i < videos.Length && i < budget; i++)
+        // A visitor's run passes over what it has served, so its budget reaches further down the list.
+        var served = scratch.ServedInRun;
+        for (int i = 0, added = 0; i < videos.Length && added < budget; i++)
         {
-            scratch.Add(videos[i], source, 1, -1, -1);
+            if (served is null || !served.Contains(_catalog.VideoId(videos[i])))
+            {
+                scratch.Add(videos[i], source, 1, -1, -1);
+                added++;
+            }
         }
     }
 
@@ -545,7 +552,7 @@ public sealed partial class ForYouEngine
         var added = 0;
         for (var video = _catalog.Count - 1; video >= 0 && added < budget && video >= _catalog.Count - (budget * 4); video--)
         {
-            if (_catalog.IsRecommendable(video))
+            if (_catalog.IsRecommendable(video) && scratch.ServedInRun?.Contains(_catalog.VideoId(video)) != true)
             {
                 scratch.Add(video, CandidateSource.Recent, 1, -1, -1);
                 added++;
@@ -578,6 +585,11 @@ public sealed partial class ForYouEngine
 
             // The viewer's explicit choices and seen filter hold in every mode.
             if (viewer is not null && (viewer.HasSeen(video, sinceMs, scratch.ServedSinceMs) || scratch.SkippedBefore.Contains(video) || viewer.HiddenVideos.Contains(video) || viewer.HiddenCreators.Contains(_catalog.CreatorOf(video)) || HasHiddenHashtag(viewer, video)))
+            {
+                continue;
+            }
+
+            if (scratch.ServedInRun is { } served && served.Contains(_catalog.VideoId(video)))
             {
                 continue;
             }
@@ -1213,6 +1225,7 @@ public sealed partial class ForYouEngine
 
         /// <summary>Left out when watching again: the viewer skipped them last time.</summary>
         public readonly HashSet<int> SkippedBefore = [];
+        public ServedInRun? ServedInRun;
 
         /// <summary>Said to be seen before when watching again: the viewer watched them without skipping.</summary>
         public readonly HashSet<int> WatchedBefore = [];

@@ -31,7 +31,7 @@ public enum CandidateSource
 /// <param name="Count">How many videos to return (the serving layer asks for more than a page, to survive its own filters).</param>
 /// <param name="Personalized">False for the non-personalised feed: trending and fresh videos only, no profiling.</param>
 /// <param name="FollowedCreatorIds">The creators the viewer follows now (from the social graph).</param>
-/// <param name="Skip">For the non-personalised feed, how many of its ranked videos earlier pages used.</param>
+/// <param name="Skip">For the non-personalised feed, how many of its ranked videos to pass over (a positional page).</param>
 /// <param name="Seed">Seeds exploration; the same seed gives the same list for the same state.</param>
 /// <param name="WatchAgainSince">
 /// Set when the viewer has seen everything and asked to watch again: videos seen (served or watched) before this
@@ -45,7 +45,12 @@ public enum CandidateSource
 /// fetched them ahead (a page since reloaded, an earlier visit) is gone. Null: they are held for
 /// <see cref="EngineOptions.ServedHold"/> whatever run served them.
 /// </param>
-public sealed record RecommendationRequest(long ViewerId, int Count, bool Personalized = true, IReadOnlyCollection<long>? FollowedCreatorIds = null, int Skip = 0, long Seed = 0, DateTimeOffset? WatchAgainSince = null, DateTimeOffset? RunStartedAt = null);
+/// <param name="ServedInRun">
+/// For a viewer the engine keeps no state for (a visitor): what this run of the feed has served already, which
+/// it leaves out. Pages of a visitor's run then move on however the ranked list moves between them (new
+/// uploads, trends), where paging by position would repeat some videos and pass over others.
+/// </param>
+public sealed record RecommendationRequest(long ViewerId, int Count, bool Personalized = true, IReadOnlyCollection<long>? FollowedCreatorIds = null, int Skip = 0, long Seed = 0, DateTimeOffset? WatchAgainSince = null, DateTimeOffset? RunStartedAt = null, ServedInRun? ServedInRun = null);
 
 /// <summary>A signal that contributed to a video's score.</summary>
 /// <param name="Name">The feature's name, e.g. "hashtag-interest".</param>

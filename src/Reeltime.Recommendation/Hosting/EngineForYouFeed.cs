@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Reeltime.Platform;
 using Reeltime.Platform.Accounts;
 using Reeltime.Platform.Engagement;
 using Reeltime.Platform.Events;
@@ -24,7 +23,7 @@ public sealed class EngineForYouFeed(
     IOptions<EngineOptions> options) : IForYouFeed
 {
     /// <inheritdoc />
-    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, Cursor? cursor, int count, bool watchAgain, CancellationToken cancellationToken)
+    public async Task<Page<FeedItem>> NextPageAsync(long viewerId, ForYouCursor? cursor, int count, bool watchAgain, CancellationToken cancellationToken)
     {
         var engine = await host.EngineAsync(cancellationToken);
         await host.RefreshIfStaleAsync(cancellationToken);
@@ -36,17 +35,17 @@ public sealed class EngineForYouFeed(
         var follows = personalized ? await graph.FollowedIdsAsync(viewerId, cancellationToken) : [];
         var now = clock.GetUtcNow();
 
-        // Visitors page through one ranked list by position (the cursor keeps its seed); signed-in viewers
-        // need no position: the seen filter moves them on.
-        var seedTime = cursor?.Time ?? now.UtcDateTime;
-        var skip = viewerId == 0 ? (int)Math.Min(cursor?.Id ?? 0, 10_000) : 0;
+        // The run's first page fixes its seed. Signed-in viewers are moved on by the engine's seen filter; a
+        // visitor's run carries what it has served in its cursor, since the server keeps nothing for them.
+        var seedTime = cursor?.RunStartedAt ?? now.UtcDateTime;
+        var servedInRun = viewerId == 0 ? cursor?.Served ?? new ServedInRun() : null;
         var asked = (count * 3) + 5;
         // Watching again, the run's first page fixes the moment before which seen videos may return; the seen
         // filter moves the viewer on from what this run has served since (the cursor carries that moment).
         DateTimeOffset? watchAgainSince = watchAgain && viewerId != 0 ? new DateTimeOffset(DateTime.SpecifyKind(seedTime, DateTimeKind.Utc)) : null;
         // The run's first page fixes its start too: what an earlier run fetched ahead and never showed is free again.
         var runStarted = new DateTimeOffset(DateTime.SpecifyKind(seedTime, DateTimeKind.Utc));
-        var ranked = engine.Recommend(new RecommendationRequest(viewerId, asked, personalized, follows, skip, seedTime.Ticks, watchAgainSince, runStarted));
+        var ranked = engine.Recommend(new RecommendationRequest(viewerId, asked, personalized, follows, 0, seedTime.Ticks, watchAgainSince, runStarted, servedInRun));
         var visible = await videos.GetVisibleAsync(viewerId, [.. ranked.Select(r => r.VideoId)], cancellationToken);
         var byId = ranked.ToDictionary(r => r.VideoId);
         var items = new List<FeedItem>(count);
@@ -66,6 +65,7 @@ public sealed class EngineForYouFeed(
             var rankedVideo = byId[view.Id];
             consumed = Math.Max(consumed, IndexOf(ranked, view.Id) + 1);
             items.Add(new FeedItem(view, [new FeedReason(rankedVideo.ReasonCode, rankedVideo.ReasonText, SourceName(rankedVideo.Source), rankedVideo.Signals)]));
+            servedInRun?.Add(view.Id);
         }
 
         if (items.Count > 0)
@@ -78,7 +78,7 @@ public sealed class EngineForYouFeed(
         }
 
         var end = items.Count == 0 || (ranked.Count < asked && consumed >= ranked.Count);
-        var next = end ? null : new Cursor(DateTime.SpecifyKind(seedTime, DateTimeKind.Utc), skip + (viewerId == 0 ? consumed : 0)).Encode();
+        var next = end ? null : new ForYouCursor(DateTime.SpecifyKind(seedTime, DateTimeKind.Utc), servedInRun).Encode();
         return new Page<FeedItem>(items, next);
     }
 

@@ -30,9 +30,15 @@ internal static class FeedsApi
 
     private static async Task<Results<Ok<Page<FeedItem>>, ProblemHttpResult>> ForYouAsync(string? cursor, int? count, bool? again, ClaimsPrincipal user, IForYouFeed feed, CancellationToken cancellationToken)
     {
-        if (Problems.Paging(cursor, count, out var position, out var size, defaultCount: 10) is { } invalid)
+        if (Problems.Paging(null, count, out _, out var size, defaultCount: 10) is { } invalid)
         {
             return Problems.From(invalid);
+        }
+
+        // A visitor's cursor is longer than a list's: it carries what the run has served (ForYouCursor).
+        if (!ForYouCursor.TryDecode(cursor, out var position))
+        {
+            return Problems.Invalid("cursor", "The cursor is not one this server gave out.");
         }
 
         return TypedResults.Ok(await feed.NextPageAsync(user.UserId(), position, size, again == true, cancellationToken));
