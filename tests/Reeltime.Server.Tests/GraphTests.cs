@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Reeltime.Server.Tests;
 
@@ -70,6 +71,60 @@ public sealed class GraphTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
 
         Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/users/{eve.Username}/block")).StatusCode);
         await eve.Client.GetJsonAsync($"/api/videos/{video}");
+    }
+
+    [Fact]
+    public async Task The_blocker_sees_whom_they_blocked_only_as_blocked_and_lifts_blocks_from_their_own_list()
+    {
+        var ana = await server.NewUserAsync("lister");
+        var eve = await server.NewUserAsync("listed");
+        var sam = await server.NewUserAsync("bystander");
+        await eve.Client.PatchAsJsonAsync("/api/me/settings", new { bio = "my own words" });
+        await eve.UploadAsync("eve's video #blocklist");
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.PostAsync($"/api/users/{eve.Username}/block", null)).StatusCode);
+
+        // The blocker may open the profile, to lift the block, and sees nothing more than who it is.
+        var profile = await ana.Client.GetJsonAsync($"/api/users/{eve.Username}");
+        Assert.True(profile.GetProperty("isBlockedByMe").GetBoolean());
+        Assert.Equal("blocked", profile.GetProperty("relationship").GetString());
+        Assert.Equal(JsonValueKind.Null, profile.GetProperty("bio").ValueKind);
+        Assert.Equal(0, profile.GetProperty("videoCount").GetInt32());
+        await ana.Client.GetJsonAsync($"/api/users/{eve.Username}/videos", HttpStatusCode.NotFound);
+        await eve.Client.GetJsonAsync($"/api/users/{ana.Username}", HttpStatusCode.NotFound);
+        Assert.False((await sam.Client.GetJsonAsync($"/api/users/{eve.Username}")).GetProperty("isBlockedByMe").GetBoolean());
+
+        // Each person's list is their own.
+        Assert.Equal([eve.Username], Usernames(await ana.Client.GetJsonAsync("/api/me/blocked")));
+        Assert.Empty(Usernames(await eve.Client.GetJsonAsync("/api/me/blocked")));
+        Assert.Empty(Usernames(await sam.Client.GetJsonAsync("/api/me/blocked")));
+        await sam.Client.DeleteAsync($"/api/users/{eve.Username}/block");
+        Assert.Equal([eve.Username], Usernames(await ana.Client.GetJsonAsync("/api/me/blocked")));
+        await (await server.Visitor().GetAsync("/api/me/blocked")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+
+        // Paged, most recently blocked first.
+        var more = new[] { await server.NewUserAsync("listed"), await server.NewUserAsync("listed") };
+        foreach (var other in more)
+        {
+            await ana.Client.PostAsync($"/api/users/{other.Username}/block", null);
+        }
+
+        var first = await ana.Client.GetJsonAsync("/api/me/blocked?count=2");
+        var rest = await ana.Client.GetJsonAsync("/api/me/blocked?count=2&cursor=" + first.GetProperty("nextCursor").GetString());
+        Assert.Equal([more[1].Username, more[0].Username, eve.Username], [.. Usernames(first), .. Usernames(rest)]);
+        Assert.Equal(JsonValueKind.Null, rest.GetProperty("nextCursor").ValueKind);
+
+        // Blocked both ways, neither profile exists for the other; the list still lifts one's own block.
+        await eve.Client.PostAsync($"/api/users/{ana.Username}/block", null);
+        await ana.Client.GetJsonAsync($"/api/users/{eve.Username}", HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NoContent, (await eve.Client.DeleteAsync($"/api/users/{ana.Username}/block")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/users/{eve.Username}/block")).StatusCode);
+        profile = await ana.Client.GetJsonAsync($"/api/users/{eve.Username}");
+        Assert.False(profile.GetProperty("isBlockedByMe").GetBoolean());
+        Assert.Equal("my own words", profile.GetProperty("bio").GetString());
+        Assert.DoesNotContain(eve.Username, Usernames(await ana.Client.GetJsonAsync("/api/me/blocked")));
+
+        static List<string> Usernames(JsonElement page) => [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("username").GetString()!)];
     }
 
     [Fact]

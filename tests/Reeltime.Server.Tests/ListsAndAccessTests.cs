@@ -7,7 +7,7 @@ public sealed class ListsAndAccessTests(ReeltimeServer server) : IClassFixture<R
 {
     public static TheoryData<string, string> AbsurdPaging()
     {
-        string[] lists = ["/api/users/{user}/videos", "/api/videos/{video}/comments", "/api/me/bookmarks", "/api/feed/following", "/api/hashtags/cats/videos"];
+        string[] lists = ["/api/users/{user}/videos", "/api/videos/{video}/comments", "/api/me/bookmarks", "/api/feed/following", "/api/hashtags/cats/videos", "/api/me/blocked"];
         string[] paging =
         [
             "count=-1", "count=0", "count=100000", "count=2147483648", "cursor=garbage", "cursor=AAAAAAAAAAAAAAAAAAAAAA%27%20OR%201%3D1",

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Reeltime.Platform.Engagement;
 using Reeltime.Platform.Events;
 using Reeltime.Platform.Storage;
 using Reeltime.Platform.Videos;
@@ -31,18 +32,31 @@ public enum FollowResult
 /// <summary>A pending follow request to the caller.</summary>
 public sealed record FollowRequest(long UserId, string Username, DateTime RequestedAt);
 
+/// <summary>An account the caller has blocked, for the list they lift blocks from.</summary>
+public sealed record BlockedAccount(long UserId, string Username, string? DisplayName, DateTime BlockedAt);
+
 /// <summary>Follows and blocks. Counts are kept on the user rows and updated in the same transaction.</summary>
 public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEventLog events)
 {
     /// <summary>
-    /// The profile of <paramref name="username"/> as seen by <paramref name="viewerId"/>; not found when either
-    /// has blocked the other (the blocker's profile does not exist for the blocked).
+    /// The profile of <paramref name="username"/> as seen by <paramref name="viewerId"/>; not found when the user
+    /// has blocked the viewer (the blocker's profile does not exist for the blocked). Whom the viewer blocked
+    /// shows only as that, with name and no more (<see cref="Profile.IsBlockedByMe"/>), so the block can be lifted
+    /// from where it was made.
     /// </summary>
     public async Task<Outcome<Profile>> GetProfileAsync(long viewerId, string username, CancellationToken cancellationToken)
     {
         var user = await FindVisibleUserAsync(viewerId, username, cancellationToken);
         if (user is null)
         {
+            var blocked = viewerId == 0 ? null : await FindUserAsync(username, cancellationToken);
+            if (blocked is not null
+                && await db.Blocks.AnyAsync(b => b.BlockerId == viewerId && b.BlockedId == blocked.Id, cancellationToken)
+                && !await db.Blocks.AnyAsync(b => b.BlockerId == blocked.Id && b.BlockedId == viewerId, cancellationToken))
+            {
+                return new Profile(blocked.Id, blocked.Username, blocked.DisplayName, null, blocked.IsPrivate, 0, 0, 0, "blocked", true, blocked.CreatedAt);
+            }
+
             return Failure.NotFound("The user");
         }
 
@@ -203,6 +217,25 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
 
         await db.Blocks.Where(b => b.BlockerId == blockerId && b.BlockedId == target.Id).ExecuteDeleteAsync(cancellationToken);
         return Done.Value;
+    }
+
+    /// <summary>The accounts <paramref name="userId"/> has blocked, most recently blocked first.</summary>
+    public async Task<Page<BlockedAccount>> ListBlockedAsync(long userId, Cursor? cursor, int count, CancellationToken cancellationToken)
+    {
+        var blocks = db.Blocks.AsNoTracking().Where(b => b.BlockerId == userId);
+        if (cursor is { } c)
+        {
+            blocks = blocks.Where(b => b.CreatedAt < c.Time || (b.CreatedAt == c.Time && b.BlockedId < c.Id));
+        }
+
+        var rows = await blocks
+            .Join(db.Users, b => b.BlockedId, u => u.Id, (b, u) => new { u.Id, u.Username, u.DisplayName, b.CreatedAt })
+            .OrderByDescending(x => x.CreatedAt).ThenByDescending(x => x.Id)
+            .Take(count + 1)
+            .ToListAsync(cancellationToken);
+        var items = rows.Take(count).Select(x => new BlockedAccount(x.Id, x.Username, x.DisplayName, x.CreatedAt)).ToList();
+        var next = rows.Count > count ? new Cursor(rows[count - 1].CreatedAt, rows[count - 1].Id).Encode() : null;
+        return new Page<BlockedAccount>(items, next);
     }
 
     /// <summary>True when either user has blocked the other.</summary>

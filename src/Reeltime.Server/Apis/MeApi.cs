@@ -26,6 +26,7 @@ internal static class MeApi
         api.MapDelete("/not-interested/hashtags/{name}", WithdrawHashtagAsync).WithName("WithdrawNotInterestedInHashtag").WithSummary("Takes back a \"not interested\" in a hashtag; its videos may appear in For You again.");
         api.MapDelete("/not-interested/creators/{username}", WithdrawCreatorAsync).WithName("WithdrawNotInterestedInCreator").WithSummary("Takes back a \"not interested\" in a creator; their videos may appear in For You again.");
         api.MapGet("/follow-requests", FollowRequestsAsync).WithName("GetFollowRequests").WithSummary("Pending requests to follow the caller.");
+        api.MapGet("/blocked", BlockedAsync).WithName("GetBlocked").WithSummary("The accounts the caller has blocked, most recently blocked first.");
         return app;
     }
 
@@ -82,6 +83,16 @@ internal static class MeApi
     {
         var outcome = await controls.WithdrawNotInterestedInCreatorAsync(user.UserId(), username, cancellationToken);
         return outcome.Succeeded ? TypedResults.NoContent() : Problems.From(outcome.Failure!);
+    }
+
+    private static async Task<Results<Ok<Page<BlockedAccount>>, ProblemHttpResult>> BlockedAsync(string? cursor, int? count, ClaimsPrincipal user, SocialGraph graph, CancellationToken cancellationToken)
+    {
+        if (Problems.Paging(cursor, count, out var position, out var size, defaultCount: 50) is { } invalid)
+        {
+            return Problems.From(invalid);
+        }
+
+        return TypedResults.Ok(await graph.ListBlockedAsync(user.UserId(), position, size, cancellationToken));
     }
 
     private static async Task<Ok<IReadOnlyList<FollowRequest>>> FollowRequestsAsync(ClaimsPrincipal user, SocialGraph graph, CancellationToken cancellationToken) =>
