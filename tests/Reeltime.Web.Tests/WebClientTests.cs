@@ -375,6 +375,52 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_person_blocks_someone_from_their_profile_and_lifts_it_there_or_in_settings()
+    {
+        var (pest, pestName) = await site.NewUserAsync("pest");
+        var page = await site.NewPageAsync();
+        var confirms = new List<string>();
+        page.Dialog += (_, dialog) =>
+        {
+            confirms.Add(dialog.Message);
+            _ = dialog.AcceptAsync();
+        };
+        var me = await SignUpAsync(page, "blocker", $"/@{pestName}");
+
+        // Blocking asks first, then the profile shows only whom was blocked, with the way back.
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true })).ToBeVisibleAsync();
+        await BrowserSite.ScreenshotAsync(page, "profile-of-another");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Block", Exact = true }).ClickAsync();
+        var unblock = page.GetByRole(AriaRole.Button, new() { Name = "Unblock", Exact = true });
+        await Assertions.Expect(unblock).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator(".private-note")).ToContainTextAsync($"You blocked @{pestName}");
+        Assert.Equal(0, await page.Locator(".grid, .stats").CountAsync());
+        Assert.Single(confirms);
+        Assert.Contains($"Block @{pestName}?", confirms[0], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await pest.GetAsync($"/api/users/{me}")).StatusCode);
+        await page.ReloadAsync();
+        await Assertions.Expect(unblock).ToBeVisibleAsync();
+        await BrowserSite.ScreenshotAsync(page, "profile-blocked");
+
+        // Settings lists the block and lifts it.
+        await page.GotoAsync("/settings");
+        var listed = page.Locator(".blocked-accounts li", new() { HasText = "@" + pestName });
+        await listed.ScrollIntoViewIfNeededAsync();
+        await BrowserSite.ScreenshotAsync(page, "settings-blocked-accounts");
+        await listed.GetByRole(AriaRole.Button, new() { Name = $"Unblock @{pestName}" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".blocked-accounts")).ToContainTextAsync("You have not blocked anyone.");
+        Assert.Equal(HttpStatusCode.OK, (await pest.GetAsync($"/api/users/{me}")).StatusCode);
+
+        // Blocked again, the profile's own Unblock brings back Follow.
+        await page.GotoAsync($"/@{pestName}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Block", Exact = true }).ClickAsync();
+        await unblock.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true })).ToBeFocusedAsync();
+        Assert.Equal(2, confirms.Count);
+        Assert.Equal(HttpStatusCode.OK, (await pest.GetAsync($"/api/users/{me}")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_owner_sees_why_an_upload_failed_and_deletes_it_and_changes_or_deletes_a_ready_video_from_the_feed()
     {
         var (client, username) = await site.NewUserAsync("owner");

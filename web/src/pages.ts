@@ -272,6 +272,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
     return loadFailed((e as Error).message);
   }
   const me = currentUser();
+  if (profile.isBlockedByMe) return blockedProfile(profile, params);
   const followers = h("strong", {}, formatCount(profile.followerCount));
   const followersWord = h("span", {}, profile.followerCount === 1 ? " Follower" : " Followers");
   const head = h("header", { class: "profile-head" },
@@ -308,7 +309,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
         followersWord.textContent = profile.followerCount === 1 ? " Follower" : " Followers";
       } catch (e) { toast((e as Error).message); }
     });
-    head.append(button);
+    head.append(button, blockButton(username, params));
   } else if (me && me.id === profile.id) {
     head.append(h("a", { class: "button", href: "/settings" }, "Settings"));
   } else if (!me) {
@@ -321,6 +322,50 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
       ? "This account is private. You asked to follow it: its videos show here once the owner accepts."
       : "This account is private. Follow it to see its videos once the owner accepts.")
     : grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet.", me?.id === profile.id));
+}
+
+/** Blocking from a profile: asked first, then the page shows the profile as blocked, with the way back. */
+function blockButton(username: string, params: Record<string, string>): HTMLElement {
+  const button = h("button", { type: "button", class: "button" }, "Block");
+  button.addEventListener("click", async () => {
+    if (!confirm(`Block @${username}? Neither of you will see the other's videos, comments or profile, and follows between you end. You can unblock from their profile or in Settings.`)) return;
+    try {
+      await post(`/api/users/${q(username)}/block`);
+      forgetKeptFeed();
+      toast(`Blocked @${username}`);
+      await replacePage(button, params);
+    } catch (e) { toast((e as Error).message); }
+  });
+  return button;
+}
+
+/** Whom the viewer blocked: who it is, and the way to lift the block; nothing of theirs. */
+function blockedProfile(profile: Profile, params: Record<string, string>): HTMLElement {
+  const unblock = h("button", { type: "button", class: "button primary" }, "Unblock");
+  unblock.addEventListener("click", async () => {
+    try {
+      await del(`/api/users/${q(profile.username)}/block`);
+      forgetKeptFeed();
+      toast(`Unblocked @${profile.username}`);
+      await replacePage(unblock, params);
+    } catch (e) { toast((e as Error).message); }
+  });
+  return h("section", { class: "page" },
+    h("header", { class: "profile-head" },
+      h("div", { class: "avatar big", "aria-hidden": "true" }, profile.username.slice(0, 1).toUpperCase()),
+      h("h1", { dir: "auto" }, profile.displayName ?? `@${profile.username}`),
+      profile.displayName ? h("p", { class: "muted" }, `@${profile.username}`) : null,
+      unblock),
+    h("p", { class: "muted private-note" }, `You blocked @${profile.username}. Neither of you sees the other's videos, comments or profile, and neither can follow the other.`));
+}
+
+/** Draws the profile again after a block changed it, keeping focus on its main button. */
+async function replacePage(from: HTMLElement, params: Record<string, string>): Promise<void> {
+  const old = from.closest("section.page");
+  if (!old) return;
+  const fresh = await profilePage(params);
+  old.replaceWith(fresh);
+  fresh.querySelector<HTMLElement>(".profile-head button")?.focus();
 }
 
 export function hashtagPage(params: Record<string, string>): HTMLElement {
@@ -649,6 +694,38 @@ export async function settingsPage(): Promise<HTMLElement> {
     requestsBox.append(ul);
   };
   void renderRequests().catch((e) => toast((e as Error).message));
+  // Blocks are lifted here too: the blocked person's profile is out of the way once blocked.
+  const blockedBox = h("div", { class: "blocked-accounts" });
+  const renderBlocked = async (cursor: string | null = null) => {
+    const page = await get<Page<{ userId: number; username: string; displayName: string | null }>>(`/api/me/blocked?count=50${cursor ? `&cursor=${q(cursor)}` : ""}`);
+    if (!cursor) clear(blockedBox);
+    blockedBox.querySelector(".more")?.remove();
+    if (!cursor && !page.items.length) { blockedBox.append(h("p", { class: "muted" }, "You have not blocked anyone.")); return; }
+    const ul = blockedBox.querySelector("ul") ?? blockedBox.appendChild(h("ul", { class: "chips" }));
+    for (const b of page.items) {
+      const unblock = h("button", { type: "button", class: "button", "aria-label": `Unblock @${b.username}` }, "Unblock");
+      const li = h("li", { class: "chip" }, h("a", { href: `/@${q(b.username)}` }, `@${b.username}`), " ", unblock);
+      unblock.addEventListener("click", async () => {
+        try {
+          await del(`/api/users/${q(b.username)}/block`);
+          forgetKeptFeed();
+          const neighbour = (li.nextElementSibling ?? li.previousElementSibling)?.querySelector<HTMLElement>("button");
+          li.remove();
+          toast(`Unblocked @${b.username}`);
+          if (!ul.children.length) await renderBlocked();
+          else neighbour?.focus();
+        } catch (e) { toast((e as Error).message); }
+      });
+      ul.append(li);
+    }
+    if (page.nextCursor) {
+      const more = h("button", { type: "button", class: "button more" }, "Show more");
+      const next = page.nextCursor;
+      more.addEventListener("click", () => { void renderBlocked(next).catch((e) => toast((e as Error).message)); });
+      blockedBox.append(more);
+    }
+  };
+  void renderBlocked().catch((e) => toast((e as Error).message));
   const out = h("button", { type: "button", class: "button" }, "Sign out");
   out.addEventListener("click", async () => {
     try {
@@ -669,7 +746,8 @@ export async function settingsPage(): Promise<HTMLElement> {
     h("section", { class: "card" }, h("h2", {}, "Privacy"),
       h("label", { class: "switch" }, privateAccount, h("span", {}, "Private account")),
       h("p", { class: "muted" }, "When on, people ask to follow you, and only the followers you accept see your videos."),
-      h("h3", {}, "Follow requests"), requestsBox),
+      h("h3", {}, "Follow requests"), requestsBox,
+      h("h3", {}, "Blocked accounts"), blockedBox),
     h("section", { class: "card" }, h("h2", {}, "Account"), h("p", {}, `Signed in as @${me.username}`),
       h("p", { class: "muted" }, "Your data, its export and erasure will live in the privacy centre."), out));
 }
