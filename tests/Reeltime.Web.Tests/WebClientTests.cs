@@ -847,6 +847,23 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(suggestion).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("ArrowUp");
         await Assertions.Expect(box).ToBeFocusedAsync();
+
+        // Escape closes the suggestions and keeps what was typed.
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.Locator("#search-suggestions li")).ToHaveCountAsync(0);
+        await Assertions.Expect(box).ToHaveValueAsync($"#{Catalogue.Hashtag}");
+        await Assertions.Expect(box).ToHaveAttributeAsync("aria-expanded", "false");
+
+        // Typed and not submitted, the results survive a visit to one of them and Back.
+        await box.FillAsync("Tour clip");
+        var tile = page.Locator(".results a.tile").First;
+        await Assertions.Expect(tile).ToBeVisibleAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/search\\?q=Tour(%20|\\+)clip$"));
+        await tile.ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/video/\\d+$"));
+        await page.GoBackAsync();
+        await Assertions.Expect(box).ToHaveValueAsync("Tour clip");
+        await Assertions.Expect(page.Locator(".results a.tile").First).ToBeVisibleAsync();
     }
 
     [Fact]

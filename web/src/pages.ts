@@ -382,12 +382,20 @@ export function searchPage(_: Record<string, string>, query: URLSearchParams): H
   let timer = 0;
   let generation = 0;
 
+  const closeSuggestions = () => { clear(suggestions); input.setAttribute("aria-expanded", "false"); };
   const show = async (text: string, full: boolean) => {
     const mine = ++generation;
-    if (!text.trim()) { clear(suggestions); clear(results); input.setAttribute("aria-expanded", "false"); return; }
+    if (!text.trim()) {
+      closeSuggestions();
+      clear(results);
+      if (location.pathname === "/search") history.replaceState(history.state, "", "/search");
+      return;
+    }
     let r: SearchResults;
     try { r = await get<SearchResults>(`/api/search?q=${q(text)}&count=${full ? 24 : 6}`); } catch (e) { if (full) toast((e as Error).message); return; }
     if (mine !== generation) return; // an older answer arriving late
+    // The address keeps the query, so Back from a result comes back to these results, not an empty box.
+    if (location.pathname === "/search") history.replaceState(history.state, "", `/search?q=${q(text)}`);
     // Focus on a suggestion about to be replaced goes back to the box, not to the page's start.
     if (suggestions.contains(document.activeElement)) input.focus();
     clear(suggestions);
@@ -411,6 +419,17 @@ export function searchPage(_: Record<string, string>, query: URLSearchParams): H
     if (first) { e.preventDefault(); first.focus(); }
   });
   arrowKeys(suggestions, "a", input);
+  // Escape closes open suggestions and keeps the text (a second Escape clears the box, as search boxes do).
+  const escape = (e: KeyboardEvent) => {
+    if (e.key !== "Escape" || !suggestions.children.length) return;
+    e.preventDefault();
+    generation++; // a suggestion search still under way must not reopen them
+    window.clearTimeout(timer);
+    closeSuggestions();
+    input.focus();
+  };
+  input.addEventListener("keydown", escape);
+  suggestions.addEventListener("keydown", escape);
   input.addEventListener("input", () => {
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void show(input.value, false), 150);
