@@ -160,6 +160,16 @@ public sealed class FeedsAndSearchTests(ReeltimeServer server) : IClassFixture<R
         Assert.Equal([exact, many, few, none], users.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("username").GetString()));
         Assert.Equal([exact, many, few, none], users.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("username").GetString()));
 
+        // Inside a username or a display name (any case) matches too, after the names that start with it.
+        var inside = await RegisterAsync("my_" + name);
+        var known = await server.NewUserAsync("shown");
+        Assert.Equal(HttpStatusCode.OK, (await known.Client.PatchAsJsonAsync("/api/me/settings", new { displayName = $"The {name.ToUpperInvariant()} fan" })).StatusCode);
+        var wider = (await ana.Client.GetJsonAsync($"/api/search?q={name}&type=users")).GetProperty("users").EnumerateArray().Select(u => u.GetProperty("username").GetString()).ToList();
+        Assert.Equal([exact, many, few, none], wider.Take(4));
+        Assert.Equal([inside, known.Username], wider.Skip(4).Order(StringComparer.Ordinal));
+        var byDisplayName = (await ana.Client.GetJsonAsync($"/api/search?q=the%20{name}%20fan&type=users")).GetProperty("users").EnumerateArray().Select(u => u.GetProperty("username").GetString());
+        Assert.Equal([known.Username], byDisplayName);
+
         // Hashtags: the exact tag first, then by how many videos carry it.
         foreach (var (suffix, times) in new[] { ("", 1), ("one", 1), ("three", 3), ("two", 2) })
         {

@@ -79,19 +79,34 @@ public sealed class SearchService(PlatformDbContext db, ICaptionIndex captions)
         return await VideoViews.LoadAsync(db, viewerId, db.Videos.Where(v => page.Contains(v.Id)), cancellationToken, page);
     }
 
-    /// <summary>Users whose name starts with the query: the exact name first, then by followers; none blocked either way.</summary>
+    /// <summary>
+    /// Users whose username or display name holds the query anywhere: the exact username first, then usernames
+    /// that start with it, then by followers; none blocked either way.
+    /// </summary>
+    /// <remarks>
+    /// A scan of the users table (no index serves a match inside a name); at the scale of one machine that is
+    /// milliseconds. A cluster's search room would keep a trigram index instead.
+    /// </remarks>
     public async Task<IReadOnlyList<UserHit>> UsersAsync(long viewerId, string query, int skip, int count, CancellationToken cancellationToken)
     {
-        var prefix = UsernamePrefix(query);
-        if (prefix.Length == 0)
+        var part = UsernamePrefix(query);
+        var words = query.Trim().TrimStart('@');
+        words = words[..Math.Min(words.Length, 64)].ToLowerInvariant();
+        if (part.Length == 0 && words.Length == 0)
         {
             return [];
         }
 
-        return await db.Users.AsNoTracking()
-            .Where(u => u.NormalizedUsername.StartsWith(prefix))
+        var users = db.Users.AsNoTracking();
+#pragma warning disable CA1304, CA1311, CA1862 // translated to SQL (lower() and a substring test): no .NET culture is involved
+        users = part.Length == 0
+            ? users.Where(u => u.DisplayName != null && u.DisplayName.ToLower().Contains(words))
+            : users.Where(u => u.NormalizedUsername.Contains(part) || (u.DisplayName != null && u.DisplayName.ToLower().Contains(words)));
+#pragma warning restore CA1304, CA1311, CA1862
+        return await users
             .NotBlockedWith(db, viewerId)
-            .OrderByDescending(u => u.NormalizedUsername == prefix).ThenByDescending(u => u.FollowerCount).ThenBy(u => u.NormalizedUsername)
+            .OrderByDescending(u => u.NormalizedUsername == part).ThenByDescending(u => u.NormalizedUsername.StartsWith(part))
+            .ThenByDescending(u => u.FollowerCount).ThenBy(u => u.NormalizedUsername)
             .Skip(skip).Take(count)
             .Select(u => new UserHit(u.Id, u.Username, u.DisplayName, u.FollowerCount))
             .ToListAsync(cancellationToken);
