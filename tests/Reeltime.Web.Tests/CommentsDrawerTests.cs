@@ -23,7 +23,8 @@ public sealed class CommentsDrawerTests(BrowserSite site)
         await page.GotoAsync($"/video/{id}");
         var slide = page.Locator($"article[data-video-id='{id}']");
         var sheet = await OpenDrawerAsync(page, slide);
-        await Assertions.Expect(sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).ToBeFocusedAsync();
+        // On a touch screen the drawer opens to read: no on-screen keyboard over the comments until one taps the box.
+        await Assertions.Expect(sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).Not.ToBeFocusedAsync();
         var parent = sheet.Locator($"li.comment[data-comment-id='{theirsId}']");
         await Assertions.Expect(parent.Locator(".comment-text")).ToHaveTextAsync("Who made this?");
         // Only one's own comments (or any, on one's own video) can be deleted.
@@ -58,6 +59,14 @@ public sealed class CommentsDrawerTests(BrowserSite site)
         Assert.DoesNotContain(mineId, top.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetInt64()));
         Assert.Contains(theirsId, top.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetInt64()));
         await ExpectCountAsync(slide, api, id);
+
+        // With a mouse and keyboard, the drawer opens ready to write in.
+        var desk = await site.NewPageAsync(1280, 800);
+        await WebClientTests.SignUpAsync(desk, "writer");
+        await desk.GotoAsync($"/video/{id}");
+        var deskSheet = await OpenDrawerAsync(desk, desk.Locator($"article[data-video-id='{id}']"));
+        await Assertions.Expect(deskSheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).ToBeFocusedAsync();
+        await desk.Context.CloseAsync();
 
         // Deleting one's reply, after reopening the drawer, where the thread shows it again.
         await page.Keyboard.PressAsync("Escape");

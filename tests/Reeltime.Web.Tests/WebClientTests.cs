@@ -372,6 +372,27 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await stranger.ReloadAsync();
         await Assertions.Expect(stranger.GetByRole(AriaRole.Button, new() { Name = "Following", Exact = true })).ToBeVisibleAsync();
         await Assertions.Expect(stranger.Locator($".grid a[href='/video/{id}']")).ToBeVisibleAsync();
+
+        // Unfollowing a private account asks first: saying no keeps the follow, yes ends it.
+        var asked = new List<string>();
+        var answer = false;
+        stranger.Dialog += (_, dialog) =>
+        {
+            asked.Add(dialog.Message);
+            _ = answer ? dialog.AcceptAsync() : dialog.DismissAsync();
+        };
+        var following = stranger.GetByRole(AriaRole.Button, new() { Name = "Following", Exact = true });
+        await following.ClickAsync();
+        await Assertions.Expect(stranger.Locator(".profile-head")).ToBeVisibleAsync();
+        Assert.Single(asked);
+        Assert.Contains("This account is private", asked[0], StringComparison.Ordinal);
+        await Assertions.Expect(following).ToBeVisibleAsync();
+        Assert.Equal(1, (await owner.GetFromJsonAsync<JsonElement>($"/api/users/{ownerName}")).GetProperty("followerCount").GetInt32());
+        answer = true;
+        await following.ClickAsync();
+        await Assertions.Expect(stranger.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true })).ToBeVisibleAsync();
+        Assert.Equal(2, asked.Count);
+        Assert.Equal(0, (await owner.GetFromJsonAsync<JsonElement>($"/api/users/{ownerName}")).GetProperty("followerCount").GetInt32());
     }
 
     [Fact]

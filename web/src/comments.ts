@@ -139,7 +139,8 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
     if (me && input.value.trim()) drafts.set(draftKey, { text: input.value, replyTo });
     else drafts.delete(draftKey);
   });
-  // The drawer opens ready to write in, for a signed-in person.
-  if (me) input.focus();
+  // The drawer opens ready to write in, for a signed-in person with a keyboard; on a touch screen that would
+  // raise the on-screen keyboard over the comments they opened the drawer to read.
+  if (me && !matchMedia("(pointer: coarse)").matches) input.focus();
   void load().catch((e) => toast((e as Error).message));
 }

@@ -300,6 +300,8 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
           state = r.state === "requested" ? "requested" : "following";
           if (state === "following") profile.followerCount += 1;
         } else {
+          // Leaving a private account loses its videos until a new request is accepted: asked first.
+          if (state === "following" && profile.isPrivate && !confirm(`Unfollow @${username}? This account is private: to see its videos again you would have to ask, and wait for its owner to accept.`)) return;
           await del(`/api/users/${q(username)}/follow`);
           if (state === "following") profile.followerCount -= 1;
           state = "none";
