@@ -38,8 +38,16 @@ public sealed class FeedInteractionTests(BrowserSite site)
         await page.WaitForTimeoutAsync(400);
         Assert.Equal(pausedAt, await video.EvaluateAsync<double>("v => v.currentTime"));
         await Assertions.Expect(page.Locator($"article[data-video-id='{first}']")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("playing"));
+        // Held paused, the video shows a Play button (to tap, or to reach by keyboard); it goes once playing.
+        var resume = page.Locator($"article[data-video-id='{first}']").GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true });
+        await Assertions.Expect(resume).ToBeVisibleAsync();
         await page.Keyboard.PressAsync(" ");
         await page.WaitForFunctionAsync("([v, t]) => !v.paused && v.currentTime !== t", new object[] { await video.ElementHandleAsync(), pausedAt });
+        await Assertions.Expect(resume).ToBeHiddenAsync();
+        await page.Keyboard.PressAsync(" ");
+        await resume.ClickAsync();
+        await page.WaitForFunctionAsync("v => !v.paused", await video.ElementHandleAsync());
+        await Assertions.Expect(resume).ToBeHiddenAsync();
 
         // m unmutes (videos start muted), and the choice outlives a reload.
         Assert.True(await video.EvaluateAsync<bool>("v => v.muted"));

@@ -45,6 +45,7 @@ const ICONS: Record<string, string> = {
   info: "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 5.5a1.3 1.3 0 1 1 0 2.6 1.3 1.3 0 0 1 0-2.6zM10.8 11h2.4v6.5h-2.4z",
   plus: "M11 4h2v7h7v2h-7v7h-2v-7H4v-2h7z",
   check: "M9.5 16.2 5.3 12l-1.4 1.4 5.6 5.6L20.1 8.4 18.7 7z",
+  play: "M8 5.1v13.8a.6.6 0 0 0 .9.5l10.6-6.9a.6.6 0 0 0 0-1L8.9 4.6a.6.6 0 0 0-.9.5z",
 };
 
 export function icon(name: keyof typeof ICONS | string): SVGSVGElement {

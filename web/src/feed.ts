@@ -25,6 +25,7 @@ class Slide {
   readonly video: HTMLVideoElement;
   readonly tracker: ViewTracker;
   private readonly muteButton: HTMLButtonElement;
+  private readonly resumeButton: HTMLButtonElement;
   private readonly followButton: HTMLButtonElement | null;
   private readonly counts: Record<"likes" | "comments" | "bookmarks" | "shares", HTMLElement> = {} as never;
   private loaded = false;
@@ -43,6 +44,11 @@ class Slide {
     const stage = h("div", { class: "stage" }, this.video);
     // Links and buttons in the overlay do their own thing; they must not also pause or unmute the video.
     stage.addEventListener("click", (e) => { if (!(e.target as Element).closest(".overlay a, .overlay button")) this.tap(); });
+
+    // Shown while the viewer holds the video paused: where to tap, and a button for keyboards and screen readers.
+    this.resumeButton = h("button", { type: "button", class: "resume", "aria-label": "Play", hidden: true }, icon("play"));
+    this.resumeButton.addEventListener("click", (e) => { e.stopPropagation(); void this.play(); });
+    stage.append(this.resumeButton);
 
     this.muteButton = h("button", { type: "button", class: "mute-pill", "aria-pressed": String(!muted) });
     this.muteButton.addEventListener("click", (e) => { e.stopPropagation(); feed.setMuted(!muted); });
@@ -100,6 +106,7 @@ class Slide {
     this.video.addEventListener("timeupdate", () => this.tracker.time(this.video.currentTime, this.video.duration));
     this.video.addEventListener("playing", () => {
       this.el.classList.add("playing");
+      this.resumeButton.hidden = true;
       this.tracker.play(this.video.currentTime);
       // Time from navigation to the first video playing: the benchmark and browser tests read this mark.
       if (!performance.getEntriesByName("first-play").length) performance.mark("first-play");
@@ -277,7 +284,9 @@ class Slide {
   }
 
   togglePlay(): void {
-    if (this.video.paused) void this.play(); else this.video.pause();
+    if (this.video.paused) { void this.play(); return; }
+    this.video.pause();
+    this.resumeButton.hidden = false;
   }
 
   renderMute(): void {
