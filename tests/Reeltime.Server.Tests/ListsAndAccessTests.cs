@@ -56,6 +56,7 @@ public sealed class ListsAndAccessTests(ReeltimeServer server) : IClassFixture<R
         { "DELETE", "/api/videos/1" },
         { "POST", "/api/videos/1/like" },
         { "DELETE", "/api/videos/1/like" },
+        { "POST", "/api/videos/1/share" },
         { "POST", "/api/videos/1/bookmark" },
         { "DELETE", "/api/videos/1/bookmark" },
         { "POST", "/api/videos/1/comments" },

@@ -324,6 +324,27 @@ public sealed class EngagementTests(ReeltimeServer server) : IClassFixture<Reelt
     }
 
     [Fact]
+    public async Task Every_share_of_a_video_one_may_see_is_counted_and_kept()
+    {
+        var ana = await server.NewUserAsync("shared");
+        var ben = await server.NewUserAsync("sharer");
+        var id = await server.PostMetadataAsync(ana, "share me");
+        var hidden = await server.PostMetadataAsync(ana, "only mine", "private");
+        for (var i = 0; i < 2; i++)
+        {
+            var counts = await (await ben.Client.PostAsync($"/api/videos/{id}/share", null)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(i + 1, counts.GetProperty("shares").GetInt32());
+        }
+
+        // Kept by the server, not only shown by the client that shared.
+        Assert.Equal(2, (await server.Visitor().GetJsonAsync($"/api/videos/{id}")).GetProperty("counts").GetProperty("shares").GetInt32());
+        await (await ben.Client.PostAsync($"/api/videos/{hidden}/share", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await ben.Client.PostAsync("/api/videos/999999999/share", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await server.Visitor().PostAsync($"/api/videos/{id}/share", null)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(0, (await ana.Client.GetJsonAsync($"/api/videos/{hidden}")).GetProperty("counts").GetProperty("shares").GetInt32());
+    }
+
+    [Fact]
     public async Task Like_counts_stay_consistent_under_concurrency()
     {
         var ana = await server.NewUserAsync("popular");

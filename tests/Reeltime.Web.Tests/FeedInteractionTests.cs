@@ -72,6 +72,16 @@ public sealed class FeedInteractionTests(BrowserSite site)
         var seen = await page.EvaluateAsync<JsonElement>("id => fetch(`/api/videos/${id}`).then(r => r.json())", first);
         Assert.True(seen.GetProperty("viewer").GetProperty("liked").GetBoolean());
         Assert.Equal(before + 1, seen.GetProperty("counts").GetProperty("likes").GetInt32());
+
+        // Share copies the link, and the count it shows is the server's, so it survives a reload.
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        var shared = (await page.EvaluateAsync<JsonElement>("id => fetch(`/api/videos/${id}`).then(r => r.json())", first)).GetProperty("counts").GetProperty("shares").GetInt32();
+        await slide.GetByRole(AriaRole.Button, new() { Name = "Share" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#toast")).ToHaveTextAsync("Link copied");
+        var expected = (shared + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Assertions.Expect(slide.Locator(".action.share .count")).ToHaveTextAsync(expected);
+        await page.ReloadAsync();
+        await Assertions.Expect(slide.Locator(".action.share .count")).ToHaveTextAsync(expected);
     }
 
     [Fact]

@@ -188,9 +188,12 @@ class Slide {
     try {
       if (navigator.share) await navigator.share({ url, title: "Reeltime" });
       else { await navigator.clipboard.writeText(url); toast("Link copied"); }
-      track("share", this.item.video.id, this.feed.surface);
-      this.bump("shares", 1);
-    } catch { /* the person cancelled the share sheet */ }
+    } catch { return; /* the person cancelled the share sheet */ }
+    // A signed-in person's share is counted by the server (which tells the feed); a visitor's only teaches the feed.
+    if (!currentUser()) { track("share", this.item.video.id, this.feed.surface); return; }
+    try {
+      this.setCounts(await post<Video["counts"]>(`/api/videos/${this.item.video.id}/share`));
+    } catch { /* the link was shared all the same; only the count missed it */ }
   }
 
   private why(): void {

@@ -51,6 +51,23 @@ public sealed class EngagementService(PlatformDbContext db, VideoLibrary videos,
         return await CountsAsync(videoId, cancellationToken);
     }
 
+    /// <summary>
+    /// Counts a share of a video the caller may see (a link copied or handed to the system's share sheet), and
+    /// tells the For You engine, which learns from shares. Each share counts: one may send a video to several people.
+    /// </summary>
+    public async Task<Outcome<VideoCounts>> ShareAsync(long userId, long videoId, CancellationToken cancellationToken)
+    {
+        var author = await videos.FindVisibleAuthorAsync(userId, videoId, cancellationToken);
+        if (author is null)
+        {
+            return Failure.NotFound("The video");
+        }
+
+        await db.Videos.Where(v => v.Id == videoId).ExecuteUpdateAsync(v => v.SetProperty(x => x.ShareCount, x => x.ShareCount + 1), cancellationToken);
+        await AppendAsync(WatchEventType.Share, userId, videoId, author.Value, cancellationToken);
+        return await CountsAsync(videoId, cancellationToken);
+    }
+
     /// <summary>Takes a like back. Idempotent.</summary>
     public async Task<Outcome<VideoCounts>> UnlikeAsync(long userId, long videoId, CancellationToken cancellationToken)
     {

@@ -25,6 +25,8 @@ internal static class VideosApi
         api.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteVideo").WithSummary("The author deletes a video.").RequireAuthorization();
         api.MapPost("/{id:long}/like", LikeAsync).WithName("Like").WithSummary("Likes a video (idempotent).").RequireAuthorization();
         api.MapDelete("/{id:long}/like", UnlikeAsync).WithName("Unlike").WithSummary("Takes a like back (idempotent).").RequireAuthorization();
+        api.MapPost("/{id:long}/share", ShareAsync).WithName("Share").WithSummary("Counts a share of the video (each share counts).")
+            .RequireAuthorization().RequireRateLimiting(ServerSetup.EventsRateLimit);
         api.MapPost("/{id:long}/bookmark", BookmarkAsync).WithName("Bookmark").WithSummary("Bookmarks a video (idempotent).").RequireAuthorization();
         api.MapDelete("/{id:long}/bookmark", UnbookmarkAsync).WithName("Unbookmark").WithSummary("Removes a bookmark (idempotent).").RequireAuthorization();
         api.MapGet("/{id:long}/comments", ListCommentsAsync).WithName("ListComments").WithSummary("Comments (or, with parentId, replies), oldest first.");
@@ -55,6 +57,9 @@ internal static class VideosApi
 
     private static Task<Results<Ok<VideoCounts>, ProblemHttpResult>> LikeAsync(long id, ClaimsPrincipal user, EngagementService engagement, CancellationToken cancellationToken) =>
         CountsAsync(engagement.LikeAsync(user.UserId(), id, cancellationToken));
+
+    private static Task<Results<Ok<VideoCounts>, ProblemHttpResult>> ShareAsync(long id, ClaimsPrincipal user, EngagementService engagement, CancellationToken cancellationToken) =>
+        CountsAsync(engagement.ShareAsync(user.UserId(), id, cancellationToken));
 
     private static Task<Results<Ok<VideoCounts>, ProblemHttpResult>> UnlikeAsync(long id, ClaimsPrincipal user, EngagementService engagement, CancellationToken cancellationToken) =>
         CountsAsync(engagement.UnlikeAsync(user.UserId(), id, cancellationToken));
