@@ -113,10 +113,14 @@ public sealed class GraphTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
         Assert.Equal([more[1].Username, more[0].Username, eve.Username], [.. Usernames(first), .. Usernames(rest)]);
         Assert.Equal(JsonValueKind.Null, rest.GetProperty("nextCursor").ValueKind);
 
-        // Blocked both ways, neither profile exists for the other; the list still lifts one's own block.
+        // Blocked both ways, each still sees the other as blocked by them (and nothing of the other's block).
         await eve.Client.PostAsync($"/api/users/{ana.Username}/block", null);
-        await ana.Client.GetJsonAsync($"/api/users/{eve.Username}", HttpStatusCode.NotFound);
+        var both = await ana.Client.GetJsonAsync($"/api/users/{eve.Username}");
+        Assert.True(both.GetProperty("isBlockedByMe").GetBoolean());
+        Assert.Equal(profile.GetRawText(), both.GetRawText());
+        Assert.True((await eve.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("isBlockedByMe").GetBoolean());
         Assert.Equal(HttpStatusCode.NoContent, (await eve.Client.DeleteAsync($"/api/users/{ana.Username}/block")).StatusCode);
+        await eve.Client.GetJsonAsync($"/api/users/{ana.Username}", HttpStatusCode.NotFound);
 
         Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.DeleteAsync($"/api/users/{eve.Username}/block")).StatusCode);
         profile = await ana.Client.GetJsonAsync($"/api/users/{eve.Username}");

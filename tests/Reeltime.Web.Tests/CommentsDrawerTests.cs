@@ -25,6 +25,10 @@ public sealed class CommentsDrawerTests(BrowserSite site)
         var sheet = await OpenDrawerAsync(page, slide);
         // On a touch screen the drawer opens to read: no on-screen keyboard over the comments until one taps the box.
         await Assertions.Expect(sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).Not.ToBeFocusedAsync();
+        // Nothing to post, nothing to press: blank text leaves Post disabled.
+        await Assertions.Expect(sheet.GetByRole(AriaRole.Button, new() { Name = "Post" })).ToBeDisabledAsync();
+        await sheet.GetByRole(AriaRole.Textbox, new() { Name = "Comment" }).FillAsync("   ");
+        await Assertions.Expect(sheet.GetByRole(AriaRole.Button, new() { Name = "Post" })).ToBeDisabledAsync();
         var parent = sheet.Locator($"li.comment[data-comment-id='{theirsId}']");
         await Assertions.Expect(parent.Locator(".comment-text")).ToHaveTextAsync("Who made this?");
         // Only one's own comments (or any, on one's own video) can be deleted.

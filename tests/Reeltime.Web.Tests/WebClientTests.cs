@@ -430,6 +430,7 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await BrowserSite.ScreenshotAsync(page, "settings-blocked-accounts");
         await listed.GetByRole(AriaRole.Button, new() { Name = $"Unblock @{pestName}" }).ClickAsync();
         await Assertions.Expect(page.Locator(".blocked-accounts")).ToContainTextAsync("You have not blocked anyone.");
+        await Assertions.Expect(page.Locator(".blocked-accounts p")).ToBeFocusedAsync();
         Assert.Equal(HttpStatusCode.OK, (await pest.GetAsync($"/api/users/{me}")).StatusCode);
 
         // Blocked again, the profile's own Unblock brings back Follow.

@@ -100,6 +100,10 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
   });
 
   let posting = false;
+  // Post waits for something to post: an empty or blank comment is not sent, and the button says so.
+  const syncSend = () => { send.disabled = posting || !input.value.trim(); };
+  input.addEventListener("input", syncSend);
+  syncSend();
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const text = input.value.trim();
@@ -124,7 +128,7 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
       toast((err as Error).message);
     } finally {
       posting = false;
-      send.disabled = false;
+      syncSend();
     }
   });
 
@@ -134,6 +138,7 @@ export function openComments(video: Video, onCount: (delta: number) => void): vo
   if (me && draft) {
     input.value = draft.text;
     setReply(draft.replyTo);
+    syncSend();
   }
   dialog.addEventListener("close", () => {
     if (me && input.value.trim()) drafts.set(draftKey, { text: input.value, replyTo });

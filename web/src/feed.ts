@@ -208,7 +208,7 @@ class Slide {
       list.append(h("li", {}, h("p", {}, r.text),
         counted.length ? h("p", { class: "muted" }, "What counted most: ", counted.map((s) => SIGNAL_WORDS[s.name]).join("; "), ".") : null,
         expected.length ? h("ul", { class: "muted expected", "aria-label": "What the feed expects" },
-          ...expected.map((s) => h("li", {}, `${EXPECTED[s.name]}: ${Math.round(Math.max(0, Math.min(1, s.value)) * 100)}%`))) : null));
+          ...expected.map((s) => h("li", {}, `${EXPECTED[s.name]}: ${percent(s.value)}`))) : null));
     }
     body.append(list, currentUser()
       ? h("p", { class: "muted" }, "Change what the feed learns in ", h("a", { href: "/settings" }, "Settings"), ".")
@@ -707,4 +707,9 @@ export async function deleteVideo(v: Video): Promise<boolean> {
     toast((e as Error).message);
     return false;
   }
+}
+
+/** A prediction as a person reads it: never a certain 0 % or 100 %, which no estimate is. */
+function percent(p: number): string {
+  return `${Math.min(99, Math.max(1, Math.round(p * 100)))}%`;
 }

@@ -721,7 +721,7 @@ export async function settingsPage(): Promise<HTMLElement> {
     const page = await get<Page<{ userId: number; username: string; displayName: string | null }>>(`/api/me/blocked?count=50${cursor ? `&cursor=${q(cursor)}` : ""}`);
     if (!cursor) clear(blockedBox);
     blockedBox.querySelector(".more")?.remove();
-    if (!cursor && !page.items.length) { blockedBox.append(h("p", { class: "muted" }, "You have not blocked anyone.")); return; }
+    if (!cursor && !page.items.length) { blockedBox.append(h("p", { class: "muted", tabindex: -1 }, "You have not blocked anyone.")); return; }
     const ul = blockedBox.querySelector("ul") ?? blockedBox.appendChild(h("ul", { class: "chips" }));
     for (const b of page.items) {
       const unblock = h("button", { type: "button", class: "button", "aria-label": `Unblock @${b.username}` }, "Unblock");
@@ -733,7 +733,8 @@ export async function settingsPage(): Promise<HTMLElement> {
           const neighbour = (li.nextElementSibling ?? li.previousElementSibling)?.querySelector<HTMLElement>("button");
           li.remove();
           toast(`Unblocked @${b.username}`);
-          if (!ul.children.length) await renderBlocked();
+          // Focus stays in the list: on the next block, or on what the list says once it is empty.
+          if (!ul.children.length) { await renderBlocked(); blockedBox.querySelector<HTMLElement>("p, button")?.focus(); }
           else neighbour?.focus();
         } catch (e) { toast((e as Error).message); }
       });

@@ -41,8 +41,8 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
     /// <summary>
     /// The profile of <paramref name="username"/> as seen by <paramref name="viewerId"/>; not found when the user
     /// has blocked the viewer (the blocker's profile does not exist for the blocked). Whom the viewer blocked
-    /// shows only as that, with name and no more (<see cref="Profile.IsBlockedByMe"/>), so the block can be lifted
-    /// from where it was made.
+    /// shows only as that, with name and no more (<see cref="Profile.IsBlockedByMe"/>), whether or not they blocked
+    /// back, so the block can be lifted from where it was made.
     /// </summary>
     public async Task<Outcome<Profile>> GetProfileAsync(long viewerId, string username, CancellationToken cancellationToken)
     {
@@ -50,9 +50,8 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         if (user is null)
         {
             var blocked = viewerId == 0 ? null : await FindUserAsync(username, cancellationToken);
-            if (blocked is not null
-                && await db.Blocks.AnyAsync(b => b.BlockerId == viewerId && b.BlockedId == blocked.Id, cancellationToken)
-                && !await db.Blocks.AnyAsync(b => b.BlockerId == blocked.Id && b.BlockedId == viewerId, cancellationToken))
+            // Also when both blocked each other: the page says only what the viewer did, never what the other did.
+            if (blocked is not null && await db.Blocks.AnyAsync(b => b.BlockerId == viewerId && b.BlockedId == blocked.Id, cancellationToken))
             {
                 return new Profile(blocked.Id, blocked.Username, blocked.DisplayName, null, blocked.IsPrivate, 0, 0, 0, "blocked", true, blocked.CreatedAt);
             }
