@@ -132,6 +132,48 @@ public sealed class GraphTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
     }
 
     [Fact]
+    public async Task Blocking_removes_what_the_blocked_left_on_the_blockers_videos_and_the_counts_follow()
+    {
+        var ana = await server.NewUserAsync("cleaner");
+        var eve = await server.NewUserAsync("troll");
+        var carl = await server.NewUserAsync("regular");
+        var video = await server.PostMetadataAsync(ana, "ana's video");
+        var elsewhere = await server.PostMetadataAsync(carl, "carl's video");
+        async Task<long> CommentAsync(TestUser who, long on, string text, long? parentId = null) =>
+            (await (await who.Client.PostAsJsonAsync($"/api/videos/{on}/comments", new { text, parentId })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+
+        var carls = await CommentAsync(carl, video, "nice one");
+        var eves = await CommentAsync(eve, video, "boo");
+        await CommentAsync(eve, video, "boo again", carls);
+        await CommentAsync(carl, video, "why so negative", eves);
+        var eveElsewhere = await CommentAsync(eve, elsewhere, "a fair remark");
+        await eve.Client.PostAsync($"/api/videos/{video}/like", null);
+        await eve.Client.PostAsync($"/api/videos/{video}/bookmark", null);
+        await carl.Client.PostAsync($"/api/videos/{video}/like", null);
+        var counts = (await ana.Client.GetJsonAsync($"/api/videos/{video}")).GetProperty("counts");
+        Assert.Equal((2, 4, 1), (counts.GetProperty("likes").GetInt32(), counts.GetProperty("comments").GetInt32(), counts.GetProperty("bookmarks").GetInt32()));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ana.Client.PostAsync($"/api/users/{eve.Username}/block", null)).StatusCode);
+
+        // Eve's like, bookmark, comment and reply are gone, and so is Carl's reply under her comment; Carl's
+        // own comment and like stay, and Eve's comment on someone else's video is untouched.
+        counts = (await carl.Client.GetJsonAsync($"/api/videos/{video}")).GetProperty("counts");
+        Assert.Equal((1, 1, 0), (counts.GetProperty("likes").GetInt32(), counts.GetProperty("comments").GetInt32(), counts.GetProperty("bookmarks").GetInt32()));
+        var thread = (await carl.Client.GetJsonAsync($"/api/videos/{video}/comments")).GetProperty("items");
+        var only = Assert.Single(thread.EnumerateArray());
+        Assert.Equal(carls, only.GetProperty("id").GetInt64());
+        Assert.Equal(0, only.GetProperty("replyCount").GetInt32());
+        Assert.Empty((await carl.Client.GetJsonAsync($"/api/videos/{video}/comments?parentId={carls}")).GetProperty("items").EnumerateArray());
+        Assert.Contains(eveElsewhere, (await carl.Client.GetJsonAsync($"/api/videos/{elsewhere}/comments")).Ids());
+        Assert.Equal(1, (await carl.Client.GetJsonAsync($"/api/videos/{elsewhere}")).GetProperty("counts").GetProperty("comments").GetInt32());
+
+        // Lifting the block does not bring them back.
+        await ana.Client.DeleteAsync($"/api/users/{eve.Username}/block");
+        Assert.Equal(1, (await eve.Client.GetJsonAsync($"/api/videos/{video}")).GetProperty("counts").GetProperty("comments").GetInt32());
+        Assert.False((await eve.Client.GetJsonAsync($"/api/videos/{video}")).GetProperty("viewer").GetProperty("liked").GetBoolean());
+    }
+
+    [Fact]
     public async Task Unknown_users_are_not_found()
     {
         var ana = await server.NewUserAsync("seeker");
@@ -244,6 +286,6 @@ public sealed class GraphTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
         Assert.DoesNotContain(video, (await eve.Client.GetJsonAsync("/api/me/bookmarks")).Ids());
         var counts = (await ana.Client.GetJsonAsync($"/api/videos/{video}")).GetProperty("counts");
         Assert.Equal(0, counts.GetProperty("likes").GetInt32());
-        Assert.Equal(1, counts.GetProperty("bookmarks").GetInt32()); // the bookmark from before the block stays, unseen
+        Assert.Equal(0, counts.GetProperty("bookmarks").GetInt32()); // the bookmark from before the block went with it
     }
 }

@@ -330,7 +330,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
 function blockButton(username: string, params: Record<string, string>): HTMLElement {
   const button = h("button", { type: "button", class: "button" }, "Block");
   button.addEventListener("click", async () => {
-    if (!confirm(`Block @${username}? Neither of you will see the other's videos, comments or profile, and follows between you end. You can unblock from their profile or in Settings.`)) return;
+    if (!confirm(`Block @${username}? Neither of you will see the other's videos, comments or profile; follows between you end, and their likes and comments on your videos are removed. You can unblock from their profile or in Settings.`)) return;
     try {
       await post(`/api/users/${q(username)}/block`);
       forgetKeptFeed();

@@ -171,7 +171,10 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         return Done.Value;
     }
 
-    /// <summary>Blocks a user: removes follows both ways; from now on neither sees the other. Idempotent.</summary>
+    /// <summary>
+    /// Blocks a user: removes follows both ways, and the user's likes, bookmarks and comments on the blocker's
+    /// videos; from now on neither sees the other. Idempotent.
+    /// </summary>
     public async Task<Outcome<Done>> BlockAsync(long blockerId, string username, CancellationToken cancellationToken)
     {
         var target = await FindUserAsync(username, cancellationToken);
@@ -192,6 +195,7 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
             cancellationToken);
         var blockerFollowed = await RemoveFollowAsync(blockerId, target.Id, cancellationToken);
         var targetFollowed = await RemoveFollowAsync(target.Id, blockerId, cancellationToken);
+        await RemoveEngagementAsync(target.Id, blockerId, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (blockerFollowed)
         {
@@ -204,6 +208,45 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         }
 
         return Done.Value;
+    }
+
+    /// <summary>
+    /// What the blocked person left on the blocker's videos goes with the block, as on the platforms people know:
+    /// their likes, bookmarks and comments (with the replies under those comments). The blocker no longer sees any
+    /// of it, so counts that still held it would count what is not there. Counts are then recounted from what remains.
+    /// </summary>
+    private async Task RemoveEngagementAsync(long blockedId, long blockerId, DateTime now, CancellationToken cancellationToken)
+    {
+        var blockersVideos = db.Videos.Where(v => v.AuthorId == blockerId).Select(v => v.Id);
+        var liked = await db.Likes.Where(l => l.UserId == blockedId && blockersVideos.Contains(l.VideoId)).Select(l => l.VideoId)
+            .Union(db.Bookmarks.Where(b => b.UserId == blockedId && blockersVideos.Contains(b.VideoId)).Select(b => b.VideoId))
+            .ToListAsync(cancellationToken);
+        if (liked.Count > 0)
+        {
+            await db.Likes.Where(l => l.UserId == blockedId && liked.Contains(l.VideoId)).ExecuteDeleteAsync(cancellationToken);
+            await db.Bookmarks.Where(b => b.UserId == blockedId && liked.Contains(b.VideoId)).ExecuteDeleteAsync(cancellationToken);
+            await db.Videos.Where(v => liked.Contains(v.Id)).ExecuteUpdateAsync(
+                v => v.SetProperty(x => x.LikeCount, x => db.Likes.Count(l => l.VideoId == x.Id))
+                      .SetProperty(x => x.BookmarkCount, x => db.Bookmarks.Count(b => b.VideoId == x.Id)),
+                cancellationToken);
+        }
+
+        var theirs = db.Comments.Where(c => c.AuthorId == blockedId && c.DeletedAt == null && blockersVideos.Contains(c.VideoId));
+        var commented = await theirs.Select(c => c.VideoId).Distinct().ToListAsync(cancellationToken);
+        if (commented.Count == 0)
+        {
+            return;
+        }
+
+        var threads = await theirs.Where(c => c.ParentId == null).Select(c => c.Id).ToListAsync(cancellationToken);
+        var answered = await theirs.Where(c => c.ParentId != null).Select(c => c.ParentId!.Value).Distinct().ToListAsync(cancellationToken);
+        await db.Comments.Where(c => c.DeletedAt == null && commented.Contains(c.VideoId)
+                && ((c.AuthorId == blockedId) || (c.ParentId != null && threads.Contains(c.ParentId.Value))))
+            .ExecuteUpdateAsync(c => c.SetProperty(x => x.DeletedAt, now), cancellationToken);
+        await db.Videos.Where(v => commented.Contains(v.Id)).ExecuteUpdateAsync(
+            v => v.SetProperty(x => x.CommentCount, x => db.Comments.Count(c => c.VideoId == x.Id && c.DeletedAt == null)), cancellationToken);
+        await db.Comments.Where(c => answered.Contains(c.Id)).ExecuteUpdateAsync(
+            c => c.SetProperty(x => x.ReplyCount, x => db.Comments.Count(r => r.ParentId == x.Id && r.DeletedAt == null)), cancellationToken);
     }
 
     public async Task<Outcome<Done>> UnblockAsync(long blockerId, string username, CancellationToken cancellationToken)
