@@ -174,6 +174,17 @@ public sealed class GraphTests(ReeltimeServer server) : IClassFixture<ReeltimeSe
     }
 
     [Fact]
+    public async Task A_profile_counts_videos_not_failed_uploads()
+    {
+        var ana = await server.NewUserAsync("counted");
+        await server.PostMetadataAsync(ana, "a real one");
+        await server.Services.PostVideoInStatusAsync(ana, "never made it", Reeltime.Platform.Storage.VideoStatus.Failed);
+        Assert.Equal(1, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("videoCount").GetInt32());
+        Assert.Equal(2, (await ana.Client.GetJsonAsync($"/api/users/{ana.Username}/videos")).Ids().Count); // the owner still sees it, to delete it
+        Assert.Equal(1, (await server.Visitor().GetJsonAsync($"/api/users/{ana.Username}")).GetProperty("videoCount").GetInt32());
+    }
+
+    [Fact]
     public async Task Unknown_users_are_not_found()
     {
         var ana = await server.NewUserAsync("seeker");

@@ -73,7 +73,8 @@ public sealed class SocialGraph(PlatformDbContext db, TimeProvider clock, IEvent
         // Counted under the visibility rules, not read from the stored total: that total includes private,
         // followers-only and unfinished videos, and a stranger must not learn that they exist. The count is
         // what the viewer's list of this user's videos holds.
-        var videoCount = await db.Videos.Where(v => v.AuthorId == user.Id).VisibleTo(db, viewerId).CountAsync(cancellationToken);
+        // A failed upload is on its owner's list (to say why and be deleted), but it was never a video.
+        var videoCount = await db.Videos.Where(v => v.AuthorId == user.Id && v.Status != VideoStatus.Failed).VisibleTo(db, viewerId).CountAsync(cancellationToken);
         return new Profile(user.Id, user.Username, user.DisplayName, user.Bio, user.IsPrivate, user.FollowerCount, user.FollowingCount, videoCount, relationship, false, user.CreatedAt);
     }
 
