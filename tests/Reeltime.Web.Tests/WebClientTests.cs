@@ -335,6 +335,9 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(page.Locator(".empty-feed")).ToContainTextAsync("You're all caught up");
         await page.GetByRole(AriaRole.Link, new() { Name = "Watch again" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/again$"));
+        // The page says what it is, with the way back to new videos; Home stays the current place.
+        await Assertions.Expect(page.Locator(".feed-tabs .feed-mode")).ToContainTextAsync("Watching again");
+        await Assertions.Expect(page.Locator("nav.bar a[aria-current='page']")).ToHaveTextAsync("Home");
         var playing = page.Locator("article.playing");
         await Assertions.Expect(playing).ToBeVisibleAsync();
         await playing.GetByRole(AriaRole.Button, new() { Name = "Why this video" }).ClickAsync();

@@ -18,7 +18,7 @@ function renderNav(): void {
   };
   nav.replaceChildren(
     h("a", { href: "/", class: "brand", "aria-label": "Reeltime home" }, "Reeltime"),
-    link("/", "Home"),
+    link("/", "Home", "", ["/following", "/again"]),
     link("/search", "Search"),
     h("a", { href: "/upload", class: "bar-link upload", "aria-label": "Upload" }, icon("plus")),
     me ? link(`/@${encodeURIComponent(me.username)}`, "Profile", "", ["/saved"]) : link("/signin", "Sign in"),

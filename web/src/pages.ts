@@ -55,12 +55,14 @@ const followedItems = (page: Page<Video>): Page<FeedItem> => ({
 });
 const cursorPart = (cursor: string | null) => (cursor ? `&cursor=${q(cursor)}` : "");
 
-function tabs(current: "for-you" | "following"): HTMLElement {
-  const tab = (href: string, label: string, on: boolean) => h("a", { href, class: on ? "tab on" : "tab", "aria-current": on ? "page" : null }, label);
+function tabs(current: "for-you" | "following" | "again"): HTMLElement {
+  const tab = (href: string, label: string, on: boolean, here = on) => h("a", { href, class: on ? "tab on" : "tab", "aria-current": here ? "page" : null }, label);
   // With personalisation off, For You says so where it is watched, not only in its "Why" sheet.
-  const plain = current === "for-you" && currentUser()?.personalization === false;
-  return h("nav", { class: "feed-tabs", "aria-label": "Feeds" }, tab("/following", "Following", current === "following"), tab("/", "For You", current === "for-you"),
-    plain ? h("a", { href: "/settings", class: "feed-mode" }, "Not personalised: trending and new videos") : null);
+  const plain = current !== "following" && currentUser()?.personalization === false;
+  // Watching again is For You over what one has seen: it says so, with the way back to new videos.
+  const again = current === "again" ? h("a", { href: "/", class: "feed-mode" }, "Watching again: videos you have seen. Back to new ones") : null;
+  return h("nav", { class: "feed-tabs", "aria-label": "Feeds" }, tab("/following", "Following", current === "following"), tab("/", "For You", current !== "following", current === "for-you"),
+    again ?? (plain ? h("a", { href: "/settings", class: "feed-mode" }, "Not personalised: trending and new videos") : null));
 }
 
 function feedPage(feed: Feed, header: HTMLElement | null, title: string): HTMLElement {
@@ -91,7 +93,7 @@ export function watchAgainPage(): HTMLElement {
   const feed = new Feed((c) => get<Page<FeedItem>>(`/api/feed/for-you?count=8&again=true${cursorPart(c)}`), "for-you",
     "Nothing to watch again yet: the videos you have seen will be here.",
     "That is every video here again, but the ones you skipped. New uploads will appear in For You.", { label: "Back to For You", href: "/" });
-  return keptFeedPage("/again", feed, tabs("for-you"), "Watch again");
+  return keptFeedPage("/again", feed, tabs("again"), "Watch again");
 }
 
 export function followingPage(): HTMLElement {
