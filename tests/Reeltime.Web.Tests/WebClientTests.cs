@@ -358,6 +358,8 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.GetByRole(AriaRole.Switch, new() { Name = "Private account" }).CheckAsync();
         await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("Your account is private");
+        // On a wide screen the upload button says what it is, not only "+".
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Upload", Exact = true })).ToContainTextAsync("Upload");
 
         // A stranger is told the account is private, and their follow is a request, not a follow.
         var stranger = await site.NewPageAsync(1280, 800);
@@ -888,6 +890,17 @@ public sealed partial class WebClientTests(BrowserSite site, ITestOutputHelper o
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/video/\\d+$"));
         await page.GoBackAsync();
         await Assertions.Expect(box).ToHaveValueAsync("Tour clip");
+        await Assertions.Expect(page.Locator(".results a.tile").First).ToBeVisibleAsync();
+
+        // On a slow network a full search says it is under way instead of leaving the last results up.
+        await page.RouteAsync("**/api/search?*count=24*", async route =>
+        {
+            await Task.Delay(1_500);
+            await route.ContinueAsync();
+        });
+        await box.FillAsync("Tour");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator(".results")).ToHaveTextAsync("Searching…");
         await Assertions.Expect(page.Locator(".results a.tile").First).ToBeVisibleAsync();
     }
 

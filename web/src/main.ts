@@ -20,7 +20,7 @@ function renderNav(): void {
     h("a", { href: "/", class: "brand", "aria-label": "Reeltime home" }, "Reeltime"),
     link("/", "Home", "", ["/following", "/again"]),
     link("/search", "Search"),
-    h("a", { href: "/upload", class: "bar-link upload", "aria-label": "Upload" }, icon("plus")),
+    h("a", { href: "/upload", class: "bar-link upload", "aria-label": "Upload" }, icon("plus"), h("span", { class: "upload-word", "aria-hidden": "true" }, "Upload")),
     me ? link(`/@${encodeURIComponent(me.username)}`, "Profile", "", ["/saved"]) : link("/signin", "Sign in"),
     me ? link("/settings", "Settings", "wide-only") : link("/signup", "Sign up", "wide-only"));
 }

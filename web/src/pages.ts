@@ -396,7 +396,12 @@ export function searchPage(_: Record<string, string>, query: URLSearchParams): H
       return;
     }
     let r: SearchResults;
-    try { r = await get<SearchResults>(`/api/search?q=${q(text)}&count=${full ? 24 : 6}`); } catch (e) { if (full) toast((e as Error).message); return; }
+    // A full search on a slow network says it is under way, rather than leaving the last results up.
+    if (full) results.replaceChildren(h("p", { class: "grid-loading" }, "Searching…"));
+    try { r = await get<SearchResults>(`/api/search?q=${q(text)}&count=${full ? 24 : 6}`); } catch (e) {
+      if (full && mine === generation) { clear(results); toast((e as Error).message); }
+      return;
+    }
     if (mine !== generation) return; // an older answer arriving late
     // The address keeps the query, so Back from a result comes back to these results, not an empty box.
     if (location.pathname === "/search") history.replaceState(history.state, "", `/search?q=${q(text)}`);
