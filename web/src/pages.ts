@@ -278,9 +278,7 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
   const followers = h("strong", {}, formatCount(profile.followerCount));
   const followersWord = h("span", {}, profile.followerCount === 1 ? " Follower" : " Followers");
   const head = h("header", { class: "profile-head" },
-    h("div", { class: "avatar big", "aria-hidden": "true" }, profile.username.slice(0, 1).toUpperCase()),
-    h("h1", { dir: "auto" }, profile.displayName ?? `@${profile.username}`),
-    profile.displayName ? h("p", { class: "muted" }, `@${profile.username}`) : null,
+    ...identity(profile),
     h("ul", { class: "stats" },
       h("li", {}, h("strong", {}, formatCount(profile.followingCount)), " Following"),
       h("li", {}, followers, followersWord),
@@ -328,6 +326,15 @@ export async function profilePage(params: Record<string, string>): Promise<HTMLE
     : grid((c) => get<Page<Video>>(`/api/users/${q(username)}/videos?count=24${cursorPart(c)}`), "No videos yet.", me?.id === profile.id));
 }
 
+/** Who a profile is: the avatar's letter, the name, and the @username under a display name. */
+function identity(profile: Profile): (HTMLElement | null)[] {
+  return [
+    h("div", { class: "avatar big", "aria-hidden": "true" }, profile.username.slice(0, 1).toUpperCase()),
+    h("h1", { dir: "auto" }, profile.displayName ?? `@${profile.username}`),
+    profile.displayName ? h("p", { class: "muted" }, `@${profile.username}`) : null,
+  ];
+}
+
 /** Blocking from a profile: asked first, then the page shows the profile as blocked, with the way back. */
 function blockButton(username: string, params: Record<string, string>): HTMLElement {
   const button = h("button", { type: "button", class: "button" }, "Block");
@@ -356,9 +363,7 @@ function blockedProfile(profile: Profile, params: Record<string, string>): HTMLE
   });
   return h("section", { class: "page" },
     h("header", { class: "profile-head" },
-      h("div", { class: "avatar big", "aria-hidden": "true" }, profile.username.slice(0, 1).toUpperCase()),
-      h("h1", { dir: "auto" }, profile.displayName ?? `@${profile.username}`),
-      profile.displayName ? h("p", { class: "muted" }, `@${profile.username}`) : null,
+      ...identity(profile),
       unblock),
     h("p", { class: "muted private-note" }, `You blocked @${profile.username}. Neither of you sees the other's videos, comments or profile, and neither can follow the other.`));
 }
